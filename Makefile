@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST := $(PY) -m pytest
+
+.PHONY: run test test-sqlite test-postgres test-e2e lint format install sysdeps-run sysdeps-test demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+sysdeps-run:
+	@scripts/sysdeps.sh run
+
+sysdeps-test:
+	@scripts/sysdeps.sh test
+
+# Install, migrate, load the demo kelurahan if the database is empty, then serve the portal
+# and the job cluster together.
+run: install sysdeps-run
+	$(PY) manage.py migrate --no-input
+	@if [ "$$($(PY) manage.py shell -c 'from kelurahan.models import Office; print(Office.objects.exists())')" = "False" ]; then \
+		$(PY) manage.py seed_demo; \
+	fi
+	scripts/run.sh
+
+demo: install
+	$(PY) manage.py seed_demo
+
+# The whole suite on SQLite (with the browser tests in Chromium), then on PostgreSQL.
+test: install sysdeps-test test-sqlite test-postgres
+
+test-sqlite: install
+	$(PYTEST)
+
+test-postgres: install
+	scripts/with-postgres.sh $(PYTEST) -m "not e2e"
+
+test-e2e: install
+	$(PYTEST) -m e2e
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,58 @@
+"""Who is who: the acting user's office, role and RT, and the 404 for everyone else."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+
+from kelurahan.models import RT, Membership, Office, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+STAFF_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+
+
+def membership_for(user: AbstractBaseUser) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    # Cached on the user object for the request; one query at most.
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def office_for(user: AbstractBaseUser) -> Office | None:
+    membership = membership_for(user)
+    return membership.office if membership else None
+
+
+def role_for(user: AbstractBaseUser) -> str | None:
+    membership = membership_for(user)
+    return membership.role if membership else None
+
+
+def rt_for(user: AbstractBaseUser) -> RT | None:
+    membership = membership_for(user)
+    return membership.rt if membership and membership.role == Role.RT_CHAIR else None
+
+
+def role_required(*roles: str):
+    """Let only members with one of ``roles`` in; anyone else gets a 404, never the page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if role_for(request.user) not in roles:
+                raise Http404("Halaman tidak ditemukan.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+staff_required = role_required(*STAFF_ROLES)

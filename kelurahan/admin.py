@@ -1,0 +1,87 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from kelurahan.models import RT, RW, Membership, Office
+
+User = get_user_model()
+
+
+class RWInline(admin.TabularInline):
+    model = RW
+    extra = 0
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kecamatan", "city", "lurah_name"]
+    search_fields = ["code", "name", "kecamatan", "city"]
+    inlines = [RWInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kecamatan", "city", "address", "phone"]}),
+        ("Penanda tangan", {"fields": ["lurah_name", "lurah_nip"]}),
+        ("Kop surat", {"fields": ["logo", "letterhead"]}),
+    ]
+
+
+class RTInline(admin.TabularInline):
+    model = RT
+    extra = 0
+    fields = ["number", "chair"]
+    readonly_fields = ["chair"]
+
+
+@admin.register(RW)
+class RWAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "office"]
+    list_filter = ["office"]
+    list_select_related = ["office"]
+    inlines = [RTInline]
+
+
+@admin.register(RT)
+class RTAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "office_name", "chair"]
+    list_filter = ["rw__office"]
+    list_select_related = ["rw__office", "chair"]
+    search_fields = ["chair__username", "chair__first_name", "chair__last_name"]
+    # The chair is set on the user's membership (role Ketua RT + RT), so the two never disagree.
+    readonly_fields = ["chair"]
+
+    @admin.display(description="kantor", ordering="rw__office__name")
+    def office_name(self, obj: RT) -> str:
+        return obj.rw.office.name
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    can_delete = False
+    fk_name = "user"
+    autocomplete_fields = []
+    verbose_name_plural = "kantor dan peran"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "rt":
+            kwargs["queryset"] = RT.objects.select_related("rw__office")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "get_full_name", "office", "role", "is_active", "is_staff"]
+    list_filter = ["membership__office", "membership__role", "is_active", "is_staff"]
+    list_select_related = ["membership__office"]
+
+    @admin.display(description="kantor", ordering="membership__office__code")
+    def office(self, obj) -> str:
+        membership = getattr(obj, "membership", None)
+        return membership.office.code if membership else "—"
+
+    @admin.display(description="peran", ordering="membership__role")
+    def role(self, obj) -> str:
+        membership = getattr(obj, "membership", None)
+        return membership.get_role_display() if membership else "—"

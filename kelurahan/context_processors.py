@@ -1,0 +1,8 @@
+from kelurahan.access import membership_for
+
+
+def portal(request):
+    """The acting user's membership, for the navigation and the header."""
+    user = getattr(request, "user", None)
+    membership = membership_for(user) if user is not None else None
+    return {"membership": membership, "role": membership.role if membership else None}

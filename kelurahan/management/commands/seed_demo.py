@@ -1,0 +1,89 @@
+"""Load a demo kelurahan: one office, its RW/RT, an officer, a supervisor and RT chairs.
+
+Idempotent: running it again creates nothing new and leaves changed passwords alone.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from kelurahan.models import RT, RW, Membership, Office, Role
+
+DEMO_PASSWORD = "Layanan-Demo-2026"  # noqa: S105  (printed in the README; demo data only)
+
+OFFICE = {
+    "code": "BKS",
+    "name": "Bukit Sangkal",
+    "kecamatan": "Kalidoni",
+    "city": "Kota Palembang",
+    "address": "Jl. Residen H. Abdul Rozak, Bukit Sangkal, Kalidoni, Palembang 30163",
+    "phone": "+62 711 000000",
+    "lurah_name": "Hj. Siti Aminah, S.STP",
+    "lurah_nip": "197805122005012003",
+}
+# RW number -> RT numbers
+TERRITORY = {1: [1, 2, 3], 2: [1, 2], 3: [1, 2]}
+
+STAFF = [
+    ("petugas", "Rina", "Marlina", Role.OFFICER, None),
+    ("petugas2", "Dedi", "Kurniawan", Role.OFFICER, None),
+    ("lurah", "Siti", "Aminah", Role.SUPERVISOR, None),
+    ("ketua_rt01", "Budi", "Santoso", Role.RT_CHAIR, (1, 1)),
+    ("ketua_rt02", "Sri", "Wahyuni", Role.RT_CHAIR, (1, 2)),
+    ("ketua_rt03", "Ahmad", "Fauzi", Role.RT_CHAIR, (2, 1)),
+]
+# RT 003/RW 001 and the RTs of RW 003 are left without a chair, as happens between elections.
+
+
+class Command(BaseCommand):
+    help = "Muat kelurahan demo (kantor, RW/RT, petugas, Lurah, Ketua RT). Aman dijalankan ulang."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Izinkan juga saat DJANGO_DEBUG=0 (hati-hati)."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo menolak berjalan di produksi (DJANGO_DEBUG=0) tanpa --force."
+            )
+        office, _ = Office.objects.get_or_create(code=OFFICE["code"], defaults=OFFICE)
+        rts: dict[tuple[int, int], RT] = {}
+        for rw_number, rt_numbers in TERRITORY.items():
+            rw, _ = RW.objects.get_or_create(office=office, number=rw_number)
+            for rt_number in rt_numbers:
+                rts[(rw_number, rt_number)], _ = RT.objects.get_or_create(rw=rw, number=rt_number)
+
+        User = get_user_model()
+        created = []
+        for username, first, last, role, rt_key in STAFF:
+            user, was_created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last}
+            )
+            if was_created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                created.append(username)
+            Membership.objects.update_or_create(
+                user=user,
+                defaults={"office": office, "role": role, "rt": rts[rt_key] if rt_key else None},
+            )
+        admin, was_created = User.objects.get_or_create(
+            username="pengelola",
+            defaults={"first_name": "Pengelola", "is_staff": True, "is_superuser": True},
+        )
+        if was_created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save(update_fields=["password"])
+            created.append("pengelola")
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Kelurahan demo {office.name} ({office.code}) siap; "
+                f"pengguna baru: {', '.join(created) or 'tidak ada'}. "
+                f"Kata sandi demo: {DEMO_PASSWORD}"
+            )
+        )

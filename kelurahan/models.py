@@ -1,0 +1,169 @@
+"""The office itself: the kelurahan, its RW and RT, and who works for which office."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+
+
+class Office(models.Model):
+    """A kelurahan office. One deployment serves many offices; all staff data hangs off one."""
+
+    code = models.CharField(
+        "kode",
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", "Kode kantor 2–8 huruf kapital, mis. KBR.")],
+        help_text="Kode singkat untuk nomor surat dan kode permohonan, mis. KBR.",
+    )
+    name = models.CharField("nama kelurahan", max_length=120)
+    kecamatan = models.CharField("kecamatan", max_length=120)
+    city = models.CharField("kota/kabupaten", max_length=120)
+    address = models.TextField("alamat kantor")
+    phone = models.CharField("telepon/WhatsApp kantor", max_length=30, blank=True)
+    lurah_name = models.CharField("nama Lurah", max_length=120)
+    lurah_nip = models.CharField(
+        "NIP Lurah",
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^\d{18}$", "NIP terdiri dari 18 angka.")],
+    )
+    logo = models.ImageField("logo", upload_to="offices/logo/", blank=True)
+    letterhead = models.TextField(
+        "kop surat tambahan",
+        blank=True,
+        help_text="Baris tambahan di bawah alamat pada kop surat (mis. situs web, kode pos).",
+    )
+
+    class Meta:
+        verbose_name = "kantor kelurahan"
+        verbose_name_plural = "kantor kelurahan"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"Kelurahan {self.name} ({self.code})"
+
+
+class RW(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="rws")
+    number = models.PositiveSmallIntegerField("nomor RW")
+
+    class Meta:
+        verbose_name = "RW"
+        verbose_name_plural = "RW"
+        ordering = ["office", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "number"], name="rw_unique_number_per_office")
+        ]
+
+    def __str__(self) -> str:
+        return f"RW {self.number:03d}"
+
+
+class RT(models.Model):
+    rw = models.ForeignKey(RW, on_delete=models.PROTECT, related_name="rts")
+    number = models.PositiveSmallIntegerField("nomor RT")
+    # Kept in step with the chair's Membership by Membership.save(); edit it there.
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Ketua RT",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chaired_rts",
+    )
+
+    class Meta:
+        verbose_name = "RT"
+        verbose_name_plural = "RT"
+        ordering = ["rw__office", "rw__number", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["rw", "number"], name="rt_unique_number_per_rw")
+        ]
+
+    def __str__(self) -> str:
+        return f"RT {self.number:03d}/RW {self.rw.number:03d}"
+
+    @property
+    def office(self) -> Office:
+        return self.rw.office
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "Petugas"
+    SUPERVISOR = "supervisor", "Supervisor (Lurah/Sekretaris)"
+    RT_CHAIR = "rt_chair", "Ketua RT"
+
+
+class Membership(models.Model):
+    """A user's place in the portal: their office, role and (for RT chairs) their RT.
+
+    The role is mirrored into the Django group of the same name, which carries the
+    permissions; this row is the one place an admin sets both.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name="kantor", on_delete=models.PROTECT, related_name="members"
+    )
+    role = models.CharField("peran", max_length=20, choices=Role.choices)
+    rt = models.ForeignKey(
+        RT,
+        verbose_name="RT (khusus Ketua RT)",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    phone = models.CharField("nomor WhatsApp", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "keanggotaan kantor"
+        verbose_name_plural = "keanggotaan kantor"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+            # An RT chair always has an RT; officers and supervisors never do.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role=Role.RT_CHAIR, rt__isnull=False)
+                    | (~models.Q(role=Role.RT_CHAIR) & models.Q(rt__isnull=True))
+                ),
+                name="membership_rt_only_for_rt_chair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} {self.office.code}"
+
+    @transaction.atomic
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._sync_groups()
+        self._sync_rt_chair()
+
+    def clean(self) -> None:
+        if self.role == Role.RT_CHAIR and not self.rt_id:
+            raise ValidationError({"rt": "Ketua RT harus dihubungkan dengan satu RT."})
+        if self.role != Role.RT_CHAIR and self.rt_id:
+            raise ValidationError({"rt": "Hanya Ketua RT yang dihubungkan dengan RT."})
+        if self.rt_id and self.office_id and self.rt.rw.office_id != self.office_id:
+            raise ValidationError({"rt": "RT ini bukan bagian dari kantor yang dipilih."})
+
+    def _sync_groups(self) -> None:
+        from django.contrib.auth.models import Group
+
+        role_groups = Group.objects.filter(name__in=Role.values)
+        self.user.groups.remove(*role_groups.exclude(name=self.role))
+        self.user.groups.add(*role_groups.filter(name=self.role))
+
+    def _sync_rt_chair(self) -> None:
+        chaired = RT.objects.filter(chair=self.user)
+        if self.role == Role.RT_CHAIR:
+            chaired.exclude(pk=self.rt_id).update(chair=None)
+            RT.objects.filter(pk=self.rt_id).update(chair=self.user)
+        else:
+            chaired.update(chair=None)

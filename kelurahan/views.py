@@ -1,0 +1,31 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from kelurahan.access import office_for, staff_required
+from kelurahan.models import RT
+
+
+def home(request):
+    """Send each user to the page their role starts from."""
+    return redirect("services:catalogue")
+
+
+@staff_required
+def territory(request):
+    """The office's RW and RT with their chairs: whom to call to verify a resident."""
+    office = office_for(request.user)
+    rws = office.rws.prefetch_related(
+        Prefetch("rts", queryset=RT.objects.select_related("chair__membership").order_by("number"))
+    ).order_by("number")
+    return render(request, "kelurahan/territory.html", {"office": office, "rws": rws})
+
+
+@login_not_required
+@require_GET
+@never_cache
+def health(request):
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Make sure the Debian packages a target needs are installed.
+# Usage: scripts/sysdeps.sh run|test
+# As root the missing ones are installed; otherwise the exact apt-get line is printed.
+set -euo pipefail
+
+RUN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core"
+TEST_PACKAGES="$RUN_PACKAGES chromium postgresql"
+
+case "${1:-run}" in
+  run) wanted=$RUN_PACKAGES ;;
+  test) wanted=$TEST_PACKAGES ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in $wanted; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "Missing Debian packages. Install them with:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,96 @@
+"""Shared fixtures: two offices, and in the first an officer, a supervisor and two RT chairs."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from kelurahan.models import RT, RW, Membership, Office, Role
+
+PASSWORD = "Sandi-Uji-Yang-Panjang-1"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_sync(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+
+
+def make_office(code: str, name: str) -> Office:
+    return Office.objects.create(
+        code=code,
+        name=name,
+        kecamatan="Kalidoni",
+        city="Kota Palembang",
+        address=f"Jl. Kantor {name} No. 1",
+        lurah_name=f"Lurah {name}",
+        lurah_nip="197805122005012003",
+    )
+
+
+def make_user(username: str, office: Office, role: str, rt: RT | None = None):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title()
+    )
+    Membership.objects.create(user=user, office=office, role=role, rt=rt)
+    return user
+
+
+@pytest.fixture
+def office(db) -> Office:
+    return make_office("BKS", "Bukit Sangkal")
+
+
+@pytest.fixture
+def other_office(db) -> Office:
+    return make_office("KBR", "Kober")
+
+
+@pytest.fixture
+def rw1(office) -> RW:
+    return RW.objects.create(office=office, number=1)
+
+
+@pytest.fixture
+def rt1(rw1) -> RT:
+    return RT.objects.create(rw=rw1, number=1)
+
+
+@pytest.fixture
+def rt2(rw1) -> RT:
+    return RT.objects.create(rw=rw1, number=2)
+
+
+@pytest.fixture
+def other_rt(other_office) -> RT:
+    rw = RW.objects.create(office=other_office, number=7)
+    return RT.objects.create(rw=rw, number=9)
+
+
+@pytest.fixture
+def officer(office):
+    return make_user("petugas", office, Role.OFFICER)
+
+
+@pytest.fixture
+def supervisor(office):
+    return make_user("lurah", office, Role.SUPERVISOR)
+
+
+@pytest.fixture
+def rt_chair(office, rt1):
+    return make_user("ketua_rt01", office, Role.RT_CHAIR, rt=rt1)
+
+
+@pytest.fixture
+def other_rt_chair(office, rt2):
+    return make_user("ketua_rt02", office, Role.RT_CHAIR, rt=rt2)
+
+
+@pytest.fixture
+def other_officer(other_office, other_rt):
+    return make_user("petugas_kbr", other_office, Role.OFFICER)
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    client.force_login(officer)
+    return client

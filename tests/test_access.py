@@ -1,0 +1,79 @@
+"""Who sees what: login everywhere, offices apart, RT chairs kept to their pages."""
+
+import pytest
+from django.urls import reverse
+
+from kelurahan.models import RT, RW
+
+STAFF_PAGES = ["home", "services:catalogue", "territory", "admin:index"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", STAFF_PAGES)
+def test_anonymous_request_to_a_staff_page_goes_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(("/masuk/", "/admin/login/"))
+
+
+@pytest.mark.django_db
+def test_health_check_is_public(client):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+@pytest.mark.django_db
+def test_territory_lists_the_office_rw_and_rt_with_their_chairs(client, officer, rt_chair, rt2):
+    client.force_login(officer)
+    page = client.get(reverse("territory")).content.decode()
+    assert "RW 001" in page
+    assert "RT 001" in page and "RT 002" in page
+    assert "Ketua_Rt01" in page  # the chair's name
+    assert "Belum ada ketua" in page  # RT 002 has none
+
+
+@pytest.mark.django_db
+def test_user_of_another_office_sees_none_of_this_office_rt_or_rw(
+    client, other_officer, rt_chair, rt2
+):
+    RW.objects.create(office=rt_chair.membership.office, number=5)
+    client.force_login(other_officer)
+    for name in ["home", "services:catalogue", "territory"]:
+        response = client.get(reverse(name), follow=True)
+        page = response.content.decode()
+        assert "Bukit Sangkal" not in page
+        assert "RW 005" not in page and "RW 001" not in page
+        assert "Ketua_Rt01" not in page
+    # Their own territory is shown.
+    assert "RT 009" in client.get(reverse("territory")).content.decode()
+
+
+@pytest.mark.django_db
+def test_rt_chair_cannot_open_the_officer_territory_page(client, rt_chair):
+    client.force_login(rt_chair)
+    assert client.get(reverse("territory")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_navigation_follows_the_role(client, officer, rt_chair):
+    client.force_login(officer)
+    assert "Wilayah RT/RW" in client.get(reverse("services:catalogue")).content.decode()
+    client.force_login(rt_chair)
+    assert "Wilayah RT/RW" not in client.get(reverse("services:catalogue")).content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_pages_are_not_stored_by_the_browser(officer_client):
+    response = officer_client.get(reverse("services:catalogue"))
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_territory_query_count_is_constant(client, officer, rw1, django_assert_max_num_queries):
+    for number in range(1, 30):
+        RT.objects.get_or_create(rw=rw1, number=number)
+    client.force_login(officer)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("territory"))
+    assert "RT 029" in response.content.decode()
