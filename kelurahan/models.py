@@ -167,3 +167,26 @@ class Membership(models.Model):
             RT.objects.filter(pk=self.rt_id).update(chair=self.user)
         else:
             chaired.update(chair=None)
+
+
+class OfficeCounter(models.Model):
+    """A gap-free sequence per office and key (e.g. reference codes per month, letters per year).
+
+    Incremented by a conditional UPDATE inside the caller's transaction: the row lock
+    (PostgreSQL) or the IMMEDIATE write lock (SQLite) serialises concurrent callers, and a
+    rollback gives the number back, so numbers never repeat and never skip.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="counters")
+    key = models.CharField(max_length=60)
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "penghitung nomor"
+        verbose_name_plural = "penghitung nomor"
+        constraints = [
+            models.UniqueConstraint(fields=["office", "key"], name="officecounter_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} {self.key} = {self.value}"

@@ -4,21 +4,25 @@ Migrations call ``sync_role_groups`` so the groups exist on every database; a la
 that adds permissions (new models, transitions) adds them here and calls it again.
 """
 
+OFFICER_PERMISSIONS = [
+    "kelurahan.view_office",
+    "kelurahan.view_rw",
+    "kelurahan.view_rt",
+    "services.view_service",
+    "services.view_requirement",
+    "services.view_application",
+    "services.add_application",
+    "services.receive_application",
+    "services.check_attachment",
+    "services.archive_application",
+    "services.mark_incomplete_application",
+    "services.resubmit_application",
+    "services.cancel_application",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    "officer": [
-        "kelurahan.view_office",
-        "kelurahan.view_rw",
-        "kelurahan.view_rt",
-        "services.view_service",
-        "services.view_requirement",
-    ],
-    "supervisor": [
-        "kelurahan.view_office",
-        "kelurahan.view_rw",
-        "kelurahan.view_rt",
-        "services.view_service",
-        "services.view_requirement",
-    ],
+    "officer": OFFICER_PERMISSIONS,
+    "supervisor": [*OFFICER_PERMISSIONS],
     "rt_chair": [
         "kelurahan.view_rt",
         "services.view_service",
@@ -30,21 +34,26 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 def sync_role_groups(apps, schema_editor=None) -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
     from django.contrib.auth.management import create_permissions
+    from django.db.models import Q
 
     # Permissions are normally created after all migrations; make sure they exist now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        # Migration state apps carry no models module; create_permissions skips those.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        try:
+            create_permissions(app_config, verbosity=0, apps=apps)
+        finally:
+            app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
+        query = Q(pk__in=[])
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(wanted)
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        # An earlier migration runs before later models (and their permissions) exist; the
+        # latest role migration, run after them, leaves every group complete.
+        group.permissions.set(Permission.objects.filter(query))

@@ -5,6 +5,7 @@ behaviour, refuses to start without ``DJANGO_SECRET_KEY`` and passes ``check --d
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,6 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    # Tests use a file too, so concurrency tests meet the real WAL + IMMEDIATE behaviour
+    # (an in-memory shared-cache database locks differently).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"kelurahan-test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -254,6 +260,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }
 

@@ -20,7 +20,7 @@ urlpatterns = [
     ),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("wilayah/", views.territory, name="territory"),
-    path("layanan/", include("services.urls")),
+    path("", include("services.urls")),
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),
 ]

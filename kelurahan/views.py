@@ -5,12 +5,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kelurahan.access import office_for, staff_required
+from kelurahan.access import STAFF_ROLES, office_for, role_for, staff_required
 from kelurahan.models import RT
 
 
 def home(request):
     """Send each user to the page their role starts from."""
+    if role_for(request.user) in STAFF_ROLES:
+        return redirect("services:queue")
     return redirect("services:catalogue")
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 
-from services.models import Requirement, Service
+from services import workflow
+from services.models import Application, ApplicationEvent, Attachment, Requirement, Service
+from services.workflow import WorkflowError
 
 
 class RequirementInline(admin.TabularInline):
@@ -37,3 +39,82 @@ class ServiceAdmin(admin.ModelAdmin):
     def deactivate(self, request, queryset):
         count = queryset.update(active=False)
         self.message_user(request, f"{count} layanan dinonaktifkan.", messages.SUCCESS)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = ApplicationEvent
+    fields = ["at", "transition", "source", "target", "by", "note"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = [
+        "requirement",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "verdict",
+        "verdict_reason",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Read-mostly: the history inline; state changes only through services.workflow."""
+
+    list_display = ["code", "service", "state", "applicant_name", "office", "received_at"]
+    list_filter = ["state", "service", "office", "channel"]
+    list_select_related = ["service", "office"]
+    search_fields = ["code", "applicant_name"]
+    date_hierarchy = "received_at"
+    inlines = [AttachmentInline, EventInline]
+    actions = ["archive", "cancel"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, step, done: str, **kwargs):
+        ok = 0
+        for application in queryset:
+            try:
+                step(application=application, by=request.user, **kwargs)
+                ok += 1
+            except WorkflowError as exc:
+                self.message_user(request, f"{application.code}: {exc.message}", messages.ERROR)
+        if ok:
+            self.message_user(request, f"{ok} permohonan {done}.", messages.SUCCESS)
+
+    @admin.action(description="Arsipkan permohonan terpilih (bila lengkap)")
+    def archive(self, request, queryset):
+        self._apply(request, queryset, workflow.application_archive, "diarsipkan")
+
+    @admin.action(description="Batalkan permohonan terpilih")
+    def cancel(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            workflow.application_cancel,
+            "dibatalkan",
+            reason="Dibatalkan oleh admin",
+        )

@@ -1,7 +1,15 @@
 """The service catalogue (and, as they come, the applications made against it)."""
 
+import uuid
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from kelurahan.models import RT, Office
 
 
 class ServiceQuerySet(models.QuerySet):
@@ -92,3 +100,335 @@ class Requirement(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ApplicationState(models.TextChoices):
+    RECEIVED = "received", "Diterima"
+    INCOMPLETE = "incomplete", "Belum lengkap"
+    ARCHIVED = "archived", "Diarsipkan"
+    IN_VERIFICATION = "in_verification", "Verifikasi RT"
+    VERIFIED = "verified", "Terverifikasi"
+    REJECTED = "rejected", "Ditolak"
+    ISSUED = "issued", "Surat terbit"
+    COMPLETED = "completed", "Selesai"
+    CANCELLED = "cancelled", "Dibatalkan"
+
+
+S = ApplicationState
+# A case is open until it is completed, rejected or cancelled.
+OPEN_STATES = [S.RECEIVED, S.INCOMPLETE, S.ARCHIVED, S.IN_VERIFICATION, S.VERIFIED, S.ISSUED]
+CLOSED_STATES = [S.COMPLETED, S.REJECTED, S.CANCELLED]
+
+
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", "Datang langsung"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    ASSISTED = "assisted", "Dibantu tetangga/Ketua RT"
+
+
+class Delivery(models.TextChoices):
+    PICKUP = "pickup", "Diambil di kantor kelurahan"
+    COURIER = "courier", "Dikirim kurir"
+
+
+def _default_uuid():
+    return uuid.uuid4()
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """A resident's application for one service.
+
+    Transitions (django-fsm-2; run them only through ``services.workflow``):
+      received --archive--> archived          received --mark_incomplete--> incomplete
+      incomplete --resubmit--> received       any open state --cancel--> cancelled
+    The RT verification and letter steps (send_to_rt, approve, reject, return_to_applicant,
+    issue, hand_over) join in their own apps' workflows.
+    """
+
+    code = models.CharField("kode permohonan", max_length=24, unique=True, editable=False)
+    office = models.ForeignKey(
+        Office, verbose_name="kantor", on_delete=models.PROTECT, related_name="applications"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name="layanan", on_delete=models.PROTECT, related_name="applications"
+    )
+    state = FSMField(
+        "status",
+        max_length=20,
+        choices=ApplicationState.choices,
+        default=S.RECEIVED,
+        protected=True,
+    )
+    is_open = models.GeneratedField(
+        expression=models.Case(
+            models.When(state__in=OPEN_STATES, then=models.Value(True)),
+            default=models.Value(False),
+            output_field=models.BooleanField(),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+
+    applicant_name = models.CharField("nama pemohon", max_length=120)
+    nik = models.CharField("NIK", max_length=16)
+    kk_number = models.CharField("nomor KK", max_length=16, blank=True)
+    phone = models.CharField("nomor WhatsApp/telepon", max_length=20)
+    email = models.EmailField("email", blank=True)
+    address = models.TextField("alamat")
+    rt = models.ForeignKey(
+        RT, verbose_name="RT", on_delete=models.PROTECT, related_name="applications"
+    )
+
+    channel = models.CharField(
+        "jalur", max_length=20, choices=Channel.choices, default=Channel.WALK_IN
+    )
+    assisted_by = models.CharField(
+        "dibantu oleh",
+        max_length=160,
+        blank=True,
+        help_text="Nama dan hubungan orang yang membantu, mis. 'Bu Sri (tetangga)'.",
+    )
+    assisted_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Ketua RT yang mengajukan lewat portal, bila ada.",
+    )
+    delivery = models.CharField(
+        "pengambilan hasil", max_length=10, choices=Delivery.choices, default=Delivery.PICKUP
+    )
+    delivery_address = models.TextField("alamat pengiriman", blank=True)
+    purpose = models.CharField("keperluan", max_length=240, blank=True)
+
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="dicatat oleh",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField("diterima", default=timezone.now)
+    # SLA milestones (filled by services.sla at intake and on resubmit).
+    archive_due = models.DateTimeField("batas arsip", null=True, blank=True)
+    verify_due = models.DateTimeField("batas verifikasi", null=True, blank=True)
+    issue_due = models.DateTimeField("batas terbit", null=True, blank=True)
+    # Milestones reached.
+    archived_at = models.DateTimeField("diarsipkan", null=True, blank=True)
+    verified_at = models.DateTimeField("diverifikasi", null=True, blank=True)
+    issued_at = models.DateTimeField("surat terbit", null=True, blank=True)
+    completed_at = models.DateTimeField("selesai", null=True, blank=True)
+    closed_at = models.DateTimeField("ditutup", null=True, blank=True)
+    updated_at = models.DateTimeField("diubah", auto_now=True)
+
+    class Meta:
+        verbose_name = "permohonan"
+        verbose_name_plural = "permohonan"
+        permissions = [
+            ("receive_application", "Mencatat permohonan baru"),
+            ("check_attachment", "Memeriksa berkas persyaratan"),
+            ("archive_application", "Mengarsipkan permohonan"),
+            ("mark_incomplete_application", "Menandai permohonan belum lengkap"),
+            ("resubmit_application", "Mengajukan ulang permohonan"),
+            ("cancel_application", "Membatalkan permohonan"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=ApplicationState.values),
+                name="application_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="application_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(delivery=Delivery.COURIER) | ~models.Q(delivery_address=""),
+                name="application_courier_needs_address",
+            ),
+            # One open application per person and service in an office (double clicks, repeats).
+            models.UniqueConstraint(
+                fields=["office", "nik", "service"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="application_one_open_per_nik_service",
+            ),
+        ]
+        indexes = [
+            # The officer's queue: open cases of one office, oldest first. A partial index on
+            # the generated flag fits the query on SQLite and PostgreSQL alike (a
+            # `state IN (...)` condition is parameterised and SQLite then ignores the index).
+            models.Index(
+                fields=["office", "received_at"],
+                condition=models.Q(is_open=True),
+                name="application_open_queue",
+            ),
+            # The "all states" queue and state filters.
+            models.Index(fields=["office", "state", "received_at"], name="application_by_state"),
+            # Search by NIK (POST) within an office.
+            models.Index(fields=["office", "nik"], name="application_by_nik"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.applicant_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("services:application_detail", args=[self.code])
+
+    # --- transitions: the single definition of which step is allowed from where ---------
+    @transition(
+        state, source=S.RECEIVED, target=S.ARCHIVED, permission="services.archive_application"
+    )
+    def archive(self) -> None:
+        self.archived_at = timezone.now()
+
+    @transition(
+        state,
+        source=S.RECEIVED,
+        target=S.INCOMPLETE,
+        permission="services.mark_incomplete_application",
+    )
+    def mark_incomplete(self) -> None:
+        """The SLA clock stops while the applicant sends what is missing."""
+
+    @transition(
+        state, source=S.INCOMPLETE, target=S.RECEIVED, permission="services.resubmit_application"
+    )
+    def resubmit(self) -> None:
+        """The missing documents came in: the case is back at day 1 (services.sla)."""
+
+    @transition(
+        state,
+        source=[s for s in OPEN_STATES if s != S.ISSUED],
+        target=S.CANCELLED,
+        permission="services.cancel_application",
+    )
+    def cancel(self) -> None:
+        self.closed_at = timezone.now()
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Named by UUID only: nothing the applicant typed reaches the file system.
+    ext = filename.rsplit(".", 1)[-1]
+    return f"attachments/{instance.uploaded_at:%Y/%m}/{instance.uuid}.{ext}"
+
+
+def thumbnail_path(instance: "Attachment", filename: str) -> str:
+    return f"thumbnails/{instance.uploaded_at:%Y/%m}/{instance.uuid}.jpg"
+
+
+class Verdict(models.TextChoices):
+    PENDING = "pending", "Belum diperiksa"
+    ACCEPTED = "accepted", "Diterima"
+    REJECTED = "rejected", "Ditolak"
+
+
+class Attachment(models.Model):
+    """One file sent for one requirement (a requirement may have several, e.g. two pages)."""
+
+    uuid = models.UUIDField(default=_default_uuid, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments"
+    )
+    requirement = models.ForeignKey(
+        Requirement, verbose_name="persyaratan", on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField("berkas", upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField("ukuran (byte)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    original_name = models.CharField("nama berkas asli", max_length=100)
+    verdict = models.CharField(
+        "hasil pemeriksaan", max_length=10, choices=Verdict.choices, default=Verdict.PENDING
+    )
+    verdict_reason = models.CharField("alasan ditolak", max_length=240, blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "berkas"
+        verbose_name_plural = "berkas"
+        ordering = ["requirement__order", "uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=Verdict.values), name="attachment_verdict_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(verdict=Verdict.REJECTED) | ~models.Q(verdict_reason=""),
+                name="attachment_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement} — {self.original_name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ApplicationEvent(models.Model):
+    """The audit trail: one row per state change or document step, written in its transaction."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transition = models.CharField(max_length=40)
+    source = models.CharField(max_length=20, blank=True)
+    target = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "riwayat"
+        verbose_name_plural = "riwayat"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["application", "at"], name="event_by_application")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.transition} {self.source}->{self.target}"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.transition, self.transition)
+
+
+EVENT_LABELS = {
+    "receive": "Permohonan dicatat",
+    "upload": "Berkas diunggah",
+    "accept_document": "Berkas diterima",
+    "reject_document": "Berkas ditolak",
+    "mark_incomplete": "Ditandai belum lengkap",
+    "resubmit": "Diajukan ulang",
+    "archive": "Diarsipkan",
+    "cancel": "Dibatalkan",
+}
+
+
+class AccessLog(models.Model):
+    """Who viewed whose application or document (UU PDP); holds no NIK itself."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    attachment = models.ForeignKey(
+        Attachment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=30)
+
+    class Meta:
+        verbose_name = "log akses"
+        verbose_name_plural = "log akses"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.application_id}"

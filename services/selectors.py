@@ -1,12 +1,115 @@
-"""Read-side queries for the pages of the services app."""
+"""Read-side queries for the pages of the services app, scoped to the user's office."""
+
+from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
-from services.models import Requirement, Service
+from kelurahan.access import STAFF_ROLES, membership_for
+from services.models import (
+    Application,
+    ApplicationEvent,
+    Attachment,
+    Requirement,
+    Service,
+)
 
 
 def services_for_catalogue() -> QuerySet[Service]:
     """Active services with their requirements in order: two queries whatever the size."""
     return Service.objects.active().prefetch_related(
         Prefetch("requirements", queryset=Requirement.objects.order_by("order", "id"))
+    )
+
+
+def get_application_for_user(user, code: str) -> Application:
+    """The application with this code in the user's office, or 404 for anyone else."""
+    membership = membership_for(user)
+    if membership is None or membership.role not in STAFF_ROLES:
+        raise Http404("Permohonan tidak ditemukan.")
+    try:
+        return Application.objects.select_related(
+            "service", "office", "rt__rw", "received_by", "assisted_by_user"
+        ).get(code=code, office_id=membership.office_id)
+    except Application.DoesNotExist as exc:
+        raise Http404("Permohonan tidak ditemukan.") from exc
+
+
+def get_attachment_for_user(user, code: str, uuid) -> Attachment:
+    application = get_application_for_user(user, code)
+    try:
+        return Attachment.objects.select_related("requirement").get(
+            uuid=uuid, application=application
+        )
+    except (Attachment.DoesNotExist, ValueError) as exc:
+        raise Http404("Berkas tidak ditemukan.") from exc
+
+
+def application_detail(application: Application) -> Application:
+    """Attach what the application page shows, in a fixed number of queries."""
+    application.prefetched_attachments = list(
+        application.attachments.select_related("requirement", "verdict_by", "uploaded_by")
+    )
+    application.prefetched_events = list(
+        ApplicationEvent.objects.filter(application=application).select_related("by")
+    )
+    return application
+
+
+def applications_for_officer(
+    *,
+    user,
+    state: str = "",
+    service: Service | None = None,
+    rt=None,
+    q: str = "",
+    nik: str = "",
+) -> QuerySet[Application]:
+    """The office's queue: open cases (or the chosen state), oldest first.
+
+    Open cases use the partial index ``application_open_queue``; a chosen state uses
+    ``application_by_state``.
+    """
+    membership = membership_for(user)
+    if membership is None or membership.role not in STAFF_ROLES:
+        return Application.objects.none()
+    qs = Application.objects.filter(office_id=membership.office_id)
+    if state == "all":
+        pass
+    elif state:
+        qs = qs.filter(state=state)
+    else:
+        qs = qs.filter(is_open=True)
+    if service is not None:
+        qs = qs.filter(service=service)
+    if rt is not None:
+        qs = qs.filter(rt=rt)
+    if nik:
+        qs = qs.filter(nik=nik)
+    q = q.strip()
+    if q:
+        code = q.upper()
+        qs = (
+            qs.filter(code__startswith=code)
+            if code[:3].isalpha() and "-" in code
+            else qs.filter(applicant_name__icontains=q)
+        )
+    return (
+        qs.select_related("service", "rt__rw")
+        .only(
+            "code",
+            "state",
+            "applicant_name",
+            "received_at",
+            "channel",
+            "delivery",
+            "archive_due",
+            "verify_due",
+            "issue_due",
+            "service__code",
+            "service__name",
+            "rt__number",
+            "rt__rw__number",
+        )
+        .order_by("received_at", "id")
     )

@@ -5,5 +5,46 @@ from services import views
 app_name = "services"
 
 urlpatterns = [
-    path("", views.catalogue, name="catalogue"),
+    path("layanan/", views.catalogue, name="catalogue"),
+    path("permohonan/", views.queue, name="queue"),
+    path("permohonan/baru/", views.application_new, name="application_new"),
+    path(
+        "permohonan/baru/<str:service_code>/", views.application_create, name="application_create"
+    ),
+    path("permohonan/<str:code>/", views.application_page, name="application_detail"),
+    path(
+        "permohonan/<str:code>/tanda-terima/", views.application_receipt, name="application_receipt"
+    ),
+    path("permohonan/<str:code>/arsipkan/", views.application_archive, name="application_archive"),
+    path(
+        "permohonan/<str:code>/belum-lengkap/",
+        views.application_mark_incomplete,
+        name="application_mark_incomplete",
+    ),
+    path(
+        "permohonan/<str:code>/ajukan-ulang/",
+        views.application_resubmit,
+        name="application_resubmit",
+    ),
+    path("permohonan/<str:code>/batalkan/", views.application_cancel, name="application_cancel"),
+    path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
+    path(
+        "permohonan/<str:code>/berkas/<uuid:uuid>/", views.attachment_file, name="attachment_file"
+    ),
+    path(
+        "permohonan/<str:code>/berkas/<uuid:uuid>/kecil/",
+        views.attachment_file,
+        {"thumbnail": True},
+        name="attachment_thumbnail",
+    ),
+    path(
+        "permohonan/<str:code>/berkas/<uuid:uuid>/terima/",
+        views.attachment_accept,
+        name="attachment_accept",
+    ),
+    path(
+        "permohonan/<str:code>/berkas/<uuid:uuid>/tolak/",
+        views.attachment_reject,
+        name="attachment_reject",
+    ),
 ]

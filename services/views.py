@@ -1,8 +1,37 @@
-from django.http import Http404
-from django.shortcuts import render
+"""Officer pages: catalogue, intake, the application page, documents and the queue."""
 
-from kelurahan.access import membership_for
-from services.selectors import services_for_catalogue
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed, has_transition_perm
+
+from kelurahan.access import membership_for, office_for, staff_required
+from services import workflow
+from services.forms import (
+    ApplicationForm,
+    NikSearchForm,
+    NoteForm,
+    QueueFilterForm,
+    ReasonForm,
+    UploadForm,
+)
+from services.models import AccessLog, Application, Service, Verdict
+from services.selectors import (
+    application_detail,
+    applications_for_officer,
+    get_application_for_user,
+    get_attachment_for_user,
+    services_for_catalogue,
+)
+from services.workflow import WorkflowError, WorkflowPermissionDenied
+
+QUEUE_PAGE_SIZE = 50
 
 
 def catalogue(request):
@@ -10,3 +39,288 @@ def catalogue(request):
     if membership_for(request.user) is None and not request.user.is_staff:
         raise Http404("Akun ini belum terhubung ke kantor kelurahan.")
     return render(request, "services/catalogue.html", {"services": services_for_catalogue()})
+
+
+# --- the queue --------------------------------------------------------------------------------
+@staff_required
+@sensitive_post_parameters("nik")
+def queue(request):
+    """Antrean: the office's cases. NIK search comes by POST so it never lands in a URL."""
+    office = office_for(request.user)
+    filters = QueueFilterForm(request.GET or None, office=office)
+    nik_form = NikSearchForm(request.POST or None)
+    criteria = {}
+    if filters.is_valid():
+        criteria = {k: v for k, v in filters.cleaned_data.items() if v}
+    nik = ""
+    if request.method == "POST" and nik_form.is_valid():
+        nik = nik_form.cleaned_data["nik"]
+    applications = applications_for_officer(user=request.user, nik=nik, **criteria)
+    page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
+    query = request.GET.copy()
+    query.pop("halaman", None)
+    return render(
+        request,
+        "services/queue.html",
+        {
+            "filters": filters,
+            "nik_form": nik_form,
+            "nik_searched": bool(nik),
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+# --- intake -----------------------------------------------------------------------------------
+@staff_required
+def application_new(request):
+    """Choose the service first: its requirements shape the form."""
+    return render(
+        request, "services/application_choose.html", {"services": services_for_catalogue()}
+    )
+
+
+@staff_required
+@sensitive_post_parameters("nik", "kk_number")
+def application_create(request, service_code: str):
+    office = office_for(request.user)
+    service = get_object_or_404(Service.objects.active(), code=service_code)
+    form = ApplicationForm(
+        request.POST or None, request.FILES or None, office=office, service=service
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = workflow.application_receive(
+                office=office,
+                service=service,
+                data=form.applicant_data(),
+                files=form.documents(),
+                by=request.user,
+            )
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Permohonan {application.code} tercatat.")
+            return redirect("services:application_receipt", code=application.code)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, "Periksa isian yang ditandai merah. Berkas perlu dipilih ulang.")
+    return render(request, "services/application_form.html", {"form": form, "service": service})
+
+
+@staff_required
+def application_receipt(request, code: str):
+    """Tanda terima: what the resident gets (printed or as a WhatsApp photo)."""
+    application = application_detail(get_application_for_user(request.user, code))
+    return render(request, "services/receipt.html", {"application": application})
+
+
+# --- the application page ---------------------------------------------------------------------
+ACTIONS = {
+    # transition name: (url name, button label, needs a reason)
+    "archive": ("services:application_archive", "Arsipkan (berkas lengkap)", False),
+    "mark_incomplete": ("services:application_mark_incomplete", "Tandai belum lengkap", False),
+    "resubmit": ("services:application_resubmit", "Berkas susulan diterima — ajukan ulang", False),
+    "cancel": ("services:application_cancel", "Batalkan permohonan", True),
+}
+
+
+def _allowed_actions(application: Application, user) -> list[dict]:
+    actions = []
+    for name, (url_name, label, needs_reason) in ACTIONS.items():
+        method = getattr(application, name)
+        if can_proceed(method) and has_transition_perm(method, user):
+            actions.append(
+                {"name": name, "url": url_name, "label": label, "needs_reason": needs_reason}
+            )
+    return actions
+
+
+@staff_required
+@never_cache
+def application_page(request, code: str):
+    application = application_detail(get_application_for_user(request.user, code))
+    AccessLog.objects.create(user=request.user, application=application, action="view_application")
+    statuses = workflow.requirement_statuses(application)
+    editable = application.state in workflow.EDITABLE_STATES and request.user.has_perm(
+        "services.check_attachment"
+    )
+    return render(
+        request,
+        "services/application_detail.html",
+        {
+            "application": application,
+            "statuses": statuses,
+            "actions": _allowed_actions(application, request.user),
+            "editable": editable,
+            "upload_form": UploadForm(service=application.service) if editable else None,
+            "Verdict": Verdict,
+        },
+    )
+
+
+def _back(application_code: str):
+    return redirect("services:application_detail", code=application_code)
+
+
+def _run(request, code: str, step, success: str, **kwargs):
+    """Run one workflow step for the case; its message (success or refusal) goes on the page."""
+    application = get_application_for_user(request.user, code)
+    expected = request.POST.get("state")
+    if expected and expected != application.state:
+        messages.error(request, workflow.CHANGED_UNDER_YOU)
+        return _back(code)
+    try:
+        step(application=application, by=request.user, **kwargs)
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return _back(code)
+    messages.success(request, success)
+    return _back(code)
+
+
+@staff_required
+@require_POST
+def application_archive(request, code: str):
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _run(request, code, workflow.application_archive, "Permohonan diarsipkan.", note=note)
+
+
+@staff_required
+@require_POST
+def application_mark_incomplete(request, code: str):
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _run(
+        request,
+        code,
+        workflow.application_mark_incomplete,
+        "Ditandai belum lengkap. Sampaikan kekurangannya kepada pemohon.",
+        note=note,
+    )
+
+
+@staff_required
+@require_POST
+def application_resubmit(request, code: str):
+    return _run(
+        request,
+        code,
+        workflow.application_resubmit,
+        "Permohonan diajukan ulang; hari 1 dimulai lagi.",
+    )
+
+
+@staff_required
+@require_POST
+def application_cancel(request, code: str):
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tulis alasan pembatalan.")
+        return _back(code)
+    return _run(
+        request,
+        code,
+        workflow.application_cancel,
+        "Permohonan dibatalkan.",
+        reason=form.cleaned_data["reason"],
+    )
+
+
+# --- documents --------------------------------------------------------------------------------
+@staff_required
+@require_POST
+def attachment_upload(request, code: str):
+    application = get_application_for_user(request.user, code)
+    form = UploadForm(request.POST, request.FILES, service=application.service)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(code)
+    try:
+        added = workflow.attachment_add(
+            application=application,
+            requirement=form.cleaned_data["requirement"],
+            files=form.cleaned_data["files"],
+            by=request.user,
+        )
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"{len(added)} berkas ditambahkan. Periksa lalu terima atau tolak."
+        )
+    return _back(code)
+
+
+@staff_required
+@require_POST
+def attachment_accept(request, code: str, uuid):
+    attachment = get_attachment_for_user(request.user, code, uuid)
+    return _verdict(
+        request, code, workflow.attachment_accept, "Berkas diterima.", attachment=attachment
+    )
+
+
+@staff_required
+@require_POST
+def attachment_reject(request, code: str, uuid):
+    attachment = get_attachment_for_user(request.user, code, uuid)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Tulis alasan penolakan, agar pemohon tahu apa yang harus dikirim ulang."
+        )
+        return _back(code)
+    return _verdict(
+        request,
+        code,
+        workflow.attachment_reject,
+        "Berkas ditolak.",
+        attachment=attachment,
+        reason=form.cleaned_data["reason"],
+    )
+
+
+def _verdict(request, code, step, success, **kwargs):
+    try:
+        step(by=request.user, **kwargs)
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(code)
+
+
+@staff_required
+def attachment_file(request, code: str, uuid, thumbnail: bool = False):
+    """Serve a stored document only to staff of its office; every view is logged."""
+    attachment = get_attachment_for_user(request.user, code, uuid)
+    stored = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
+    if not thumbnail:
+        AccessLog.objects.create(
+            user=request.user,
+            application_id=attachment.application_id,
+            attachment=attachment,
+            action="view_document",
+        )
+    content_type = "image/jpeg" if thumbnail else attachment.content_type
+    response = FileResponse(
+        stored.open("rb"),
+        content_type=content_type,
+        # Images were re-encoded by us and may be shown inline; PDFs are downloaded.
+        as_attachment=not content_type.startswith("image/"),
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

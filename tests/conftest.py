@@ -94,3 +94,73 @@ def other_officer(other_office, other_rt):
 def officer_client(client, officer):
     client.force_login(officer)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def jpeg_upload(name: str = "ktp.jpg", size=(800, 600), color=(200, 180, 160)):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def pdf_upload(name: str = "surat.pdf"):
+    import io
+
+    import pikepdf
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
+
+
+def make_application(
+    *, officer, rt, service_code: str = "KTP", nik: str = "3271014501900002", docs: bool = True
+):
+    """A received application with one pending JPEG per requirement (when ``docs``)."""
+    from services import workflow
+    from services.models import Service
+    from services.uploads import clean_upload
+
+    service = Service.objects.get(code=service_code)
+    files = {}
+    if docs:
+        files = {
+            r: [clean_upload(jpeg_upload(f"{r.code}.jpg"))] for r in service.requirements.all()
+        }
+    return workflow.application_receive(
+        office=officer.membership.office,
+        service=service,
+        data=workflow.ApplicantData(
+            applicant_name="Siti Rahmawati",
+            nik=nik,
+            phone="+6281234567890",
+            address="Jl. Mawar No. 3",
+            rt_id=rt.pk,
+        ),
+        files=files,
+        by=officer,
+    )
+
+
+@pytest.fixture
+def application(officer, rt1):
+    return make_application(officer=officer, rt=rt1)
+
+
+def pytest_collection_modifyitems(items):
+    # Browser tests last: Playwright's sync API keeps an event loop in the main thread, after
+    # which Django's context-local connections no longer carry the serialized test data that
+    # transactional tests restore from.
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

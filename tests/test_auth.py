@@ -26,10 +26,10 @@ def test_login_page_speaks_indonesian(client):
 
 
 @pytest.mark.django_db
-def test_officer_logs_in_and_lands_on_the_catalogue(client, officer):
+def test_officer_logs_in_and_lands_on_the_queue(client, officer):
     response = login(client, "petugas", PASSWORD, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("services:catalogue")
-    assert "Katalog Layanan" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("services:queue")
+    assert "Antrean permohonan" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -27,6 +27,24 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(autouse=True)
+def _migrated_data(transactional_db):
+    """Put back what the data migrations created (catalogue, role groups).
+
+    Browser tests run in transactional tests, whose teardown empties every table; the
+    serialized rollback does not reliably restore it for live-server tests.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from kelurahan.roles import sync_role_groups
+
+    seed = importlib.import_module("services.migrations.0002_seed_catalogue").seed
+    seed(apps, None)
+    sync_role_groups(apps)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -1,0 +1,220 @@
+"""Forms for intake, documents and the queue; messages in Indonesian."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from kelurahan.models import RT
+from services.models import ApplicationState, Channel, Delivery, Requirement, Service
+from services.uploads import UploadRejected, clean_upload
+from services.validators import normalize_phone, validate_kk_number, validate_nik
+from services.workflow import ApplicantData
+
+ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
+MAX_FILES_PER_REQUIREMENT = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DocumentsField(forms.FileField):
+    """Several files for one requirement (two pages of a KK), each checked and normalised."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = [d for d in (data if isinstance(data, list | tuple) else [data]) if d]
+        if not uploads:
+            if self.required:
+                raise ValidationError("Pilih minimal satu berkas.", code="required")
+            return []
+        if len(uploads) > MAX_FILES_PER_REQUIREMENT:
+            raise ValidationError(
+                f"Paling banyak {MAX_FILES_PER_REQUIREMENT} berkas sekaligus "
+                "untuk satu persyaratan."
+            )
+        cleaned, errors = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(clean_upload(upload))
+            except UploadRejected as exc:
+                errors.extend(f"{_display_name(upload)}: {m}" for m in exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+def _display_name(upload) -> str:
+    name = (upload.name or "berkas").replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:60]
+
+
+class ApplicationForm(forms.Form):
+    applicant_name = forms.CharField(label="Nama lengkap pemohon (sesuai KTP/KK)", max_length=120)
+    nik = forms.CharField(
+        label="NIK pemohon",
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    kk_number = forms.CharField(
+        label="Nomor KK",
+        max_length=24,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label="Nomor WhatsApp/telepon",
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(label="Email (bila ada)", required=False)
+    address = forms.CharField(label="Alamat", widget=forms.Textarea(attrs={"rows": 2}))
+    rt = forms.ModelChoiceField(label="RT/RW tempat tinggal", queryset=RT.objects.none())
+    purpose = forms.CharField(label="Keperluan", max_length=240, required=False)
+    channel = forms.ChoiceField(
+        label="Berkas diterima lewat", choices=Channel.choices, initial=Channel.WALK_IN
+    )
+    assisted_by = forms.CharField(
+        label="Dibantu oleh (nama dan hubungan)",
+        max_length=160,
+        required=False,
+        help_text="Isi bila warga dibantu tetangga atau Ketua RT, mis. 'Bu Sri, tetangga'.",
+    )
+    delivery = forms.ChoiceField(
+        label="Hasil layanan",
+        choices=Delivery.choices,
+        initial=Delivery.PICKUP,
+        widget=forms.RadioSelect,
+    )
+    delivery_address = forms.CharField(
+        label="Alamat pengiriman kurir",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, office, service: Service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.fields["rt"].queryset = RT.objects.filter(rw__office=office).select_related("rw")
+        self.requirements = list(service.requirements.all())
+        for requirement in self.requirements:
+            self.fields[self.file_field_name(requirement)] = DocumentsField(
+                label=requirement.label,
+                required=False,
+                help_text=requirement.help_text,
+            )
+
+    @staticmethod
+    def file_field_name(requirement: Requirement) -> str:
+        return f"berkas_{requirement.pk}"
+
+    def file_fields(self):
+        return [(r, self[self.file_field_name(r)]) for r in self.requirements]
+
+    def clean_nik(self) -> str:
+        return validate_nik(self.cleaned_data["nik"])
+
+    def clean_kk_number(self) -> str:
+        value = self.cleaned_data["kk_number"]
+        return validate_kk_number(value) if value.strip() else ""
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") == Channel.ASSISTED and not data.get("assisted_by", "").strip():
+            self.add_error("assisted_by", "Tulis siapa yang membantu warga mengajukan.")
+        if (
+            data.get("delivery") == Delivery.COURIER
+            and not data.get("delivery_address", "").strip()
+        ):
+            self.add_error("delivery_address", "Tulis alamat pengiriman untuk kurir.")
+        return data
+
+    def applicant_data(self) -> ApplicantData:
+        d = self.cleaned_data
+        return ApplicantData(
+            applicant_name=d["applicant_name"].strip(),
+            nik=d["nik"],
+            kk_number=d["kk_number"],
+            phone=d["phone"],
+            email=d["email"],
+            address=d["address"].strip(),
+            rt_id=d["rt"].pk,
+            purpose=d["purpose"].strip(),
+            channel=d["channel"],
+            assisted_by=d["assisted_by"].strip() if d["channel"] == Channel.ASSISTED else "",
+            delivery=d["delivery"],
+            delivery_address=d["delivery_address"].strip()
+            if d["delivery"] == Delivery.COURIER
+            else "",
+        )
+
+    def documents(self) -> dict[Requirement, list]:
+        return {
+            r: self.cleaned_data.get(self.file_field_name(r)) or []
+            for r in self.requirements
+            if self.cleaned_data.get(self.file_field_name(r))
+        }
+
+
+class UploadForm(forms.Form):
+    requirement = forms.ModelChoiceField(label="Persyaratan", queryset=Requirement.objects.none())
+    files = DocumentsField(label="Berkas (foto atau PDF)", required=True)
+
+    def __init__(self, *args, service: Service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requirement"].queryset = service.requirements.all()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Alasan",
+        max_length=240,
+        error_messages={
+            "required": "Tulis alasannya, agar pemohon tahu apa yang harus diperbaiki."
+        },
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="Catatan (tidak wajib)", max_length=500, required=False)
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Semua yang masih berjalan"),
+            ("all", "Semua status"),
+            *ApplicationState.choices,
+        ],
+    )
+    service = forms.ModelChoiceField(
+        label="Layanan",
+        required=False,
+        queryset=Service.objects.all(),
+        to_field_name="code",
+        empty_label="Semua layanan",
+    )
+    rt = forms.ModelChoiceField(
+        label="RT", required=False, queryset=RT.objects.none(), empty_label="Semua RT"
+    )
+    q = forms.CharField(label="Cari kode atau nama", required=False, max_length=60)
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rt"].queryset = RT.objects.filter(rw__office=office).select_related("rw")
+
+
+class NikSearchForm(forms.Form):
+    nik = forms.CharField(label="Cari NIK", max_length=24)
+
+    def clean_nik(self) -> str:
+        return validate_nik(self.cleaned_data["nik"])

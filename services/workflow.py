@@ -1,0 +1,430 @@
+"""The write side of applications: every step a case takes, each in one transaction.
+
+Views, admin actions and jobs call these functions and nothing else to change a case. Each
+checks the acting user's office and permission, runs the FSM transition defined on
+``Application`` (the single definition of which step is allowed from where), saves with
+optimistic locking and writes one ``ApplicationEvent`` in the same transaction. A step that
+is not allowed raises ``WorkflowError`` with a message for the officer, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from kelurahan.access import office_for
+from kelurahan.numbering import next_number
+from services.models import (
+    OPEN_STATES,
+    Application,
+    ApplicationEvent,
+    Attachment,
+    Requirement,
+    RequirementKind,
+    Verdict,
+)
+from services.models import ApplicationState as S
+from services.uploads import CleanFile
+
+
+class WorkflowError(Exception):
+    """A step that is not allowed now; ``message`` is shown to the user as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class WorkflowPermissionDenied(WorkflowError):
+    """The user may not take this step at all (as opposed to: not in this state)."""
+
+
+CHANGED_UNDER_YOU = (
+    "Permohonan ini baru saja diubah oleh petugas lain. Muat ulang halaman lalu periksa lagi."
+)
+EDITABLE_STATES = (S.RECEIVED, S.INCOMPLETE)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _check_office(application: Application, by: AbstractBaseUser) -> None:
+    if by.is_superuser:
+        return
+    office = office_for(by)
+    if office is None or office.pk != application.office_id:
+        raise WorkflowPermissionDenied("Permohonan ini bukan milik kantor Anda.")
+
+
+def _record(
+    application: Application,
+    by: AbstractBaseUser | None,
+    transition: str,
+    source: str,
+    note: str = "",
+) -> ApplicationEvent:
+    return ApplicationEvent.objects.create(
+        application=application,
+        by=by,
+        transition=transition,
+        source=source,
+        target=application.state,
+        note=note,
+    )
+
+
+def _fresh(application: Application) -> Application:
+    """The case as stored now, so a decision never rests on a stale page."""
+    return Application.objects.select_related("service", "office").get(pk=application.pk)
+
+
+def _run_transition(
+    application: Application,
+    by: AbstractBaseUser,
+    name: str,
+    verb: str,
+    note: str = "",
+    precondition: Callable[[Application], str] | None = None,
+) -> Application:
+    """Run transition ``name`` on the stored case; the caller holds the transaction.
+
+    ``precondition`` runs once state and permission allow the step; it raises WorkflowError
+    to refuse, or returns the note to record.
+    """
+    case = _fresh(application)
+    _check_office(case, by)
+    method = getattr(case, name)
+    if not can_proceed(method):
+        raise WorkflowError(_not_now(case, verb))
+    if not has_transition_perm(method, by):
+        raise WorkflowPermissionDenied(f"Anda tidak berwenang: permohonan tidak dapat {verb}.")
+    if precondition is not None:
+        note = precondition(case)
+    source = case.state
+    method()
+    try:
+        case.save()
+    except ConcurrentTransition as exc:
+        raise WorkflowError(CHANGED_UNDER_YOU) from exc
+    _record(case, by, name, source, note)
+    return case
+
+
+def _not_now(case: Application, verb: str) -> str:
+    return (
+        f"Permohonan {case.code} tidak dapat {verb} karena statusnya sekarang "
+        f"“{case.get_state_display()}”."
+    )
+
+
+def _sync(application: Application, case: Application) -> Application:
+    """Bring the caller's instance up to date with what was saved."""
+    application.refresh_from_db()
+    return case
+
+
+# --- intake -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ApplicantData:
+    applicant_name: str
+    nik: str
+    phone: str
+    address: str
+    rt_id: int
+    kk_number: str = ""
+    email: str = ""
+    purpose: str = ""
+    channel: str = "walk_in"
+    assisted_by: str = ""
+    delivery: str = "pickup"
+    delivery_address: str = ""
+
+
+def open_application_for(*, office, nik: str, service) -> Application | None:
+    return (
+        Application.objects.filter(office=office, nik=nik, service=service, state__in=OPEN_STATES)
+        .only("code")
+        .first()
+    )
+
+
+def duplicate_message(existing: Application) -> str:
+    return (
+        f"Sudah ada permohonan terbuka untuk NIK dan layanan ini: {existing.code}. "
+        "Lanjutkan permohonan itu, jangan membuat yang baru."
+    )
+
+
+def application_receive(
+    *,
+    office,
+    service,
+    data: ApplicantData,
+    files: dict[Requirement, list[CleanFile]],
+    by: AbstractBaseUser,
+    assisted_by_user: AbstractBaseUser | None = None,
+) -> Application:
+    """Record a new application with the documents that came with it (day 1 starts)."""
+    if not by.has_perm("services.receive_application") and assisted_by_user is None:
+        raise WorkflowPermissionDenied("Anda tidak berwenang mencatat permohonan.")
+    if not service.active:
+        raise WorkflowError(f"Layanan {service.name} sedang tidak dibuka.")
+    if not office.rws.filter(rts__pk=data.rt_id).exists():
+        raise WorkflowError("RT yang dipilih bukan bagian dari kelurahan ini.")
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            existing = open_application_for(office=office, nik=data.nik, service=service)
+            if existing:
+                raise WorkflowError(duplicate_message(existing))
+            now = timezone.localtime()
+            seq = next_number(office=office, key=f"application-{now:%y%m}")
+            application = Application(
+                code=f"{office.code}-{now:%y%m}-{seq:04d}",
+                office=office,
+                service=service,
+                received_by=by,
+                received_at=now,
+                assisted_by_user=assisted_by_user,
+                **data.__dict__,
+            )
+            try:
+                with transaction.atomic():
+                    application.save()
+            except IntegrityError as exc:
+                # Two officers (or a double click) racing past the check above.
+                existing = open_application_for(office=office, nik=data.nik, service=service)
+                raise WorkflowError(
+                    duplicate_message(existing) if existing else CHANGED_UNDER_YOU
+                ) from exc
+            _record(application, by, "receive", "")
+            for requirement, clean_files in files.items():
+                for clean in clean_files:
+                    attachment = _store_attachment(application, requirement, clean, by)
+                    stored.extend(_paths(attachment))
+            return application
+    except BaseException:
+        _delete_files(stored)
+        raise
+
+
+def _store_attachment(
+    application: Application, requirement: Requirement, clean: CleanFile, by: AbstractBaseUser
+) -> Attachment:
+    if requirement.service_id != application.service_id:
+        raise WorkflowError("Persyaratan ini bukan untuk layanan permohonan ini.")
+    attachment = Attachment(
+        application=application,
+        requirement=requirement,
+        content_type=clean.content_type,
+        size=len(clean.content),
+        sha256=clean.sha256,
+        original_name=clean.original_name,
+        uploaded_by=by,
+    )
+    attachment.file.save(f"x.{clean.extension}", ContentFile(clean.content), save=False)
+    if clean.thumbnail:
+        attachment.thumbnail.save("x.jpg", ContentFile(clean.thumbnail), save=False)
+    attachment.save()
+    return attachment
+
+
+def _paths(attachment: Attachment) -> list[str]:
+    return [f.name for f in (attachment.file, attachment.thumbnail) if f]
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        with contextlib.suppress(OSError):
+            default_storage.delete(name)
+
+
+# --- documents --------------------------------------------------------------------------------
+def attachment_add(
+    *,
+    application: Application,
+    requirement: Requirement,
+    files: list[CleanFile],
+    by: AbstractBaseUser,
+) -> list[Attachment]:
+    """Add files for one requirement; allowed while the case is received or incomplete."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = _fresh(application)
+            _check_office(case, by)
+            if not by.has_perm("services.check_attachment"):
+                raise WorkflowPermissionDenied("Anda tidak berwenang menambah berkas.")
+            if case.state not in EDITABLE_STATES:
+                raise WorkflowError(_not_now(case, "ditambah berkasnya"))
+            attachments = []
+            for clean in files:
+                attachment = _store_attachment(case, requirement, clean, by)
+                stored.extend(_paths(attachment))
+                attachments.append(attachment)
+            names = ", ".join(a.original_name for a in attachments)
+            _record(case, by, "upload", case.state, f"{requirement.label}: {names}")
+            return attachments
+    except BaseException:
+        _delete_files(stored)
+        raise
+
+
+def _set_verdict(
+    attachment: Attachment, by: AbstractBaseUser, verdict: str, reason: str
+) -> Attachment:
+    with transaction.atomic():
+        case = _fresh(attachment.application)
+        _check_office(case, by)
+        if not by.has_perm("services.check_attachment"):
+            raise WorkflowPermissionDenied("Anda tidak berwenang memeriksa berkas.")
+        if case.state not in EDITABLE_STATES:
+            raise WorkflowError(_not_now(case, "diperiksa berkasnya"))
+        updated = Attachment.objects.filter(pk=attachment.pk, application=case).update(
+            verdict=verdict,
+            verdict_reason=reason,
+            verdict_by=by,
+            verdict_at=timezone.now(),
+        )
+        if not updated:
+            raise WorkflowError("Berkas ini sudah tidak ada.")
+        attachment.refresh_from_db()
+        transition = "accept_document" if verdict == Verdict.ACCEPTED else "reject_document"
+        note = attachment.requirement.label + (f": {reason}" if reason else "")
+        _record(case, by, transition, case.state, note)
+        return attachment
+
+
+def attachment_accept(*, attachment: Attachment, by: AbstractBaseUser) -> Attachment:
+    return _set_verdict(attachment, by, Verdict.ACCEPTED, "")
+
+
+def attachment_reject(*, attachment: Attachment, by: AbstractBaseUser, reason: str) -> Attachment:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(
+            "Tulis alasan penolakan, agar pemohon tahu berkas mana yang harus dikirim ulang."
+        )
+    return _set_verdict(attachment, by, Verdict.REJECTED, reason)
+
+
+# --- what is still missing --------------------------------------------------------------------
+@dataclass(frozen=True)
+class RequirementStatus:
+    requirement: Requirement
+    attachments: list[Attachment]
+    satisfied: bool
+    waived_by_rt: bool  # the RT chair's approval in the portal will stand in for it
+    problem: str  # empty when satisfied
+
+
+def requirement_statuses(application: Application) -> list[RequirementStatus]:
+    """Each requirement of the service with its files and whether it is met."""
+    attachments = getattr(application, "prefetched_attachments", None)
+    if attachments is None:
+        attachments = list(application.attachments.all())
+    statuses = []
+    for requirement in application.service.requirements.all():
+        mine = [a for a in attachments if a.requirement_id == requirement.pk]
+        accepted = any(a.verdict == Verdict.ACCEPTED for a in mine)
+        pending = any(a.verdict == Verdict.PENDING for a in mine)
+        waivable = (
+            requirement.kind == RequirementKind.RT_COVER_LETTER
+            and application.service.rt_approval_replaces_cover_letter
+        )
+        if accepted or not requirement.required or (waivable and not mine):
+            problem = ""
+        elif pending:
+            problem = f"{requirement.label}: belum diperiksa"
+        elif mine:
+            reasons = "; ".join(a.verdict_reason for a in mine if a.verdict == Verdict.REJECTED)
+            problem = f"{requirement.label}: ditolak ({reasons})"
+        else:
+            problem = f"{requirement.label}: belum ada"
+        statuses.append(
+            RequirementStatus(
+                requirement=requirement,
+                attachments=mine,
+                satisfied=not problem,
+                waived_by_rt=waivable and not accepted and not mine,
+                problem=problem,
+            )
+        )
+    return statuses
+
+
+def missing_requirements(application: Application) -> list[str]:
+    return [s.problem for s in requirement_statuses(application) if s.problem]
+
+
+# --- transitions ------------------------------------------------------------------------------
+@transaction.atomic
+def application_archive(
+    *, application: Application, by: AbstractBaseUser, note: str = ""
+) -> Application:
+    """Day 1 done: every required document is there and accepted (or the RT will stand in)."""
+
+    def complete(case: Application) -> str:
+        pending = case.attachments.filter(verdict=Verdict.PENDING).count()
+        if pending:
+            raise WorkflowError(
+                f"Masih ada {pending} berkas yang belum diperiksa. "
+                "Terima atau tolak dulu setiap berkas."
+            )
+        missing = missing_requirements(case)
+        if missing:
+            raise WorkflowError("Belum bisa diarsipkan. Kurang: " + "; ".join(missing) + ".")
+        return note
+
+    return _sync(
+        application, _run_transition(application, by, "archive", "diarsipkan", "", complete)
+    )
+
+
+@transaction.atomic
+def application_mark_incomplete(
+    *, application: Application, by: AbstractBaseUser, note: str = ""
+) -> Application:
+    """Ask the applicant for what is missing or rejected; the note lists it for them."""
+
+    def what_is_missing(case: Application) -> str:
+        missing = [m for m in missing_requirements(case) if not m.endswith("belum diperiksa")]
+        if not missing:
+            raise WorkflowError(
+                "Tidak ada persyaratan yang kurang atau ditolak. Tolak berkas yang salah dulu, "
+                "dengan alasannya."
+            )
+        text = "Kurang: " + "; ".join(missing) + "."
+        return text + (f" Catatan: {note.strip()}" if note.strip() else "")
+
+    return _sync(
+        application,
+        _run_transition(
+            application, by, "mark_incomplete", "ditandai belum lengkap", "", what_is_missing
+        ),
+    )
+
+
+@transaction.atomic
+def application_resubmit(
+    *, application: Application, by: AbstractBaseUser, note: str = ""
+) -> Application:
+    """The applicant sent what was missing: back to received, and day 1 starts again."""
+    return _sync(application, _run_transition(application, by, "resubmit", "diajukan ulang", note))
+
+
+@transaction.atomic
+def application_cancel(
+    *, application: Application, by: AbstractBaseUser, reason: str
+) -> Application:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Tulis alasan pembatalan.")
+    return _sync(application, _run_transition(application, by, "cancel", "dibatalkan", reason))
