@@ -18,6 +18,7 @@ OFFICER_PERMISSIONS = [
     "services.mark_incomplete_application",
     "services.resubmit_application",
     "services.cancel_application",
+    "services.send_to_rt_application",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -27,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "kelurahan.view_rt",
         "services.view_service",
         "services.view_requirement",
+        "services.verify_application",
+        "services.submit_assisted_application",
     ],
 }
 

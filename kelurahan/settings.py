@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "kelurahan.context_processors.portal",
+                "verification.context_processors.rt_badge",
             ],
             # The cached loader in production; plain loaders in development so edits show.
             "loaders": _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],

@@ -21,6 +21,7 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("wilayah/", views.territory, name="territory"),
     path("", include("services.urls")),
+    path("", include("verification.urls")),
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),
 ]

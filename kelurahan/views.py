@@ -6,13 +6,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kelurahan.access import STAFF_ROLES, office_for, role_for, staff_required
-from kelurahan.models import RT
+from kelurahan.models import RT, Role
 
 
 def home(request):
     """Send each user to the page their role starts from."""
-    if role_for(request.user) in STAFF_ROLES:
+    role = role_for(request.user)
+    if role in STAFF_ROLES:
         return redirect("services:queue")
+    if role == Role.RT_CHAIR:
+        return redirect("verification:rt_home")
     return redirect("services:catalogue")
 
 

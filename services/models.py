@@ -138,11 +138,13 @@ def _default_uuid():
 class Application(ConcurrentTransitionMixin, models.Model):
     """A resident's application for one service.
 
-    Transitions (django-fsm-2; run them only through ``services.workflow``):
+    Transitions (django-fsm-2; run them only through the workflow modules):
       received --archive--> archived          received --mark_incomplete--> incomplete
-      incomplete --resubmit--> received       any open state --cancel--> cancelled
-    The RT verification and letter steps (send_to_rt, approve, reject, return_to_applicant,
-    issue, hand_over) join in their own apps' workflows.
+      incomplete --resubmit--> received       open, not yet issued --cancel--> cancelled
+      archived --send_to_rt--> in_verification            (verification.workflow)
+      in_verification --approve--> verified   --reject--> rejected
+      in_verification --return_to_applicant--> incomplete (the RT chair's decisions)
+    The letter steps (issue, hand_over) join with the letters.
     """
 
     code = models.CharField("kode permohonan", max_length=24, unique=True, editable=False)
@@ -215,11 +217,23 @@ class Application(ConcurrentTransitionMixin, models.Model):
     issue_due = models.DateTimeField("batas terbit", null=True, blank=True)
     # Milestones reached.
     archived_at = models.DateTimeField("diarsipkan", null=True, blank=True)
+    sent_to_rt_at = models.DateTimeField("dikirim ke RT", null=True, blank=True)
     verified_at = models.DateTimeField("diverifikasi", null=True, blank=True)
     issued_at = models.DateTimeField("surat terbit", null=True, blank=True)
     completed_at = models.DateTimeField("selesai", null=True, blank=True)
     closed_at = models.DateTimeField("ditutup", null=True, blank=True)
     updated_at = models.DateTimeField("diubah", auto_now=True)
+    # The "pengantar RT digital": the RT chair's approval in the portal standing in for the
+    # uploaded cover letter, where the service allows it.
+    rt_cover_letter_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="pengantar RT digital oleh",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rt_cover_letter_at = models.DateTimeField("pengantar RT digital", null=True, blank=True)
 
     class Meta:
         verbose_name = "permohonan"
@@ -231,6 +245,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ("mark_incomplete_application", "Menandai permohonan belum lengkap"),
             ("resubmit_application", "Mengajukan ulang permohonan"),
             ("cancel_application", "Membatalkan permohonan"),
+            ("send_to_rt_application", "Mengirim permohonan ke Ketua RT"),
+            ("verify_application", "Memutuskan verifikasi RT"),
+            ("submit_assisted_application", "Mengajukan permohonan atas nama warga RT-nya"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -293,6 +310,39 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     def resubmit(self) -> None:
         """The missing documents came in: the case is back at day 1 (services.sla)."""
+
+    @transition(
+        state,
+        source=S.ARCHIVED,
+        target=S.IN_VERIFICATION,
+        permission="services.send_to_rt_application",
+    )
+    def send_to_rt(self) -> None:
+        self.sent_to_rt_at = timezone.now()
+
+    @transition(
+        state, source=S.IN_VERIFICATION, target=S.VERIFIED, permission="services.verify_application"
+    )
+    def approve(self, *, cover_letter_by=None) -> None:
+        self.verified_at = timezone.now()
+        if cover_letter_by is not None:
+            self.rt_cover_letter_by = cover_letter_by
+            self.rt_cover_letter_at = self.verified_at
+
+    @transition(
+        state, source=S.IN_VERIFICATION, target=S.REJECTED, permission="services.verify_application"
+    )
+    def reject(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        state,
+        source=S.IN_VERIFICATION,
+        target=S.INCOMPLETE,
+        permission="services.verify_application",
+    )
+    def return_to_applicant(self) -> None:
+        """The RT found a wrong document: the applicant fixes it, the clock stops."""
 
     @transition(
         state,
@@ -411,6 +461,11 @@ EVENT_LABELS = {
     "resubmit": "Diajukan ulang",
     "archive": "Diarsipkan",
     "cancel": "Dibatalkan",
+    "send_to_rt": "Dikirim ke Ketua RT untuk verifikasi",
+    "approve": "Disetujui Ketua RT",
+    "reject": "Ditolak Ketua RT",
+    "return_to_applicant": "Dikembalikan Ketua RT",
+    "neighbour_attestation": "Kesaksian tetangga dicatat",
 }
 
 

@@ -106,6 +106,7 @@ def applications_for_officer(
             "archive_due",
             "verify_due",
             "issue_due",
+            "sent_to_rt_at",
             "service__code",
             "service__name",
             "rt__number",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
-from kelurahan.access import membership_for, office_for, staff_required
+from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_required
 from services import workflow
 from services.forms import (
     ApplicationForm,
@@ -29,6 +29,7 @@ from services.selectors import (
     get_attachment_for_user,
     services_for_catalogue,
 )
+from services.serving import attachment_response
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 
 QUEUE_PAGE_SIZE = 50
@@ -36,8 +37,11 @@ QUEUE_PAGE_SIZE = 50
 
 def catalogue(request):
     """Katalog Layanan: each service, what to bring, and the 3-day promise."""
-    if membership_for(request.user) is None and not request.user.is_staff:
-        raise Http404("Akun ini belum terhubung ke kantor kelurahan.")
+    # Officers, supervisors and admins; RT chairs have their own pages (and see each
+    # service's requirements when they submit for a resident).
+    membership = membership_for(request.user)
+    if (membership is None or membership.role not in STAFF_ROLES) and not request.user.is_staff:
+        raise Http404("Halaman tidak ditemukan.")
     return render(request, "services/catalogue.html", {"services": services_for_catalogue()})
 
 
@@ -304,23 +308,4 @@ def _verdict(request, code, step, success, **kwargs):
 def attachment_file(request, code: str, uuid, thumbnail: bool = False):
     """Serve a stored document only to staff of its office; every view is logged."""
     attachment = get_attachment_for_user(request.user, code, uuid)
-    stored = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
-    if not thumbnail:
-        AccessLog.objects.create(
-            user=request.user,
-            application_id=attachment.application_id,
-            attachment=attachment,
-            action="view_document",
-        )
-    content_type = "image/jpeg" if thumbnail else attachment.content_type
-    response = FileResponse(
-        stored.open("rb"),
-        content_type=content_type,
-        # Images were re-encoded by us and may be shown inline; PDFs are downloaded.
-        as_attachment=not content_type.startswith("image/"),
-        filename=attachment.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(request, attachment, thumbnail=thumbnail)

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from kelurahan.access import office_for
+from kelurahan.access import office_for, rt_for
 from kelurahan.numbering import next_number
 from services.models import (
     OPEN_STATES,
@@ -83,18 +83,21 @@ def _fresh(application: Application) -> Application:
     return Application.objects.select_related("service", "office").get(pk=application.pk)
 
 
-def _run_transition(
+def application_transition(
     application: Application,
     by: AbstractBaseUser,
     name: str,
     verb: str,
     note: str = "",
     precondition: Callable[[Application], str] | None = None,
+    **kwargs,
 ) -> Application:
-    """Run transition ``name`` on the stored case; the caller holds the transaction.
+    """Run transition ``name`` on the stored case and record its event.
 
-    ``precondition`` runs once state and permission allow the step; it raises WorkflowError
-    to refuse, or returns the note to record.
+    The one way every workflow module (this one, ``verification.workflow``) moves a case;
+    the caller holds the transaction. ``precondition`` runs once state and permission allow
+    the step; it raises WorkflowError to refuse, or returns the note to record. ``kwargs``
+    go to the transition method.
     """
     case = _fresh(application)
     _check_office(case, by)
@@ -106,7 +109,7 @@ def _run_transition(
     if precondition is not None:
         note = precondition(case)
     source = case.state
-    method()
+    method(**kwargs)
     try:
         case.save()
     except ConcurrentTransition as exc:
@@ -122,7 +125,7 @@ def _not_now(case: Application, verb: str) -> str:
     )
 
 
-def _sync(application: Application, case: Application) -> Application:
+def sync(application: Application, case: Application) -> Application:
     """Bring the caller's instance up to date with what was saved."""
     application.refresh_from_db()
     return case
@@ -160,6 +163,21 @@ def duplicate_message(existing: Application) -> str:
     )
 
 
+def _check_may_receive(office, data: ApplicantData, by: AbstractBaseUser) -> None:
+    """Officers record for anyone in their office; an RT chair only for their own RT."""
+    if by.has_perm("services.receive_application") and office_for(by) == office:
+        return
+    chair_rt = rt_for(by)
+    if (
+        by.has_perm("services.submit_assisted_application")
+        and chair_rt is not None
+        and chair_rt.pk == data.rt_id
+        and data.channel == "assisted"
+    ):
+        return
+    raise WorkflowPermissionDenied("Anda tidak berwenang mencatat permohonan ini.")
+
+
 def application_receive(
     *,
     office,
@@ -170,8 +188,7 @@ def application_receive(
     assisted_by_user: AbstractBaseUser | None = None,
 ) -> Application:
     """Record a new application with the documents that came with it (day 1 starts)."""
-    if not by.has_perm("services.receive_application") and assisted_by_user is None:
-        raise WorkflowPermissionDenied("Anda tidak berwenang mencatat permohonan.")
+    _check_may_receive(office, data, by)
     if not service.active:
         raise WorkflowError(f"Layanan {service.name} sedang tidak dibuka.")
     if not office.rws.filter(rts__pk=data.rt_id).exists():
@@ -339,7 +356,8 @@ def requirement_statuses(application: Application) -> list[RequirementStatus]:
             requirement.kind == RequirementKind.RT_COVER_LETTER
             and application.service.rt_approval_replaces_cover_letter
         )
-        if accepted or not requirement.required or (waivable and not mine):
+        given_in_portal = waivable and application.rt_cover_letter_at is not None
+        if accepted or not requirement.required or given_in_portal or (waivable and not mine):
             problem = ""
         elif pending:
             problem = f"{requirement.label}: belum diperiksa"
@@ -353,7 +371,7 @@ def requirement_statuses(application: Application) -> list[RequirementStatus]:
                 requirement=requirement,
                 attachments=mine,
                 satisfied=not problem,
-                waived_by_rt=waivable and not accepted and not mine,
+                waived_by_rt=waivable and not accepted and (not mine or given_in_portal),
                 problem=problem,
             )
         )
@@ -383,8 +401,8 @@ def application_archive(
             raise WorkflowError("Belum bisa diarsipkan. Kurang: " + "; ".join(missing) + ".")
         return note
 
-    return _sync(
-        application, _run_transition(application, by, "archive", "diarsipkan", "", complete)
+    return sync(
+        application, application_transition(application, by, "archive", "diarsipkan", "", complete)
     )
 
 
@@ -404,9 +422,9 @@ def application_mark_incomplete(
         text = "Kurang: " + "; ".join(missing) + "."
         return text + (f" Catatan: {note.strip()}" if note.strip() else "")
 
-    return _sync(
+    return sync(
         application,
-        _run_transition(
+        application_transition(
             application, by, "mark_incomplete", "ditandai belum lengkap", "", what_is_missing
         ),
     )
@@ -417,7 +435,9 @@ def application_resubmit(
     *, application: Application, by: AbstractBaseUser, note: str = ""
 ) -> Application:
     """The applicant sent what was missing: back to received, and day 1 starts again."""
-    return _sync(application, _run_transition(application, by, "resubmit", "diajukan ulang", note))
+    return sync(
+        application, application_transition(application, by, "resubmit", "diajukan ulang", note)
+    )
 
 
 @transaction.atomic
@@ -427,4 +447,6 @@ def application_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan pembatalan.")
-    return _sync(application, _run_transition(application, by, "cancel", "dibatalkan", reason))
+    return sync(
+        application, application_transition(application, by, "cancel", "dibatalkan", reason)
+    )

@@ -1,0 +1,29 @@
+"""Serving stored documents: one response builder for every scoped view that shows them."""
+
+from django.http import FileResponse
+
+from services.models import AccessLog, Attachment
+
+
+def attachment_response(request, attachment: Attachment, *, thumbnail: bool = False):
+    """The file (or its thumbnail), private and never sniffed; a full view is logged."""
+    stored = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
+    if stored is attachment.file:
+        AccessLog.objects.create(
+            user=request.user,
+            application_id=attachment.application_id,
+            attachment=attachment,
+            action="view_document",
+        )
+    content_type = "image/jpeg" if stored is attachment.thumbnail else attachment.content_type
+    response = FileResponse(
+        stored.open("rb"),
+        content_type=content_type,
+        # Images were re-encoded by us and may be shown inline; PDFs are downloaded.
+        as_attachment=not content_type.startswith("image/"),
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,63 @@
+from django import forms
+
+from kelurahan.access import rt_for
+from services.forms import ApplicationForm
+from services.models import Channel
+
+
+class SendToRtForm(forms.Form):
+    note = forms.CharField(
+        label="Catatan untuk Ketua RT (tidak wajib)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    needs_neighbours = forms.BooleanField(label="Perlu kesaksian tetangga", required=False)
+    neighbour_reason = forms.CharField(
+        label="Alasan perlu tetangga", max_length=240, required=False
+    )
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label="Catatan", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AttestationForm(forms.Form):
+    name = forms.CharField(label="Nama tetangga", max_length=120)
+    address = forms.CharField(label="Rumah/alamat", max_length=200)
+    relation = forms.CharField(
+        label="Hubungan dengan pemohon", max_length=120, help_text="mis. tetangga sebelah rumah"
+    )
+    statement = forms.CharField(
+        label="Keterangan",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        initial="Benar pemohon tinggal di alamat tersebut.",
+    )
+
+
+class AssistedForm(ApplicationForm):
+    """The RT chair's short form: the resident, the service, photos from the phone.
+
+    The RT is the chair's own, the channel is ``assisted`` and the chair is the helper.
+    """
+
+    HIDDEN = ("rt", "channel", "assisted_by", "email")
+
+    def __init__(self, *args, chair, service, **kwargs):
+        self.chair = chair
+        self.chair_rt = rt_for(chair)
+        super().__init__(*args, office=self.chair_rt.rw.office, service=service, **kwargs)
+        for name in self.HIDDEN:
+            del self.fields[name]
+
+    def clean(self):
+        name = self.chair.get_full_name() or self.chair.username
+        self.cleaned_data.update(
+            rt=self.chair_rt,
+            channel=Channel.ASSISTED,
+            assisted_by=f"{name} (Ketua {self.chair_rt})",
+            email="",
+        )
+        return super().clean()

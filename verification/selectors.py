@@ -1,0 +1,73 @@
+"""Read-side queries of the RT pages, each scoped to the RT chair's own RT."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from kelurahan.access import rt_for
+from services.models import ApplicationState, Attachment
+from verification.models import RequestState, VerificationRequest
+
+
+def pending_for_chair(user) -> QuerySet[VerificationRequest]:
+    """Requests waiting on this chair, the oldest due first."""
+    rt = rt_for(user)
+    if rt is None:
+        return VerificationRequest.objects.none()
+    return (
+        VerificationRequest.objects.filter(
+            rt=rt,
+            state=RequestState.PENDING,
+            application__state=ApplicationState.IN_VERIFICATION,
+        )
+        .select_related("application__service")
+        .order_by("application__verify_due", "created_at", "id")
+    )
+
+
+def pending_count_for_chair(user) -> int:
+    return pending_for_chair(user).count()
+
+
+def recent_decisions_for_chair(user, limit: int = 20) -> QuerySet[VerificationRequest]:
+    rt = rt_for(user)
+    if rt is None:
+        return VerificationRequest.objects.none()
+    return (
+        VerificationRequest.objects.filter(rt=rt)
+        .exclude(state=RequestState.PENDING)
+        .select_related("application__service")
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+def get_request_for_chair(user, uuid) -> VerificationRequest:
+    """A request of the chair's own RT, or 404 for anyone else."""
+    rt = rt_for(user)
+    if rt is None:
+        raise Http404("Permintaan tidak ditemukan.")
+    try:
+        return VerificationRequest.objects.select_related(
+            "application__service", "application__rt__rw", "application__office", "created_by"
+        ).get(uuid=uuid, rt=rt)
+    except (VerificationRequest.DoesNotExist, ValueError) as exc:
+        raise Http404("Permintaan tidak ditemukan.") from exc
+
+
+def get_attachment_for_chair(user, request_uuid, attachment_uuid) -> Attachment:
+    request = get_request_for_chair(user, request_uuid)
+    try:
+        return Attachment.objects.get(uuid=attachment_uuid, application_id=request.application_id)
+    except (Attachment.DoesNotExist, ValueError) as exc:
+        raise Http404("Berkas tidak ditemukan.") from exc
+
+
+def requests_for_application(application) -> list[VerificationRequest]:
+    """The verification history the officer's case page shows."""
+    return list(
+        VerificationRequest.objects.filter(application=application)
+        .select_related("decided_by", "created_by", "rt__rw")
+        .prefetch_related("attestations")
+        .order_by("created_at", "id")
+    )

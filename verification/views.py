@@ -1,0 +1,203 @@
+"""The Ketua RT's pages (phone first) and the officer's send-to-RT actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from kelurahan.access import role_required, rt_for, staff_required
+from kelurahan.models import Role
+from services.models import Application, Service
+from services.selectors import get_application_for_user, services_for_catalogue
+from services.serving import attachment_response
+from services.validators import mask_nik
+from services.workflow import WorkflowError, WorkflowPermissionDenied, application_receive
+from verification import workflow
+from verification.forms import AssistedForm, AttestationForm, DecisionForm, SendToRtForm
+from verification.selectors import (
+    get_attachment_for_chair,
+    get_request_for_chair,
+    pending_for_chair,
+    recent_decisions_for_chair,
+)
+
+rt_chair_required = role_required(Role.RT_CHAIR)
+
+
+# --- officer: send a case to its RT ------------------------------------------------------------
+def _send(request, code: str, step, success: str):
+    application = get_application_for_user(request.user, code)
+    form = SendToRtForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Periksa isian kiriman ke RT.")
+        return redirect(application)
+    expected = request.POST.get("state")
+    if expected and expected != application.state:
+        messages.error(request, "Permohonan ini baru saja diubah petugas lain. Muat ulang.")
+        return redirect(application)
+    try:
+        step(application=application, by=request.user, **form.cleaned_data)
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success.format(rt=application.rt))
+    return redirect(application)
+
+
+@staff_required
+@require_POST
+def send_to_rt(request, code: str):
+    return _send(request, code, workflow.application_send_to_rt, "Dikirim ke Ketua {rt}.")
+
+
+@staff_required
+@require_POST
+def archive_and_send(request, code: str):
+    return _send(
+        request,
+        code,
+        workflow.application_archive_and_send_to_rt,
+        "Diarsipkan dan dikirim ke Ketua {rt}.",
+    )
+
+
+# --- RT chair: the list and one request -------------------------------------------------------
+@rt_chair_required
+def rt_home(request):
+    return render(
+        request,
+        "verification/rt_home.html",
+        {
+            "rt": rt_for(request.user),
+            "pending": pending_for_chair(request.user),
+            "decided": recent_decisions_for_chair(request.user),
+        },
+    )
+
+
+@rt_chair_required
+def request_page(request, uuid):
+    vr = get_request_for_chair(request.user, uuid)
+    application = vr.application
+    return render(
+        request,
+        "verification/request.html",
+        {
+            "vr": vr,
+            "application": application,
+            "masked_nik": mask_nik(application.nik),
+            "attachments": application.attachments.select_related("requirement"),
+            "attestations": vr.attestations.all(),
+            "decidable": vr.state == "pending" and application.state == "in_verification",
+            "attestation_form": AttestationForm(),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+def _decide(request, uuid, step, success: str, **extra):
+    vr = get_request_for_chair(request.user, uuid)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        step(request=vr, by=request.user, note=note, **extra)
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return redirect("verification:request", uuid=vr.uuid)
+    messages.success(request, success.format(code=vr.application.code))
+    return redirect("verification:rt_home")
+
+
+@rt_chair_required
+@require_POST
+def approve(request, uuid):
+    return _decide(request, uuid, workflow.verification_approve, "{code} disetujui. Terima kasih.")
+
+
+@rt_chair_required
+@require_POST
+def reject(request, uuid):
+    return _decide(request, uuid, workflow.verification_reject, "{code} ditolak.")
+
+
+@rt_chair_required
+@require_POST
+def return_to_applicant(request, uuid):
+    return _decide(request, uuid, workflow.verification_return, "{code} dikembalikan ke petugas.")
+
+
+@rt_chair_required
+@require_POST
+def add_attestation(request, uuid):
+    vr = get_request_for_chair(request.user, uuid)
+    form = AttestationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Lengkapi nama, alamat, hubungan dan keterangan tetangga.")
+        return redirect("verification:request", uuid=vr.uuid)
+    try:
+        workflow.attestation_add(request=vr, by=request.user, **form.cleaned_data)
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Kesaksian tetangga dicatat.")
+    return redirect("verification:request", uuid=vr.uuid)
+
+
+@rt_chair_required
+def document(request, uuid, attachment_uuid, thumbnail: bool = False):
+    attachment = get_attachment_for_chair(request.user, uuid, attachment_uuid)
+    return attachment_response(request, attachment, thumbnail=thumbnail)
+
+
+# --- RT chair: submit on a resident's behalf ---------------------------------------------------
+@rt_chair_required
+def assisted_choose(request):
+    return render(
+        request, "verification/assisted_choose.html", {"services": services_for_catalogue()}
+    )
+
+
+@rt_chair_required
+@sensitive_post_parameters("nik", "kk_number")
+def assisted_create(request, service_code: str):
+    service = get_object_or_404(Service.objects.active(), code=service_code)
+    form = AssistedForm(
+        request.POST or None, request.FILES or None, chair=request.user, service=service
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = application_receive(
+                office=form.chair_rt.rw.office,
+                service=service,
+                data=form.applicant_data(),
+                files=form.documents(),
+                by=request.user,
+                assisted_by_user=request.user,
+            )
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("verification:assisted_done", code=application.code)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, "Periksa isian yang ditandai merah. Foto perlu dipilih ulang.")
+    return render(request, "verification/assisted_form.html", {"form": form, "service": service})
+
+
+@rt_chair_required
+def assisted_done(request, code: str):
+    try:
+        application = Application.objects.select_related("service").get(
+            code=code, assisted_by_user=request.user
+        )
+    except Application.DoesNotExist as exc:
+        raise Http404("Permohonan tidak ditemukan.") from exc
+    return render(request, "verification/assisted_done.html", {"application": application})
