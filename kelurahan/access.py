@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import Http404
 
 from kelurahan.models import RT, Membership, Office, Role
@@ -56,3 +57,18 @@ def role_required(*roles: str):
 
 
 staff_required = role_required(*STAFF_ROLES)
+
+
+def client_ip(request) -> str | None:
+    """The client's address for login throttling.
+
+    Behind N proxies that each append the address they saw to X-Forwarded-For, the client
+    is the N-th entry from the right; anything left of it may be forged by the client.
+    """
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        chain = [part for part in chain if part]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.META.get("REMOTE_ADDR")

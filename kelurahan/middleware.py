@@ -1,3 +1,9 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
@@ -13,3 +19,26 @@ class NoStoreForStaffPagesMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class SessionAbsoluteLimitMiddleware:
+    """End a session a fixed time after it began, however active it stays (ASVS 7.3.2).
+
+    The idle limit is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST; this is the cap.
+    """
+
+    KEY = "_started_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            started = request.session.setdefault(self.KEY, now)
+            if now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, "Sesi Anda sudah 12 jam. Silakan masuk lagi.")
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -126,6 +126,13 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="membership_role_valid"
             ),
+            # One chair per RT: the RT's pages and decisions belong to one person.
+            models.UniqueConstraint(
+                fields=["rt"],
+                condition=models.Q(role=Role.RT_CHAIR),
+                name="membership_one_chair_per_rt",
+                violation_error_message="RT ini sudah punya Ketua RT di portal.",
+            ),
             # An RT chair always has an RT; officers and supervisors never do.
             models.CheckConstraint(
                 condition=(

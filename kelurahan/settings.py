@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kelurahan.middleware.SessionAbsoluteLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "kelurahan.middleware.NoStoreForStaffPagesMiddleware",
@@ -158,11 +159,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0")) or None
+# Number of reverse proxies in front (each appends the address it saw to X-Forwarded-For,
+# as nginx's $proxy_add_x_forwarded_for does); kelurahan.access.client_ip reads it.
+TRUSTED_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "kelurahan.access.client_ip"
 AXES_VERBOSE = False
 
 # Idle sessions expire after 30 minutes; every request renews the window.
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", str(30 * 60)))
+# However active, a session ends 12 hours after login (kelurahan.middleware).
+SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -13,6 +15,9 @@ from services.models import (
     Requirement,
     Service,
 )
+
+# A reference code as typed: office code, a dash, then any part of the rest (BKS-2611-0042).
+REFERENCE_PREFIX = re.compile(r"^[A-Z]{2,8}-")
 
 
 def services_for_catalogue() -> QuerySet[Service]:
@@ -91,7 +96,7 @@ def applications_for_officer(
         code = q.upper()
         qs = (
             qs.filter(code__startswith=code)
-            if code[:3].isalpha() and "-" in code
+            if REFERENCE_PREFIX.match(code)
             else qs.filter(applicant_name__icontains=q)
         )
     return (

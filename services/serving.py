@@ -1,21 +1,23 @@
 """Serving stored documents: one response builder for every scoped view that shows them."""
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 
 from services.models import AccessLog, Attachment
 
 
 def attachment_response(request, attachment: Attachment, *, thumbnail: bool = False):
     """The file (or its thumbnail), private and never sniffed; a full view is logged."""
-    stored = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
-    if stored is attachment.file:
+    if thumbnail and not attachment.thumbnail:
+        raise Http404("Berkas ini tidak punya gambar kecil.")
+    stored = attachment.thumbnail if thumbnail else attachment.file
+    if not thumbnail:
         AccessLog.objects.create(
             user=request.user,
             application_id=attachment.application_id,
             attachment=attachment,
             action="view_document",
         )
-    content_type = "image/jpeg" if stored is attachment.thumbnail else attachment.content_type
+    content_type = "image/jpeg" if thumbnail else attachment.content_type
     response = FileResponse(
         stored.open("rb"),
         content_type=content_type,

@@ -53,9 +53,10 @@ def queue(request):
     office = office_for(request.user)
     filters = QueueFilterForm(request.GET or None, office=office)
     nik_form = NikSearchForm(request.POST or None)
-    criteria = {}
-    if filters.is_valid():
-        criteria = {k: v for k, v in filters.cleaned_data.items() if v}
+    # A bad field (an RT of another office, an unknown state) is dropped on its own and
+    # shown on the form; the other filters still apply.
+    filters.is_valid()
+    criteria = {k: v for k, v in getattr(filters, "cleaned_data", {}).items() if v}
     nik = ""
     if request.method == "POST" and nik_form.is_valid():
         nik = nik_form.cleaned_data["nik"]

@@ -79,8 +79,17 @@ def _record(
 
 
 def _fresh(application: Application) -> Application:
-    """The case as stored now, so a decision never rests on a stale page."""
-    return Application.objects.select_related("service", "office").get(pk=application.pk)
+    """The case as stored now, so a decision never rests on a stale page.
+
+    On PostgreSQL the row is locked until the transaction ends, so a document verdict and
+    an archive of the same case cannot interleave (on SQLite the IMMEDIATE transaction
+    already serialises them).
+    """
+    return (
+        Application.objects.select_related("service", "office")
+        .select_for_update(of=("self",))
+        .get(pk=application.pk)
+    )
 
 
 def application_transition(

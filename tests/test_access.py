@@ -77,3 +77,68 @@ def test_territory_query_count_is_constant(client, officer, rw1, django_assert_m
     with django_assert_max_num_queries(9):
         response = client.get(reverse("territory"))
     assert "RT 029" in response.content.decode()
+
+
+def _all_get_urls():
+    """Every named URL of the portal, with made-up arguments (enough to reach the view)."""
+    import uuid
+
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+                yield from walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                yield prefix + p.name, p
+
+    samples = {
+        "code": "BKS-2611-0001",
+        "service_code": "KTP",
+        "uuid": uuid.uuid4(),
+        "attachment_uuid": uuid.uuid4(),
+    }
+    urls = []
+    for name, pattern in walk(get_resolver().url_patterns):
+        kwargs = {k: samples[k] for k in pattern.pattern.converters}
+        urls.append((name, reverse(name, kwargs=kwargs)))
+    return urls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "url"), _all_get_urls())
+def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client, name, url):
+    response = client.get(url)
+    if name in {"login", "health"}:
+        assert response.status_code == 200
+    else:
+        assert response.status_code in {302, 405}, (name, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"].startswith("/masuk/")
+
+
+@pytest.mark.django_db
+def test_queue_and_intake_form_list_only_the_office_own_rts(client, other_officer, rt1, rt2):
+    client.force_login(other_officer)
+    for url in (reverse("services:queue"), reverse("services:application_create", args=["KTP"])):
+        page = client.get(url).content.decode()
+        assert "RT 009/RW 007" in page
+        assert "RT 001/RW 001" not in page and "RT 002/RW 001" not in page
+
+
+@pytest.mark.django_db
+def test_an_rt_has_at_most_one_chair(office, rt1, rt_chair, django_user_model):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError
+
+    from kelurahan.models import Membership
+
+    user = django_user_model.objects.create_user("ketua_kedua")
+    second = Membership(user=user, office=office, role="rt_chair", rt=rt1)
+    with pytest.raises(ValidationError, match="sudah punya Ketua RT"):
+        second.full_clean()
+    with pytest.raises(IntegrityError):
+        second.save()

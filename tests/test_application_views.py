@@ -306,18 +306,81 @@ def test_a_page_that_went_stale_gets_a_message_instead_of_a_second_step(
     assert application.events.count() == events
 
 
+def _bad_files():
+    import io
+
+    import pikepdf
+    from PIL import Image
+
+    from tests.conftest import jpeg_upload  # noqa: F401  (same helpers as the intake tests)
+
+    def png(size):
+        buffer = io.BytesIO()
+        Image.new("1", size).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    def js_pdf():
+        pdf = pikepdf.new()
+        pdf.add_blank_page()
+        pdf.Root.OpenAction = pikepdf.Dictionary(
+            S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+        )
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+        return buffer.getvalue()
+
+    return {
+        "bomb": ("bom.png", png((20000, 20000)), "terlalu besar"),
+        "png_named_pdf": ("surat.pdf", png((50, 50)), "PNG"),
+        "html_named_jpg": ("ktp.jpg", b"<html><script>alert(1)</script></html>", "bukan foto"),
+        "pdf_with_javascript": ("surat.pdf", js_pdf(), "skrip"),
+        "oversize": ("besar.jpg", b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024), "10 MB"),
+    }
+
+
 @pytest.mark.django_db
-def test_bad_upload_gets_its_message_and_existing_attachments_stay(officer_client, application):
-    before = list(application.attachments.values_list("uuid", "sha256", "verdict"))
+@pytest.mark.parametrize("case", list(_bad_files()))
+def test_bad_upload_gets_its_message_and_existing_attachments_stay(
+    officer_client, application, case
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    name, content, message = _bad_files()[case]
+    before = list(application.attachments.values_list("uuid", "sha256", "verdict", "file"))
+    files_before = sorted(p.name for p in _media_files())
     requirement = application.service.requirements.first()
     response = officer_client.post(
         reverse("services:attachment_upload", args=[application.code]),
-        {"requirement": requirement.pk, "files": [pdf_upload("../../x.jpg")]},
+        {"requirement": requirement.pk, "files": [SimpleUploadedFile(name, content)]},
         follow=True,
     )
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "x.jpg" in response.content.decode()
-    assert list(application.attachments.values_list("uuid", "sha256", "verdict")) == before
+    assert name in page and message in page, page[page.find("messages") :][:600]
+    assert list(application.attachments.values_list("uuid", "sha256", "verdict", "file")) == before
+    assert sorted(p.name for p in _media_files()) == files_before
+
+
+def _media_files():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+@pytest.mark.django_db
+def test_a_name_with_directories_is_stored_under_a_uuid_with_only_its_base_name(
+    officer_client, application
+):
+    requirement = application.service.requirements.first()
+    officer_client.post(
+        reverse("services:attachment_upload", args=[application.code]),
+        {"requirement": requirement.pk, "files": [jpeg_upload("../../x.jpg")]},
+    )
+    stored = application.attachments.latest("id")
+    assert stored.original_name == "x.jpg"
+    assert stored.file.name == f"attachments/{stored.uploaded_at:%Y/%m}/{stored.uuid}.jpg"
 
 
 @pytest.mark.django_db
@@ -411,3 +474,51 @@ def test_queue_is_paginated(officer_client, officer, rt1, settings):
     finally:
         views.QUEUE_PAGE_SIZE = views_size
     assert "Halaman 1 dari 2" in page1 and "Halaman 2 dari 2" in page2
+
+
+@pytest.mark.django_db
+def test_a_pdf_has_no_thumbnail_url(officer_client, officer, rt1):
+    from services.uploads import clean_upload
+
+    application = make_application(officer=officer, rt=rt1, docs=False)
+    (attachment,) = workflow.attachment_add(
+        application=application,
+        requirement=application.service.requirements.first(),
+        files=[clean_upload(pdf_upload())],
+        by=officer,
+    )
+    url = reverse("services:attachment_thumbnail", args=[application.code, attachment.uuid])
+    assert officer_client.get(url).status_code == 404
+    assert not AccessLog.objects.filter(attachment=attachment).exists()
+    full = officer_client.get(
+        reverse("services:attachment_file", args=[application.code, attachment.uuid])
+    )
+    assert full["Content-Type"] == "application/pdf"
+    assert full["Content-Disposition"].startswith("attachment;")
+    assert AccessLog.objects.filter(attachment=attachment).count() == 1
+
+
+@pytest.mark.django_db
+def test_search_by_reference_code_works_for_two_letter_office_codes(client, rt1, officer):
+    from kelurahan.models import RT, RW
+    from tests.conftest import make_office, make_user
+
+    office = make_office("AB", "Ampel")
+    rt = RT.objects.create(rw=RW.objects.create(office=office, number=1), number=1)
+    clerk = make_user("petugas_ab", office, "officer")
+    application = make_application(officer=clerk, rt=rt, docs=False)
+    client.force_login(clerk)
+    page = client.get(reverse("services:queue"), {"q": application.code[:7].lower()})
+    assert application.code in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bad_filter_is_shown_and_the_others_still_apply(officer_client, officer, rt1, other_rt):
+    application = make_application(officer=officer, rt=rt1, docs=False)
+    workflow.application_cancel(application=application, by=officer, reason="batal")
+    response = officer_client.get(
+        reverse("services:queue"), {"state": "cancelled", "rt": other_rt.pk}
+    )
+    page = response.content.decode()
+    assert application.code in page  # the state filter still applied
+    assert response.context["filters"].errors["rt"]

@@ -128,3 +128,47 @@ def test_weak_passwords_are_refused(password):
 
 def test_long_passphrase_is_accepted():
     validate_password("kopi tubruk di warung bu rt setiap pagi sebelum apel " + "x" * 11)
+
+
+@pytest.mark.django_db
+def test_session_ends_twelve_hours_after_login_however_active(client, officer, time_machine):
+    time_machine.move_to("2026-11-23 07:00 +0700")
+    client.force_login(officer)
+    for _ in range(25):  # active every 29 minutes, so the idle limit never bites
+        assert client.get(reverse("services:catalogue")).status_code == 200
+        time_machine.shift(29 * 60)
+    response = client.get(reverse("services:catalogue"))
+    assert response.status_code == 302 and response["Location"].startswith("/masuk/")
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_two_clients_are_told_apart(officer, supervisor, settings):
+    settings.TRUSTED_PROXY_COUNT = 1  # one nginx in front
+
+    def fail(forwarded):
+        Client().post(
+            reverse("login"),
+            {"username": "petugas", "password": "salah-sekali"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        fail("1.1.1.1, 203.0.113.7")  # the forged left part is ignored
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+    locked = Client().post(
+        reverse("login"),
+        {"username": "petugas", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert locked.status_code == 429
+    other_client = Client().post(
+        reverse("login"),
+        {"username": "petugas", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert other_client.status_code == 302

@@ -284,3 +284,47 @@ def test_two_concurrent_intakes_of_the_same_person_leave_one_application(officer
         thread.join(timeout=60)
     assert results.count("ok") == 1, results
     assert Application.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_verdict_and_an_archive_racing_leave_a_consistent_case(officer, rt1):
+    """Never archived with a rejected required document (the case row is the lock)."""
+    application = make_application(officer=officer, rt=rt1)
+    accept_all(application, officer)
+    photo = application.attachments.get(requirement__code="pas-foto")
+    barrier = threading.Barrier(2)
+
+    def run(step):
+        try:
+            barrier.wait(timeout=10)
+            step()
+        except WorkflowError:
+            pass
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=run,
+            args=(
+                lambda: workflow.application_archive(
+                    application=Application.objects.get(pk=application.pk), by=officer
+                ),
+            ),
+        ),
+        threading.Thread(
+            target=run,
+            args=(
+                lambda: workflow.attachment_reject(
+                    attachment=photo, by=officer, reason="bukan pas foto"
+                ),
+            ),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    application.refresh_from_db()
+    photo.refresh_from_db()
+    assert not (application.state == S.ARCHIVED and photo.verdict == Verdict.REJECTED)
