@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from kelurahan.models import RT, RW, Membership, Office
+from kelurahan.models import RT, RW, Membership, Office, OfficeClosedDay
 
 User = get_user_model()
 
@@ -12,11 +12,17 @@ class RWInline(admin.TabularInline):
     extra = 0
 
 
+class ClosedDayInline(admin.TabularInline):
+    model = OfficeClosedDay
+    extra = 1
+    ordering = ["-date"]
+
+
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kecamatan", "city", "lurah_name"]
     search_fields = ["code", "name", "kecamatan", "city"]
-    inlines = [RWInline]
+    inlines = [RWInline, ClosedDayInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "kecamatan", "city", "address", "phone"]}),
         ("Penanda tangan", {"fields": ["lurah_name", "lurah_nip"]}),
@@ -85,3 +91,10 @@ class UserAdmin(DjangoUserAdmin):
     def role(self, obj) -> str:
         membership = getattr(obj, "membership", None)
         return membership.get_role_display() if membership else "—"
+
+
+@admin.register(OfficeClosedDay)
+class OfficeClosedDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "office", "reason"]
+    list_filter = ["office"]
+    date_hierarchy = "date"

@@ -176,6 +176,28 @@ class Membership(models.Model):
             chaired.update(chair=None)
 
 
+class OfficeClosedDay(models.Model):
+    """A day this office is closed beyond the national calendar (local closure, extra leave).
+
+    National holidays and cuti bersama come from ``holidays.Indonesia``; these add to them.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField("tanggal")
+    reason = models.CharField("keterangan", max_length=160)
+
+    class Meta:
+        verbose_name = "hari tutup kantor"
+        verbose_name_plural = "hari tutup kantor"
+        ordering = ["office", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "date"], name="closedday_unique_per_office")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d-%m-%Y} {self.reason}"
+
+
 class OfficeCounter(models.Model):
     """A gap-free sequence per office and key (e.g. reference codes per month, letters per year).
 

@@ -101,6 +101,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "kelurahan.context_processors.portal",
                 "verification.context_processors.rt_badge",
+                "services.context_processors.bell",
             ],
             # The cached loader in production; plain loaders in development so edits show.
             "loaders": _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
@@ -240,6 +241,15 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# --- The 3-day SLA (services.sla) ----------------------------------------------------------
+# Office hours (local time) and the daily cut-off: an application received after the cut-off
+# starts its day 1 on the next working day. A milestone is due at the close of its day.
+SLA_OFFICE_OPENS = env("SLA_OFFICE_OPENS", "08:00")
+SLA_OFFICE_CLOSES = env("SLA_OFFICE_CLOSES", "16:00")
+SLA_CUTOFF = env("SLA_CUTOFF", "14:00")
+# The RT chair is reminded this many working hours before verify_due.
+SLA_RT_REMINDER_HOURS = int(env("SLA_RT_REMINDER_HOURS", "3"))
 
 # --- Background jobs (django-q2) ----------------------------------------------------------
 # ORM broker by default (no extra server). `retry` must exceed `timeout`, or a slow task is

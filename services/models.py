@@ -1,6 +1,7 @@
 """The service catalogue (and, as they come, the applications made against it)."""
 
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -120,6 +121,10 @@ OPEN_STATES = [S.RECEIVED, S.INCOMPLETE, S.ARCHIVED, S.IN_VERIFICATION, S.VERIFI
 CLOSED_STATES = [S.COMPLETED, S.REJECTED, S.CANCELLED]
 
 
+# The sort key of cases whose clock is not running (see Application.queue_due).
+QUEUE_LAST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 class Channel(models.TextChoices):
     WALK_IN = "walk_in", "Datang langsung"
     WHATSAPP = "whatsapp", "WhatsApp"
@@ -223,6 +228,19 @@ class Application(ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField("selesai", null=True, blank=True)
     closed_at = models.DateTimeField("ditutup", null=True, blank=True)
     updated_at = models.DateTimeField("diubah", auto_now=True)
+    # The deadline that matters now, for sorting the queue: the milestone the case waits for.
+    # Cases with no running clock (waiting on the applicant, or for hand-over) sort last.
+    queue_due = models.GeneratedField(
+        expression=models.Case(
+            models.When(state=S.RECEIVED, then=models.F("archive_due")),
+            models.When(state__in=[S.ARCHIVED, S.IN_VERIFICATION], then=models.F("verify_due")),
+            models.When(state=S.VERIFIED, then=models.F("issue_due")),
+            default=models.Value(QUEUE_LAST),
+            output_field=models.DateTimeField(),
+        ),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
     # The "pengantar RT digital": the RT chair's approval in the portal standing in for the
     # uploaded cover letter, where the service allows it.
     rt_cover_letter_by = models.ForeignKey(
@@ -269,16 +287,28 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ),
         ]
         indexes = [
-            # The officer's queue: open cases of one office, oldest first. A partial index on
-            # the generated flag fits the query on SQLite and PostgreSQL alike (a
+            # The officer's queue: open cases of one office, the most urgent first. A partial
+            # index on the generated flag fits the query on SQLite and PostgreSQL alike (a
             # `state IN (...)` condition is parameterised and SQLite then ignores the index).
             models.Index(
-                fields=["office", "received_at"],
+                fields=["office", "queue_due", "id"],
                 condition=models.Q(is_open=True),
                 name="application_open_queue",
             ),
+            # The SLA sweep: open cases whose milestone fell due since its last run.
+            models.Index(
+                fields=["archive_due"],
+                condition=models.Q(is_open=True),
+                name="app_open_archive_due",
+            ),
+            models.Index(
+                fields=["verify_due"], condition=models.Q(is_open=True), name="app_open_verify_due"
+            ),
+            models.Index(
+                fields=["issue_due"], condition=models.Q(is_open=True), name="app_open_issue_due"
+            ),
             # The "all states" queue and state filters.
-            models.Index(fields=["office", "state", "received_at"], name="application_by_state"),
+            models.Index(fields=["office", "state", "queue_due"], name="application_by_state"),
             # Search by NIK (POST) within an office.
             models.Index(fields=["office", "nik"], name="application_by_nik"),
         ]
@@ -487,3 +517,86 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.application_id}"
+
+
+class Milestone(models.TextChoices):
+    ARCHIVE = "archive", "Hari 1: arsip"
+    VERIFY = "verify", "Hari 2: verifikasi RT"
+    ISSUE = "issue", "Hari 3: surat terbit"
+
+
+class SlaBreach(models.Model):
+    """A milestone of one application that passed its deadline; recorded once."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="breaches")
+    milestone = models.CharField(max_length=10, choices=Milestone.choices)
+    due = models.DateTimeField("batas waktu")
+    detected = models.DateTimeField("terdeteksi", default=timezone.now)
+
+    class Meta:
+        verbose_name = "pelanggaran SLA"
+        verbose_name_plural = "pelanggaran SLA"
+        ordering = ["-detected"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "milestone"], name="slabreach_once_per_milestone"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(milestone__in=Milestone.values), name="slabreach_milestone_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["detected"], name="slabreach_by_detected")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.milestone} {self.due:%Y-%m-%d %H:%M}"
+
+
+class SweepState(models.Model):
+    """Where the SLA sweep got to: it looks only at deadlines passed since ``swept_until``."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    swept_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "posisi sapuan SLA"
+        verbose_name_plural = "posisi sapuan SLA"
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.swept_until:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """An in-app message for a staff member (and an email when they have an address).
+
+    ``key`` names the event ("breach:verify:42", "digest:2026-11-23"), so however many times a
+    job runs, each person gets one notification per event.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "notifikasi"
+        verbose_name_plural = "notifikasi"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event")
+        ]
+        indexes = [
+            # The bell's unread count and the list page.
+            models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.key}"

@@ -7,6 +7,9 @@ app_name = "services"
 urlpatterns = [
     path("layanan/", views.catalogue, name="catalogue"),
     path("permohonan/", views.queue, name="queue"),
+    path("dasbor/", views.dashboard, name="dashboard"),
+    path("notifikasi/", views.notifications, name="notifications"),
+    path("notifikasi/baca/", views.notifications_read, name="notifications_read"),
     path("permohonan/baru/", views.application_new, name="application_new"),
     path(
         "permohonan/baru/<str:service_code>/", views.application_create, name="application_create"

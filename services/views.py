@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -21,15 +22,18 @@ from services.forms import (
     ReasonForm,
     UploadForm,
 )
-from services.models import AccessLog, Application, Service, Verdict
+from services.models import QUEUE_LAST, AccessLog, Application, Service, Verdict
+from services.notifications import mark_read
 from services.selectors import (
     application_detail,
     applications_for_officer,
+    dashboard_numbers,
     get_application_for_user,
     get_attachment_for_user,
     services_for_catalogue,
 )
 from services.serving import attachment_response
+from services.sla import WorkingCalendar, time_left
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 
 QUEUE_PAGE_SIZE = 50
@@ -62,6 +66,7 @@ def queue(request):
         nik = nik_form.cleaned_data["nik"]
     applications = applications_for_officer(user=request.user, nik=nik, **criteria)
     page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
+    page.object_list = with_time_left(page.object_list, office)
     query = request.GET.copy()
     query.pop("halaman", None)
     return render(
@@ -147,6 +152,12 @@ def application_page(request, code: str):
     application = application_detail(get_application_for_user(request.user, code))
     AccessLog.objects.create(user=request.user, application=application, action="view_application")
     statuses = workflow.requirement_statuses(application)
+    (application,) = with_time_left([application], application.office)
+    calendar_deadlines = [
+        ("Hari 1 — diarsipkan", application.archive_due, application.archived_at),
+        ("Hari 2 — diverifikasi RT", application.verify_due, application.verified_at),
+        ("Hari 3 — surat terbit", application.issue_due, application.issued_at),
+    ]
     editable = application.state in workflow.EDITABLE_STATES and request.user.has_perm(
         "services.check_attachment"
     )
@@ -155,6 +166,7 @@ def application_page(request, code: str):
         "services/application_detail.html",
         {
             "application": application,
+            "deadlines": calendar_deadlines,
             "statuses": statuses,
             "actions": _allowed_actions(application, request.user),
             "editable": editable,
@@ -310,3 +322,38 @@ def attachment_file(request, code: str, uuid, thumbnail: bool = False):
     """Serve a stored document only to staff of its office; every view is logged."""
     attachment = get_attachment_for_user(request.user, code, uuid)
     return attachment_response(request, attachment, thumbnail=thumbnail)
+
+
+# --- the SLA on pages -------------------------------------------------------------------------
+def with_time_left(applications, office, now=None) -> list:
+    """Attach each case's next milestone and the time left to it (one calendar per page)."""
+    calendar = WorkingCalendar(office)
+    now = now or timezone.now()
+    rows = list(applications)
+    for application in rows:
+        due = application.queue_due if application.queue_due != QUEUE_LAST else None
+        application.sla = time_left(calendar, due, now) if due else None
+    return rows
+
+
+@staff_required
+def dashboard(request):
+    office = office_for(request.user)
+    numbers = dashboard_numbers(office, timezone.now())
+    return render(request, "services/dashboard.html", {"office": office, **numbers})
+
+
+def notifications(request):
+    """Every member's notifications (the bell), newest first."""
+    if membership_for(request.user) is None:
+        raise Http404("Halaman tidak ditemukan.")
+    notes = request.user.notifications.select_related("application")[:100]
+    return render(request, "services/notifications.html", {"notifications": notes})
+
+
+@require_POST
+def notifications_read(request):
+    if membership_for(request.user) is None:
+        raise Http404("Halaman tidak ditemukan.")
+    mark_read(request.user)
+    return redirect("services:notifications")

@@ -31,6 +31,7 @@ from services.models import (
     Verdict,
 )
 from services.models import ApplicationState as S
+from services.sla import deadlines
 from services.uploads import CleanFile
 
 
@@ -210,7 +211,11 @@ def application_receive(
                 raise WorkflowError(duplicate_message(existing))
             now = timezone.localtime()
             seq = next_number(office=office, key=f"application-{now:%y%m}")
+            archive_due, verify_due, issue_due = deadlines(office, now)
             application = Application(
+                archive_due=archive_due,
+                verify_due=verify_due,
+                issue_due=issue_due,
                 code=f"{office.code}-{now:%y%m}-{seq:04d}",
                 office=office,
                 service=service,
@@ -444,8 +449,14 @@ def application_resubmit(
     *, application: Application, by: AbstractBaseUser, note: str = ""
 ) -> Application:
     """The applicant sent what was missing: back to received, and day 1 starts again."""
+
+    def restart_clock(case: Application) -> str:
+        case.archive_due, case.verify_due, case.issue_due = deadlines(case.office, timezone.now())
+        return note
+
     return sync(
-        application, application_transition(application, by, "resubmit", "diajukan ulang", note)
+        application,
+        application_transition(application, by, "resubmit", "diajukan ulang", note, restart_clock),
     )
 
 

@@ -74,7 +74,7 @@ def test_territory_query_count_is_constant(client, officer, rw1, django_assert_m
     for number in range(1, 30):
         RT.objects.get_or_create(rw=rw1, number=number)
     client.force_login(officer)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("territory"))
     assert "RT 029" in response.content.decode()
 

@@ -338,7 +338,7 @@ def test_rt_list_is_oldest_first_with_a_badge_and_a_constant_query_count(
         workflow.application_send_to_rt(application=application, by=officer)
         codes.append(application.code)
     client.force_login(rt_chair)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = client.get(reverse("verification:rt_home")).content.decode()
     positions = [page.index(code) for code in codes]
     assert positions == sorted(positions)

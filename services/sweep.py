@@ -1,0 +1,173 @@
+"""The SLA sweep: record each milestone that passed its deadline, once, and tell people.
+
+Set-based: it claims the time window since its last run and looks only at deadlines that
+fell inside it (partial indexes on each due column). Breaches and notifications are written
+with INSERT ... SELECT, so the sweep's number of queries is constant and its cost follows the
+number of newly passed deadlines, not the size of the table.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from kelurahan.models import Role
+from services.bulk import insert_from_select
+from services.models import (
+    Application,
+    ApplicationState,
+    Milestone,
+    Notification,
+    SlaBreach,
+    SweepState,
+)
+from services.tasks import enqueue_after_commit
+
+S = ApplicationState
+SWEEP = "sla"
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+NOTIFICATION_COLUMNS = ["recipient", "key", "kind", "application", "message", "url", "created_at"]
+
+# milestone: (due field, reached-at field, states in which the milestone is still awaited
+# with the clock running — `incomplete` stops the clock).
+MILESTONES = {
+    Milestone.ARCHIVE: ("archive_due", "archived_at", [S.RECEIVED]),
+    Milestone.VERIFY: ("verify_due", "verified_at", [S.RECEIVED, S.ARCHIVED, S.IN_VERIFICATION]),
+    Milestone.ISSUE: (
+        "issue_due",
+        "issued_at",
+        [S.RECEIVED, S.ARCHIVED, S.IN_VERIFICATION, S.VERIFIED],
+    ),
+}
+MILESTONE_TEXT = {
+    Milestone.ARCHIVE: "belum diarsipkan (hari 1)",
+    Milestone.VERIFY: "belum diverifikasi RT (hari 2)",
+    Milestone.ISSUE: "suratnya belum terbit (hari 3)",
+}
+
+
+def _text(*parts) -> Concat:
+    return Concat(*parts, output_field=models.CharField())
+
+
+def _as_text(field: str) -> Cast:
+    return Cast(field, output_field=models.CharField())
+
+
+def _claim_window(now: datetime) -> datetime | None:
+    """Take (since, now] for this run; None when another run already took it."""
+    state, _ = SweepState.objects.get_or_create(name=SWEEP, defaults={"swept_until": EPOCH})
+    since = state.swept_until
+    if now <= since:
+        return None
+    claimed = SweepState.objects.filter(name=SWEEP, swept_until=since).update(swept_until=now)
+    return since if claimed else None
+
+
+def _record_breaches(since: datetime, now: datetime) -> int:
+    recorded = 0
+    for milestone, (due_field, reached_field, waiting) in MILESTONES.items():
+        newly_due = (
+            Application.objects.filter(
+                is_open=True, **{f"{due_field}__gt": since, f"{due_field}__lte": now}
+            )
+            .filter(Q(state__in=waiting) | Q(**{f"{reached_field}__gt": F(due_field)}))
+            .annotate(
+                application=F("pk"),
+                milestone=Value(milestone.value),
+                due=F(due_field),
+                detected=Value(now, output_field=models.DateTimeField()),
+            )
+        )
+        recorded += insert_from_select(
+            SlaBreach, ["application", "milestone", "due", "detected"], newly_due
+        )
+    return recorded
+
+
+def _notify_breaches(now: datetime) -> int:
+    """Officers of the office hear of each new breach; its supervisors get the escalation."""
+    members = "application__office__members"
+    is_supervisor = Q(**{f"{members}__role": Role.SUPERVISOR})
+    milestone_text = Case(
+        *(When(milestone=m, then=Value(text)) for m, text in MILESTONE_TEXT.items()),
+        output_field=models.CharField(),
+    )
+    rows = SlaBreach.objects.filter(
+        detected=now,
+        **{f"{members}__role__in": [Role.OFFICER, Role.SUPERVISOR]},
+        **{f"{members}__user__is_active": True},
+    ).annotate(
+        recipient=F(f"{members}__user_id"),
+        key=_text(Value("breach:"), "milestone", Value(":"), _as_text("application_id")),
+        kind=Case(When(is_supervisor, then=Value("escalation")), default=Value("breach")),
+        application_ref=F("application_id"),
+        message=_text(
+            Case(When(is_supervisor, then=Value("Eskalasi: ")), default=Value("")),
+            "application__code",
+            Value(" terlambat: "),
+            milestone_text,
+            Value("."),
+        ),
+        url=_text(Value("/permohonan/"), "application__code", Value("/")),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+    # SlaBreach has its own `application` field, hence the alias for that column.
+    return insert_from_select(
+        Notification,
+        NOTIFICATION_COLUMNS,
+        rows,
+        select=[*NOTIFICATION_COLUMNS[:3], "application_ref", *NOTIFICATION_COLUMNS[4:]],
+    )
+
+
+def _remind_rt_chairs(since: datetime, now: datetime) -> int:
+    """Remind the RT chair once, a few working hours before verify_due.
+
+    verify_due is always at office close and the lead is shorter than an office day, so
+    "N working hours before" is simply N hours before.
+    """
+    lead = timedelta(hours=settings.SLA_RT_REMINDER_HOURS)
+    rows = Application.objects.filter(
+        is_open=True,
+        state=S.IN_VERIFICATION,
+        verify_due__gt=since + lead,
+        verify_due__lte=now + lead,
+        rt__chair__isnull=False,
+    ).annotate(
+        recipient=F("rt__chair_id"),
+        key=_text(Value("rt_reminder:"), _as_text("pk")),
+        kind=Value("rt_reminder"),
+        application=F("pk"),
+        message=_text(
+            Value("Pengingat: verifikasi "),
+            "applicant_name",
+            Value(" ("),
+            "code",
+            Value(") ditunggu hari ini sebelum kantor tutup."),
+        ),
+        url=Value("/rt/"),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+    return insert_from_select(Notification, NOTIFICATION_COLUMNS, rows)
+
+
+def sla_sweep(now: datetime | None = None) -> int:
+    """Record new breaches since the last run; returns how many were recorded."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        since = _claim_window(now)
+        if since is None:
+            return 0
+        recorded = _record_breaches(since, now)
+        notified = _remind_rt_chairs(since, now)
+        if recorded:
+            notified += _notify_breaches(now)
+        if notified:
+            enqueue_after_commit("services.tasks.send_notification_emails_task")
+    return recorded

@@ -1,0 +1,33 @@
+"""django-q2 tasks: thin wrappers that call the domain functions (STYLE.md "Jobs are thin").
+
+Every task is idempotent: the sweep claims its time window, notifications are unique per
+event, emails are claimed one by one before sending.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django_q.tasks import async_task
+
+
+def enqueue_after_commit(func: str, *args) -> None:
+    """Queue ``func`` once the current transaction commits (never for a rolled-back one)."""
+    sync = settings.Q_CLUSTER.get("sync", False)
+    transaction.on_commit(lambda: async_task(func, *args, sync=sync))
+
+
+def sla_sweep_task() -> int:
+    from services.sla import sla_sweep
+
+    return sla_sweep()
+
+
+def morning_digest_task() -> int:
+    from services.notifications import morning_digest
+
+    return morning_digest()
+
+
+def send_notification_emails_task() -> int:
+    from services.notifications import send_pending_emails
+
+    return send_pending_emails()
