@@ -215,9 +215,7 @@ def test_job_cluster_settings_follow_the_django_q2_rules(settings):
 
 # --- pages ------------------------------------------------------------------------------------
 @pytest.mark.django_db
-def test_queue_puts_the_overdue_case_first_with_its_mark(
-    client, officer, rt1, time_machine
-):
+def test_queue_puts_the_overdue_case_first_with_its_mark(client, officer, rt1, time_machine):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
     late = make_application(officer=officer, rt=rt1, nik="3271010101900011")
     time_machine.move_to(at("2026-11-24T09:00"), tick=False)
