@@ -338,7 +338,7 @@ def test_rt_list_is_oldest_first_with_a_badge_and_a_constant_query_count(
         workflow.application_send_to_rt(application=application, by=officer)
         codes.append(application.code)
     client.force_login(rt_chair)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         page = client.get(reverse("verification:rt_home")).content.decode()
     positions = [page.index(code) for code in codes]
     assert positions == sorted(positions)
@@ -461,3 +461,13 @@ def test_an_rt_chair_cannot_be_made_a_decider_for_an_rt_of_another_office(
     chair = make_user("ketua_kbr", other_office, "rt_chair", rt=other_rt)
     with pytest.raises(WorkflowPermissionDenied):
         workflow.verification_approve(request=pending, by=chair)
+
+
+@pytest.mark.django_db
+def test_rt_list_shows_the_time_left_to_verify(client, pending, rt_chair, time_machine):
+    from datetime import timedelta
+
+    time_machine.move_to(pending.application.verify_due - timedelta(hours=2), tick=False)
+    client.force_login(rt_chair)
+    page = client.get(reverse("verification:rt_home")).content.decode()
+    assert "jatuh tempo hari ini, sisa 2 jam kerja" in page

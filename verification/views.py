@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from kelurahan.access import role_required, rt_for, staff_required
+from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.models import Application, Service
 from services.selectors import get_application_for_user, services_for_catalogue
 from services.serving import attachment_response
+from services.sla import WorkingCalendar, time_left
 from services.validators import mask_nik
 from services.workflow import WorkflowError, WorkflowPermissionDenied, application_receive
 from verification import workflow
@@ -69,14 +71,16 @@ def archive_and_send(request, code: str):
 # --- RT chair: the list and one request -------------------------------------------------------
 @rt_chair_required
 def rt_home(request):
+    rt = rt_for(request.user)
+    pending = list(pending_for_chair(request.user))
+    calendar, now = WorkingCalendar(office_for(request.user)), timezone.now()
+    for vr in pending:
+        due = vr.application.verify_due
+        vr.sla = time_left(calendar, due, now) if due else None
     return render(
         request,
         "verification/rt_home.html",
-        {
-            "rt": rt_for(request.user),
-            "pending": pending_for_chair(request.user),
-            "decided": recent_decisions_for_chair(request.user),
-        },
+        {"rt": rt, "pending": pending, "decided": recent_decisions_for_chair(request.user)},
     )
 
 
