@@ -34,6 +34,30 @@ class Office(models.Model):
         blank=True,
         help_text="Baris tambahan di bawah alamat pada kop surat (mis. situs web, kode pos).",
     )
+    # Who signs the letters. Empty: the Lurah signs in person. Otherwise the official named
+    # here signs "a.n. Lurah" (on behalf of) or "a.n. Lurah ... u.b." (by order of).
+    signatory_form = models.CharField(
+        "bentuk tanda tangan",
+        max_length=4,
+        blank=True,
+        choices=[("", "Lurah sendiri"), ("an", "a.n. Lurah"), ("ub", "a.n. Lurah, u.b.")],
+    )
+    signatory_name = models.CharField("nama penanda tangan", max_length=120, blank=True)
+    signatory_title = models.CharField(
+        "jabatan penanda tangan", max_length=120, blank=True, help_text="mis. Sekretaris Kelurahan"
+    )
+    signatory_nip = models.CharField(
+        "NIP penanda tangan",
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^\d{18}$", "NIP terdiri dari 18 angka.")],
+    )
+    letter_counter_per_service = models.BooleanField(
+        "nomor surat per layanan",
+        default=False,
+        help_text="Jika dicentang, tiap layanan punya urutan nomor sendiri; jika tidak, satu "
+        "urutan untuk semua surat kantor ini. Urutan mulai dari 1 setiap tahun.",
+    )
 
     class Meta:
         verbose_name = "kantor kelurahan"

@@ -19,11 +19,14 @@ OFFICER_PERMISSIONS = [
     "services.resubmit_application",
     "services.cancel_application",
     "services.send_to_rt_application",
+    "services.issue_application",
+    "services.hand_over_application",
+    "services.view_letter",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "officer": OFFICER_PERMISSIONS,
-    "supervisor": [*OFFICER_PERMISSIONS],
+    "supervisor": [*OFFICER_PERMISSIONS, "services.revoke_letter"],
     "rt_chair": [
         "kelurahan.view_rt",
         "services.view_service",

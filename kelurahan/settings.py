@@ -288,5 +288,8 @@ LOGGING = {
     },
 }
 
+# The public letter verification page: requests per minute from one address.
+VERIFY_RATE_PER_MINUTE = int(env("VERIFY_RATE_PER_MINUTE", "30"))
+
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "layanan@kelurahan.local")

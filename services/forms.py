@@ -218,3 +218,14 @@ class NikSearchForm(forms.Form):
 
     def clean_nik(self) -> str:
         return validate_nik(self.cleaned_data["nik"])
+
+
+class HandOverForm(forms.Form):
+    method = forms.ChoiceField(
+        label="Cara penyerahan", choices=Delivery.choices, widget=forms.RadioSelect
+    )
+    received_by = forms.CharField(
+        label="Diambil oleh (nama dan hubungan)", max_length=160, required=False
+    )
+    courier_name = forms.CharField(label="Kurir", max_length=120, required=False)
+    courier_receipt = forms.CharField(label="Nomor resi", max_length=60, required=False)

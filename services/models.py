@@ -1,9 +1,11 @@
 """The service catalogue (and, as they come, the applications made against it)."""
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -11,6 +13,8 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from kelurahan.models import RT, Office
+
+DEFAULT_NUMBER_PATTERN = "{classification}/{seq:03}/{office}/{month_roman}/{year}"
 
 
 class ServiceQuerySet(models.QuerySet):
@@ -52,6 +56,31 @@ class Service(models.Model):
         ),
     )
     order = models.PositiveSmallIntegerField("urutan", default=0)
+    # The output letter.
+    classification = models.CharField(
+        "kode klasifikasi surat", max_length=20, default="470", help_text="mis. 470 (kependudukan)"
+    )
+    number_pattern = models.CharField(
+        "pola nomor surat",
+        max_length=120,
+        default=DEFAULT_NUMBER_PATTERN,
+        help_text=(
+            "Token: {classification}, {seq:03} (nomor urut, 3 digit), {office} (kode kantor), "
+            "{service} (kode layanan), {month_roman} (bulan Romawi), {year}."
+        ),
+    )
+    letter_title = models.CharField(
+        "judul surat", max_length=160, default="SURAT PENGANTAR", help_text="Dicetak kapital."
+    )
+    letter_body = models.TextField(
+        "isi surat",
+        blank=True,
+        help_text=(
+            "Kalimat pembuka dan keperluan. Penanda yang diisi otomatis (teks pemohon selalu "
+            "dicetak apa adanya, tidak pernah sebagai HTML): {nama}, {nik}, {kk}, {alamat}, "
+            "{rt}, {rw}, {keperluan}, {layanan}, {kelurahan}, {kecamatan}, {kota}."
+        ),
+    )
 
     objects = ServiceQuerySet.as_manager()
 
@@ -62,6 +91,16 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    def clean(self) -> None:
+        from services.letters import format_number
+
+        try:
+            sample = format_number(self.number_pattern, self, "KBR", 12, timezone.now())
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ValidationError({"number_pattern": f"Pola nomor tidak dikenal: {exc}"}) from exc
+        if sample == format_number(self.number_pattern, self, "KBR", 13, timezone.now()):
+            raise ValidationError({"number_pattern": "Pola nomor harus memuat {seq}."})
 
 
 class RequirementKind(models.TextChoices):
@@ -241,6 +280,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
         output_field=models.DateTimeField(),
         db_persist=True,
     )
+    # Hand-over of the output (issued -> completed).
+    handed_over_to = models.CharField("diterima oleh", max_length=160, blank=True)
+    courier_name = models.CharField("kurir", max_length=120, blank=True)
+    courier_receipt = models.CharField("nomor resi", max_length=60, blank=True)
+    # The archive bundle (cover sheet + accepted documents) for offices with paper files.
+    bundle = models.FileField(
+        "berkas arsip (PDF)", upload_to="bundles/", blank=True, max_length=200
+    )
+    bundle_sha256 = models.CharField(max_length=64, blank=True)
     # The "pengantar RT digital": the RT chair's approval in the portal standing in for the
     # uploaded cover letter, where the service allows it.
     rt_cover_letter_by = models.ForeignKey(
@@ -266,6 +314,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ("send_to_rt_application", "Mengirim permohonan ke Ketua RT"),
             ("verify_application", "Memutuskan verifikasi RT"),
             ("submit_assisted_application", "Mengajukan permohonan atas nama warga RT-nya"),
+            ("issue_application", "Menerbitkan surat"),
+            ("hand_over_application", "Menyerahkan surat kepada pemohon"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -373,6 +423,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     def return_to_applicant(self) -> None:
         """The RT found a wrong document: the applicant fixes it, the clock stops."""
+
+    @transition(state, source=S.VERIFIED, target=S.ISSUED, permission="services.issue_application")
+    def issue(self) -> None:
+        self.issued_at = timezone.now()
+
+    @transition(
+        state, source=S.ISSUED, target=S.COMPLETED, permission="services.hand_over_application"
+    )
+    def hand_over(self) -> None:
+        self.completed_at = self.closed_at = timezone.now()
 
     @transition(
         state,
@@ -496,6 +556,10 @@ EVENT_LABELS = {
     "reject": "Ditolak Ketua RT",
     "return_to_applicant": "Dikembalikan Ketua RT",
     "neighbour_attestation": "Kesaksian tetangga dicatat",
+    "issue": "Surat diterbitkan",
+    "hand_over": "Surat diserahkan",
+    "revoke_letter": "Surat dicabut",
+    "reissue": "Surat diterbitkan ulang",
 }
 
 
@@ -600,3 +664,72 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.key}"
+
+
+class LetterKind(models.TextChoices):
+    OUTPUT = "output", "Surat hasil layanan"
+    RT_COVER = "rt_cover", "Surat pengantar RT digital"
+
+
+def _letter_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Letter(models.Model):
+    """A numbered, verifiable letter. Its PDF is rendered once and never overwritten: a
+    correction is a new letter, and the old one is revoked."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=10, choices=LetterKind.choices, default=LetterKind.OUTPUT)
+    number = models.CharField("nomor surat", max_length=80)
+    counter_key = models.CharField(max_length=60)
+    seq = models.PositiveIntegerField()
+    issued_at = models.DateTimeField("tanggal surat", default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.CharField(max_length=40, unique=True, default=_letter_token, editable=False)
+    # Copied at issue, so later changes to the office never alter an issued letter.
+    signatory_form = models.CharField(max_length=4, blank=True)
+    signatory_name = models.CharField(max_length=120)
+    signatory_title = models.CharField(max_length=120)
+    signatory_nip = models.CharField(max_length=18, blank=True)
+    pdf = models.FileField(upload_to="letters/", blank=True, max_length=200)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    revoked_at = models.DateTimeField("dicabut", null=True, blank=True)
+    revoked_reason = models.CharField("alasan pencabutan", max_length=240, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+
+    class Meta:
+        verbose_name = "surat"
+        verbose_name_plural = "surat"
+        ordering = ["-issued_at", "-id"]
+        permissions = [("revoke_letter", "Mencabut surat")]
+        constraints = [
+            # The counter gives each number once; this makes a duplicate impossible anyway.
+            models.UniqueConstraint(fields=["office", "number"], name="letter_unique_number"),
+            models.UniqueConstraint(
+                fields=["office", "counter_key", "seq"], name="letter_unique_seq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoked_reason=""),
+                name="letter_revocation_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.sha256)

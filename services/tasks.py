@@ -31,3 +31,15 @@ def send_notification_emails_task() -> int:
     from services.notifications import send_pending_emails
 
     return send_pending_emails()
+
+
+def render_letter_task(letter_id: int) -> bool:
+    from services.letters import render_letter
+
+    return render_letter(letter_id)
+
+
+def render_bundle_task(application_id: int) -> bool:
+    from services.letters import render_bundle
+
+    return render_bundle(application_id)

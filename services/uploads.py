@@ -31,7 +31,7 @@ import pikepdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 MIB = 1024 * 1024
 THUMBNAIL_SIDE = 320
@@ -255,6 +255,9 @@ def _decode_image(data: bytes, kind: _Kind) -> Image.Image:
     """Decode to an upright RGB image within the size limit; refuse bombs and damaged files."""
     assert kind.pillow_format is not None
     max_pixels, max_side = _max_pixels(), _max_side()
+    # WeasyPrint switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on when imported; a
+    # document must never be accepted half-decoded, so insist on the strict default.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -30,6 +30,21 @@ urlpatterns = [
         name="application_resubmit",
     ),
     path("permohonan/<str:code>/batalkan/", views.application_cancel, name="application_cancel"),
+    path("permohonan/<str:code>/terbitkan/", views.application_issue, name="application_issue"),
+    path(
+        "permohonan/<str:code>/serahkan/", views.application_hand_over, name="application_hand_over"
+    ),
+    path("permohonan/<str:code>/arsip.pdf", views.bundle_pdf, name="bundle_pdf"),
+    path("permohonan/<str:code>/surat/<str:token>.pdf", views.letter_pdf, name="letter_pdf"),
+    path(
+        "permohonan/<str:code>/surat/<str:token>/cabut/", views.letter_revoke, name="letter_revoke"
+    ),
+    path(
+        "permohonan/<str:code>/surat/<str:token>/terbit-ulang/",
+        views.letter_reissue,
+        name="letter_reissue",
+    ),
+    path("v/<str:token>/", views.letter_verify, name="letter_verify"),
     path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
     path(
         "permohonan/<str:code>/berkas/<uuid:uuid>/", views.attachment_file, name="attachment_file"

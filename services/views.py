@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,13 +17,15 @@ from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_requ
 from services import workflow
 from services.forms import (
     ApplicationForm,
+    HandOverForm,
     NikSearchForm,
     NoteForm,
     QueueFilterForm,
     ReasonForm,
     UploadForm,
 )
-from services.models import QUEUE_LAST, AccessLog, Application, Service, Verdict
+from services.letters import date_id, masked_name
+from services.models import QUEUE_LAST, AccessLog, Application, Letter, Service, Verdict
 from services.notifications import mark_read
 from services.selectors import (
     application_detail,
@@ -34,6 +37,7 @@ from services.selectors import (
 )
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
+from services.throttle import verification_allowed
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 
 QUEUE_PAGE_SIZE = 50
@@ -131,6 +135,7 @@ ACTIONS = {
     "archive": ("services:application_archive", "Arsipkan (berkas lengkap)", False),
     "mark_incomplete": ("services:application_mark_incomplete", "Tandai belum lengkap", False),
     "resubmit": ("services:application_resubmit", "Berkas susulan diterima — ajukan ulang", False),
+    "issue": ("services:application_issue", "Terbitkan surat (hari 3)", False),
     "cancel": ("services:application_cancel", "Batalkan permohonan", True),
 }
 
@@ -171,6 +176,11 @@ def application_page(request, code: str):
             "actions": _allowed_actions(application, request.user),
             "editable": editable,
             "upload_form": UploadForm(service=application.service) if editable else None,
+            "letters": list(application.letters.select_related("revoked_by").order_by("-id")),
+            "can_hand_over": can_proceed(application.hand_over)
+            and has_transition_perm(application.hand_over, request.user),
+            "hand_over_form": HandOverForm(initial={"method": application.delivery}),
+            "can_revoke": request.user.has_perm("services.revoke_letter"),
             "Verdict": Verdict,
         },
     )
@@ -357,3 +367,118 @@ def notifications_read(request):
         raise Http404("Halaman tidak ditemukan.")
     mark_read(request.user)
     return redirect("services:notifications")
+
+
+# --- letters ----------------------------------------------------------------------------------
+@staff_required
+@require_POST
+def application_issue(request, code: str):
+    return _run(request, code, workflow.application_issue, "Surat diterbitkan; PDF sedang dibuat.")
+
+
+@staff_required
+@require_POST
+def application_hand_over(request, code: str):
+    get_application_for_user(request.user, code)  # 404 before anything else
+    form = HandOverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pilih cara penyerahan surat.")
+        return _back(code)
+    return _run(
+        request,
+        code,
+        workflow.application_hand_over,
+        "Surat diserahkan; permohonan selesai.",
+        **form.cleaned_data,
+    )
+
+
+def _letter_for_user(user, code: str, token: str) -> Letter:
+    application = get_application_for_user(user, code)
+    return get_object_or_404(Letter, token=token, application=application)
+
+
+@staff_required
+def letter_pdf(request, code: str, token: str):
+    letter = _letter_for_user(request.user, code, token)
+    if not letter.is_rendered:
+        raise Http404("PDF surat masih dibuat.")
+    AccessLog.objects.create(
+        user=request.user, application_id=letter.application_id, action="download_letter"
+    )
+    response = FileResponse(
+        letter.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{letter.number.replace('/', '-')}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_required
+def bundle_pdf(request, code: str):
+    application = get_application_for_user(request.user, code)
+    if not application.bundle_sha256:
+        raise Http404("Berkas arsip masih dibuat.")
+    AccessLog.objects.create(user=request.user, application=application, action="download_bundle")
+    return FileResponse(
+        application.bundle.open("rb"),
+        as_attachment=True,
+        filename=f"arsip-{application.code}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def _letter_step(request, code: str, token: str, step, success: str):
+    letter = _letter_for_user(request.user, code, token)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tulis alasannya.")
+        return _back(code)
+    try:
+        step(letter=letter, by=request.user, reason=form.cleaned_data["reason"])
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(code)
+
+
+@staff_required
+@require_POST
+def letter_revoke(request, code: str, token: str):
+    return _letter_step(request, code, token, workflow.letter_revoke, "Surat dicabut.")
+
+
+@staff_required
+@require_POST
+def letter_reissue(request, code: str, token: str):
+    return _letter_step(
+        request, code, token, workflow.letter_reissue, "Surat pengganti diterbitkan."
+    )
+
+
+@login_not_required
+@never_cache
+def letter_verify(request, token: str):
+    """Public: anyone holding a letter checks it against the kelurahan's record."""
+    if not verification_allowed(request):
+        return render(request, "services/verify.html", {"throttled": True}, status=429)
+    letter = (
+        Letter.objects.select_related("application__service", "office").filter(token=token).first()
+    )
+    response = render(
+        request,
+        "services/verify.html",
+        {
+            "letter": letter,
+            "holder": masked_name(letter.application.applicant_name) if letter else "",
+            "date": date_id(letter.issued_at) if letter else "",
+        },
+        status=200 if letter else 404,
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -21,17 +21,22 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from kelurahan.access import office_for, rt_for
 from kelurahan.numbering import next_number
+from services.letters import new_output_letter
 from services.models import (
     OPEN_STATES,
     Application,
     ApplicationEvent,
     Attachment,
+    Delivery,
+    Letter,
+    LetterKind,
     Requirement,
     RequirementKind,
     Verdict,
 )
 from services.models import ApplicationState as S
 from services.sla import deadlines
+from services.tasks import enqueue_after_commit
 from services.uploads import CleanFile
 
 
@@ -415,9 +420,9 @@ def application_archive(
             raise WorkflowError("Belum bisa diarsipkan. Kurang: " + "; ".join(missing) + ".")
         return note
 
-    return sync(
-        application, application_transition(application, by, "archive", "diarsipkan", "", complete)
-    )
+    case = application_transition(application, by, "archive", "diarsipkan", "", complete)
+    enqueue_after_commit("services.tasks.render_bundle_task", case.pk)
+    return sync(application, case)
 
 
 @transaction.atomic
@@ -470,3 +475,110 @@ def application_cancel(
     return sync(
         application, application_transition(application, by, "cancel", "dibatalkan", reason)
     )
+
+
+# --- letters ----------------------------------------------------------------------------------
+@transaction.atomic
+def application_issue(*, application: Application, by: AbstractBaseUser) -> Letter:
+    """Day 3: number the output letter in this transaction; its PDF renders after commit."""
+    letters: list[Letter] = []
+
+    def number_it(case: Application) -> str:
+        letters.append(new_output_letter(case, by))
+        return f"Nomor {letters[0].number}"
+
+    case = application_transition(application, by, "issue", "diterbitkan", "", number_it)
+    enqueue_after_commit("services.tasks.render_letter_task", letters[0].pk)
+    sync(application, case)
+    return letters[0]
+
+
+def current_letter(application: Application) -> Letter | None:
+    return (
+        application.letters.filter(kind=LetterKind.OUTPUT, revoked_at__isnull=True)
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def application_hand_over(
+    *,
+    application: Application,
+    by: AbstractBaseUser,
+    method: str,
+    received_by: str = "",
+    courier_name: str = "",
+    courier_receipt: str = "",
+) -> Application:
+    """The letter reached the applicant: collected in person, or sent by courier."""
+
+    def record(case: Application) -> str:
+        letter = current_letter(case)
+        if letter is None or not letter.is_rendered:
+            raise WorkflowError("PDF surat masih dibuat. Tunggu sebentar, lalu muat ulang.")
+        if method == Delivery.PICKUP:
+            if not received_by.strip():
+                raise WorkflowError("Tulis nama orang yang mengambil surat.")
+            case.handed_over_to = received_by.strip()
+            return f"Diambil oleh {case.handed_over_to}"
+        if method == Delivery.COURIER:
+            if not (courier_name.strip() and courier_receipt.strip()):
+                raise WorkflowError("Tulis nama kurir dan nomor resi pengiriman.")
+            case.courier_name, case.courier_receipt = courier_name.strip(), courier_receipt.strip()
+            return f"Dikirim lewat {case.courier_name}, resi {case.courier_receipt}"
+        raise WorkflowError("Pilih cara penyerahan: diambil atau dikirim kurir.")
+
+    case = application_transition(application, by, "hand_over", "diserahkan", "", record)
+    return sync(application, case)
+
+
+def _letter_for_change(letter: Letter, by: AbstractBaseUser) -> Letter:
+    fresh = Letter.objects.select_related("application__office", "application__service").get(
+        pk=letter.pk
+    )
+    _check_office(fresh.application, by)
+    return fresh
+
+
+@transaction.atomic
+def letter_revoke(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Letter:
+    """A supervisor withdraws a letter; its verification page says so from now on."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Tulis alasan pencabutan surat.")
+    letter = _letter_for_change(letter, by)
+    if not by.has_perm("services.revoke_letter"):
+        raise WorkflowPermissionDenied("Hanya Lurah/Sekretaris yang dapat mencabut surat.")
+    revoked = Letter.objects.filter(pk=letter.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
+    )
+    if not revoked:
+        raise WorkflowError(f"Surat {letter.number} sudah dicabut sebelumnya.")
+    application = letter.application
+    _record(application, by, "revoke_letter", application.state, f"{letter.number}: {reason}")
+    letter.refresh_from_db()
+    return letter
+
+
+@transaction.atomic
+def letter_reissue(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Letter:
+    """A correction: a new number and PDF, and the old letter revoked (never overwritten)."""
+    letter = _letter_for_change(letter, by)
+    application = letter.application
+    if application.state not in (S.ISSUED, S.COMPLETED):
+        raise WorkflowError(_not_now(application, "diterbitkan ulang suratnya"))
+    if not by.has_perm("services.issue_application"):
+        raise WorkflowPermissionDenied("Anda tidak berwenang menerbitkan surat.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Tulis alasan penerbitan ulang (apa yang dikoreksi).")
+    if not Letter.objects.filter(pk=letter.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=f"Diganti: {reason}", revoked_by=by
+    ):
+        raise WorkflowError(f"Surat {letter.number} sudah dicabut sebelumnya.")
+    new = new_output_letter(application, by, replaces=letter)
+    note = f"{letter.number} → {new.number}: {reason}"
+    _record(application, by, "reissue", application.state, note)
+    enqueue_after_commit("services.tasks.render_letter_task", new.pk)
+    return new

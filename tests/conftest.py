@@ -164,3 +164,14 @@ def pytest_collection_modifyitems(items):
     # which Django's context-local connections no longer carry the serialized test data that
     # transactional tests restore from.
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
+def committed(step, /, **kwargs):
+    """Run a workflow step, then the jobs it queued for after commit (as a real commit would).
+
+    Tests run inside a transaction that never commits, so on_commit callbacks need this.
+    """
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return step(**kwargs)

@@ -96,6 +96,7 @@ def _all_get_urls():
                 yield prefix + p.name, p
 
     samples = {
+        "token": "tidak-ada",
         "code": "BKS-2611-0001",
         "service_code": "KTP",
         "uuid": uuid.uuid4(),
@@ -114,6 +115,8 @@ def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client,
     response = client.get(url)
     if name in {"login", "health"}:
         assert response.status_code == 200
+    elif name == "services:letter_verify":  # public: anyone may check a letter
+        assert response.status_code == 404 and "tidak dikenal" in response.content.decode()
     else:
         assert response.status_code in {302, 405}, (name, response.status_code)
         if response.status_code == 302:

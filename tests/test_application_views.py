@@ -232,7 +232,7 @@ def test_case_page_query_count_is_constant(
             files=[__import__("services.uploads", fromlist=["x"]).clean_upload(jpeg_upload())],
             by=officer,
         )
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         assert officer_client.get(detail_url(application)).status_code == 200
 
 

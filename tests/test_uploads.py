@@ -492,3 +492,10 @@ def test_a_300_character_name_is_cut_to_100_keeping_the_extension():
 @pytest.mark.parametrize("raw", ["", None, "..", "/", "\x00\x01"])
 def test_a_display_name_is_never_empty(raw):
     assert display_name(raw) == "berkas"
+
+
+def test_a_truncated_photo_is_refused_even_after_weasyprint_was_imported():
+    import weasyprint  # noqa: F401  (sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True)
+
+    whole = jpeg(size=(800, 600), color="orange", quality=95)
+    assert "rusak atau terpotong" in rejection("foto.jpg", whole[: len(whole) // 2])

@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kelurahan.access import rt_for
+from services.letters import new_rt_cover_letter
 from services.models import Application, RequirementKind, Verdict
+from services.tasks import enqueue_after_commit
 from services.workflow import (
     CHANGED_UNDER_YOU,
     WorkflowError,
@@ -135,7 +137,7 @@ def verification_approve(
             "lalu setujui."
         )
     cover_letter_by = by if _needs_cover_letter(request.application) else None
-    return _decide(
+    decided = _decide(
         request,
         by,
         RequestState.APPROVED,
@@ -144,6 +146,10 @@ def verification_approve(
         note.strip(),
         cover_letter_by=cover_letter_by,
     )
+    if cover_letter_by is not None:
+        letter = new_rt_cover_letter(decided.application, by)
+        enqueue_after_commit("services.tasks.render_letter_task", letter.pk)
+    return decided
 
 
 def _reason(note: str, what: str) -> str:
