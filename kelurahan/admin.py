@@ -25,8 +25,20 @@ class OfficeAdmin(admin.ModelAdmin):
     inlines = [RWInline, ClosedDayInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "kecamatan", "city", "address", "phone"]}),
-        ("Penanda tangan", {"fields": ["lurah_name", "lurah_nip"]}),
-        ("Kop surat", {"fields": ["logo", "letterhead"]}),
+        ("Lurah", {"fields": ["lurah_name", "lurah_nip"]}),
+        (
+            "Penanda tangan surat",
+            {
+                "fields": [
+                    "signatory_form",
+                    "signatory_name",
+                    "signatory_title",
+                    "signatory_nip",
+                ],
+                "description": "Kosongkan bentuk tanda tangan bila Lurah menandatangani sendiri.",
+            },
+        ),
+        ("Kop dan nomor surat", {"fields": ["logo", "letterhead", "letter_counter_per_service"]}),
     ]
 
 

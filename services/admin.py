@@ -1,7 +1,15 @@
 from django.contrib import admin, messages
 
 from services import workflow
-from services.models import Application, ApplicationEvent, Attachment, Requirement, Service
+from services.models import (
+    Application,
+    ApplicationEvent,
+    Attachment,
+    Letter,
+    Requirement,
+    Service,
+    SlaBreach,
+)
 from services.workflow import WorkflowError
 
 
@@ -20,6 +28,14 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     inlines = [RequirementInline]
     actions = ["activate", "deactivate"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "description", "output", "active", "order"]}),
+        ("Janji layanan", {"fields": ["sla_days", "rt_approval_replaces_cover_letter"]}),
+        (
+            "Surat hasil layanan",
+            {"fields": ["classification", "number_pattern", "letter_title", "letter_body"]},
+        ),
+    ]
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -118,3 +134,37 @@ class ApplicationAdmin(admin.ModelAdmin):
             "dibatalkan",
             reason="Dibatalkan oleh admin",
         )
+
+
+@admin.register(Letter)
+class LetterAdmin(admin.ModelAdmin):
+    """Issued letters are immutable; revoke or re-issue from the case page."""
+
+    list_display = ["number", "kind", "office", "issued_at", "revoked_at"]
+    list_filter = ["kind", "office", "revoked_at"]
+    list_select_related = ["office"]
+    search_fields = ["number", "application__code"]
+    date_hierarchy = "issued_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(admin.ModelAdmin):
+    list_display = ["application", "milestone", "due", "detected"]
+    list_filter = ["milestone", "application__office"]
+    list_select_related = ["application"]
+    date_hierarchy = "detected"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -141,3 +141,18 @@ def test_admin_sets_a_user_office_role_and_rt(admin_client, office, rt1, django_
     assert list(user.groups.values_list("name", flat=True)) == ["rt_chair"]
     rt1.refresh_from_db()
     assert rt1.chair == user
+
+
+@pytest.mark.django_db
+def test_admin_pages_for_offices_letters_and_breaches_load(admin_client, office):
+    for url in (
+        reverse("admin:kelurahan_office_change", args=[office.pk]),
+        reverse("admin:services_letter_changelist"),
+        reverse("admin:services_slabreach_changelist"),
+        reverse("admin:kelurahan_officeclosedday_add"),
+        reverse("admin:django_q_schedule_changelist"),
+    ):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+    page = admin_client.get(reverse("admin:kelurahan_office_change", args=[office.pk]))
+    assert "Penanda tangan surat" in page.content.decode()
