@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint format install sysdeps-run sysdeps-test demo bench clean
+.PHONY: run test test-sqlite test-postgres test-e2e lint format install sysdeps-run sysdeps-test demo bench bench-sqlite bench-postgres sysdeps-bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,23 @@ test-postgres: install
 test-e2e: install
 	$(PYTEST) -m e2e
 
+# City-scale benchmark: BENCH_N cases (default 100000) on SQLite, then on PostgreSQL.
+BENCH_N ?= 100000
+BENCH_DB := bench/bench.sqlite3
+
+sysdeps-bench:
+	@scripts/sysdeps.sh bench
+
+bench: install sysdeps-bench bench-sqlite bench-postgres
+
+bench-sqlite: install
+	rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
+	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) BENCH_ENDPOINTS=1 $(PY) manage.py migrate --no-input -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) BENCH_ENDPOINTS=1 DJANGO_LOG_LEVEL=WARNING $(PY) manage.py bench --n $(BENCH_N)
+
+bench-postgres: install
+	BENCH_ENDPOINTS=1 DJANGO_LOG_LEVEL=WARNING scripts/with-postgres.sh sh -c '$(PY) manage.py migrate --no-input -v0 && $(PY) manage.py bench --n $(BENCH_N)'
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -55,4 +72,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache bench/.static $(BENCH_DB)*

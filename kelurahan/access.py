@@ -17,13 +17,14 @@ STAFF_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 
 
 def membership_for(user: AbstractBaseUser) -> Membership | None:
-    if not user.is_authenticated:
+    """The user's membership with its office and RT, in one query, cached on the user."""
+    if user is None or not user.is_authenticated:
         return None
-    # Cached on the user object for the request; one query at most.
-    try:
-        return user.membership
-    except Membership.DoesNotExist:
-        return None
+    if not hasattr(user, "_portal_membership"):
+        user._portal_membership = (
+            Membership.objects.select_related("office", "rt__rw").filter(user=user).first()
+        )
+    return user._portal_membership
 
 
 def office_for(user: AbstractBaseUser) -> Office | None:

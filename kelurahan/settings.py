@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "kelurahan.middleware.SessionAbsoluteLimitMiddleware",
+    "kelurahan.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "kelurahan.middleware.NoStoreForStaffPagesMiddleware",
@@ -166,11 +166,11 @@ TRUSTED_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "kelurahan.access.client_ip"
 AXES_VERBOSE = False
 
-# Idle sessions expire after 30 minutes; every request renews the window.
+# Idle sessions expire after 30 minutes; activity renews the window (at most once a minute,
+# kelurahan.middleware.SessionLifetimeMiddleware, instead of a write on every request).
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", str(30 * 60)))
-# However active, a session ends 12 hours after login (kelurahan.middleware).
+# However active, a session ends 12 hours after login.
 SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -287,6 +287,9 @@ LOGGING = {
         "pikepdf": {"level": "WARNING"},
     },
 }
+
+# Floors for `make bench` (bench/views.py): an "ok" view and the queue rendered from memory.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
 # The public letter verification page: requests per minute from one address.
 VERIFY_RATE_PER_MINUTE = int(env("VERIFY_RATE_PER_MINUTE", "30"))

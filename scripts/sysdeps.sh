@@ -10,7 +10,8 @@ TEST_PACKAGES="$RUN_PACKAGES chromium postgresql poppler-utils zbar-tools"
 case "${1:-run}" in
   run) wanted=$RUN_PACKAGES ;;
   test) wanted=$TEST_PACKAGES ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  bench) wanted="$RUN_PACKAGES postgresql wrk" ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()

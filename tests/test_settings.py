@@ -113,3 +113,17 @@ def test_pages_carry_security_headers_and_a_nonce_csp(client):
 def test_time_zone_and_language_are_indonesian(settings):
     assert settings.TIME_ZONE == "Asia/Jakarta"
     assert settings.LANGUAGE_CODE == "id"
+
+
+def test_collectstatic_works_with_production_settings(tmp_path):
+    result = run_manage(
+        "collectstatic",
+        "--no-input",
+        "-v0",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 20 + "-a-long-random-production-secret-value-0123456789",
+        STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("letters/letter.*.css"))
