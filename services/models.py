@@ -636,13 +636,25 @@ class Notification(models.Model):
     job runs, each person gets one notification per event.
     """
 
+    # No database FK constraints: the sweep writes thousands of these in one statement while
+    # holding the write lock, and deferred FK checks at COMMIT doubled its time on
+    # PostgreSQL. Django's collector still cascades deletes; the rows point only at rows
+    # that existed when the same transaction wrote them.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_constraint=False,
     )
     key = models.CharField(max_length=80)
     kind = models.CharField(max_length=20)
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Application,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=200, blank=True)

@@ -8,6 +8,8 @@ number of newly passed deadlines, not the size of the table.
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -28,6 +30,7 @@ from services.models import (
 )
 from services.tasks import enqueue_after_commit
 
+logger = logging.getLogger(__name__)
 S = ApplicationState
 SWEEP = "sla"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -160,6 +163,7 @@ def _remind_rt_chairs(since: datetime, now: datetime) -> int:
 def sla_sweep(now: datetime | None = None) -> int:
     """Record new breaches since the last run; returns how many were recorded."""
     now = now or timezone.now()
+    started = time.perf_counter()
     with transaction.atomic():
         since = _claim_window(now)
         if since is None:
@@ -170,4 +174,12 @@ def sla_sweep(now: datetime | None = None) -> int:
             notified += _notify_breaches(now)
         if notified:
             enqueue_after_commit("services.tasks.send_notification_emails_task")
+    # The whole sweep is one transaction: this is how long it held the write lock.
+    logger.info(
+        "sla sweep: %d breaches, %d notifications, transaction %.1f ms",
+        recorded,
+        notified,
+        (time.perf_counter() - started) * 1000,
+        extra={"transaction_ms": (time.perf_counter() - started) * 1000},
+    )
     return recorded

@@ -48,6 +48,7 @@ class Command(BaseCommand):
             start = time.perf_counter()
             seeded = seed_city(size)
             seed_s = time.perf_counter() - start
+            measure.settle()
             targets = measure.bench_targets()
             self.stdout.write(f"  measuring pages at {size:,} (wrk, {duration}s each)…")
             results["phases"][str(size)] = {
