@@ -172,3 +172,14 @@ def test_behind_a_proxy_two_clients_are_told_apart(officer, supervisor, settings
         HTTP_X_FORWARDED_FOR="203.0.113.9",
     )
     assert other_client.status_code == 302
+
+
+@pytest.mark.django_db
+def test_permissions_come_from_the_role_group_in_one_query(officer, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=officer.pk)
+    with django_assert_num_queries(1):
+        assert user.has_perm("services.archive_application")
+        assert user.has_perm("services.cancel_application")
+    assert not user.has_perm("services.revoke_letter")

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "100000")))
         parser.add_argument("--small", type=int, default=10_000)
         parser.add_argument(
-            "--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", "8"))
+            "--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", "6"))
         )
         parser.add_argument("--connections", type=int, default=16)
         parser.add_argument("--workers", type=int, default=2)
