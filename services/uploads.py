@@ -235,9 +235,10 @@ def _decimal(value: float) -> str:
 def _clean_image(data: bytes, kind: _Kind, name: str) -> CleanFile:
     image = _decode_image(data, kind)
     content = _encode_jpeg(image, JPEG_QUALITY)
-    thumbnail = image.copy()
-    thumbnail.thumbnail(
-        (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS, reducing_gap=1.5
+    # A box reduction then bicubic: as sharp as Lanczos at 320 px, without copying the
+    # full-size image first (measured in `make bench`).
+    thumbnail = image.resize(
+        _fit(image.size, THUMBNAIL_SIDE), Image.Resampling.BICUBIC, reducing_gap=2.0
     )
     return CleanFile(
         content=content,
