@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from services import workflow
 from services.models import AccessLog, Application, ApplicationState, Attachment, Service
+from services.uploads import clean_upload
 from tests.conftest import jpeg_upload, make_application, pdf_upload
 
 S = ApplicationState
@@ -229,7 +230,7 @@ def test_case_page_query_count_is_constant(
         workflow.attachment_add(
             application=application,
             requirement=application.service.requirements.last(),
-            files=[__import__("services.uploads", fromlist=["x"]).clean_upload(jpeg_upload())],
+            files=[clean_upload(jpeg_upload())],
             by=officer,
         )
     with django_assert_max_num_queries(19):
