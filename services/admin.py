@@ -89,8 +89,18 @@ class AttachmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ReadOnlyFieldsMixin:
+    """Rows written only by the workflow and its jobs: the admin shows, never edits them."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     """Read-mostly: the history inline; state changes only through services.workflow."""
 
     list_display = ["code", "service", "state", "applicant_name", "office", "received_at"]
@@ -100,12 +110,6 @@ class ApplicationAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     inlines = [AttachmentInline, EventInline]
     actions = ["archive", "cancel"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -137,7 +141,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     """Issued letters are immutable; revoke or re-issue from the case page."""
 
     list_display = ["number", "kind", "office", "issued_at", "revoked_at"]
@@ -146,25 +150,13 @@ class LetterAdmin(admin.ModelAdmin):
     search_fields = ["number", "application__code"]
     date_hierarchy = "issued_at"
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(SlaBreach)
-class SlaBreachAdmin(admin.ModelAdmin):
+class SlaBreachAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     list_display = ["application", "milestone", "due", "detected"]
     list_filter = ["milestone", "application__office"]
     list_select_related = ["application"]
     date_hierarchy = "detected"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

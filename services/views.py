@@ -190,22 +190,27 @@ def _back(application_code: str):
     return redirect("services:application_detail", code=application_code)
 
 
+def _step(request, code: str, step, success: str, **kwargs):
+    """Run one workflow step as the user; its message (success or refusal) goes on the page."""
+    try:
+        step(by=request.user, **kwargs)
+    except WorkflowPermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(code)
+
+
 def _run(request, code: str, step, success: str, **kwargs):
-    """Run one workflow step for the case; its message (success or refusal) goes on the page."""
+    """A step on the case itself, refused when the page showed an older state of it."""
     application = get_application_for_user(request.user, code)
     expected = request.POST.get("state")
     if expected and expected != application.state:
         messages.error(request, workflow.CHANGED_UNDER_YOU)
         return _back(code)
-    try:
-        step(application=application, by=request.user, **kwargs)
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-        return _back(code)
-    messages.success(request, success)
-    return _back(code)
+    return _step(request, code, step, success, application=application, **kwargs)
 
 
 @staff_required
@@ -290,7 +295,7 @@ def attachment_upload(request, code: str):
 @require_POST
 def attachment_accept(request, code: str, uuid):
     attachment = get_attachment_for_user(request.user, code, uuid)
-    return _verdict(
+    return _step(
         request, code, workflow.attachment_accept, "Berkas diterima.", attachment=attachment
     )
 
@@ -305,7 +310,7 @@ def attachment_reject(request, code: str, uuid):
             request, "Tulis alasan penolakan, agar pemohon tahu apa yang harus dikirim ulang."
         )
         return _back(code)
-    return _verdict(
+    return _step(
         request,
         code,
         workflow.attachment_reject,
@@ -313,18 +318,6 @@ def attachment_reject(request, code: str, uuid):
         attachment=attachment,
         reason=form.cleaned_data["reason"],
     )
-
-
-def _verdict(request, code, step, success, **kwargs):
-    try:
-        step(by=request.user, **kwargs)
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return _back(code)
 
 
 @staff_required
@@ -436,15 +429,7 @@ def _letter_step(request, code: str, token: str, step, success: str):
     if not form.is_valid():
         messages.error(request, "Tulis alasannya.")
         return _back(code)
-    try:
-        step(letter=letter, by=request.user, reason=form.cleaned_data["reason"])
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return _back(code)
+    return _step(request, code, step, success, letter=letter, reason=form.cleaned_data["reason"])
 
 
 @staff_required
