@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -227,7 +227,7 @@ def application_receive(
                 received_by=by,
                 received_at=now,
                 assisted_by_user=assisted_by_user,
-                **data.__dict__,
+                **asdict(data),
             )
             try:
                 with transaction.atomic():

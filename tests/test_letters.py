@@ -155,7 +155,7 @@ def test_each_service_letter_is_one_a4_page_with_nothing_past_the_margins(
     right = image.crop((width - int(width * 1.5 / 21), 0, width, height))
     bottom = image.crop((0, height - int(height * 1.2 / 29.7), width, height))
     assert right.getextrema()[0] > 200 and bottom.getextrema()[0] > 200
-    assert code in letter.application.service.code
+    assert letter.application.service.letter_title in pdf_text(letter)  # the service's own
 
 
 @needs_poppler

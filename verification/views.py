@@ -16,7 +16,12 @@ from services.selectors import get_application_for_user, services_for_catalogue
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
 from services.validators import mask_nik
-from services.workflow import WorkflowError, WorkflowPermissionDenied, application_receive
+from services.workflow import (
+    CHANGED_UNDER_YOU,
+    WorkflowError,
+    WorkflowPermissionDenied,
+    application_receive,
+)
 from verification import workflow
 from verification.forms import AssistedForm, AttestationForm, DecisionForm, SendToRtForm
 from verification.selectors import (
@@ -38,7 +43,7 @@ def _send(request, code: str, step, success: str):
         return redirect(application)
     expected = request.POST.get("state")
     if expected and expected != application.state:
-        messages.error(request, "Permohonan ini baru saja diubah petugas lain. Muat ulang.")
+        messages.error(request, CHANGED_UNDER_YOU)
         return redirect(application)
     try:
         step(application=application, by=request.user, **form.cleaned_data)
