@@ -26,9 +26,7 @@ sysdeps-test:
 # and the job cluster together.
 run: install sysdeps-run
 	$(PY) manage.py migrate --no-input
-	@if [ "$$($(PY) manage.py shell -c 'from kelurahan.models import Office; print(Office.objects.exists())')" = "False" ]; then \
-		$(PY) manage.py seed_demo; \
-	fi
+	$(PY) manage.py seed_demo --if-empty
 	scripts/run.sh
 
 demo: install

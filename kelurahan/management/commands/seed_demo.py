@@ -43,9 +43,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Izinkan juga saat DJANGO_DEBUG=0 (hati-hati)."
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Muat hanya bila basis data belum punya kantor (langkah pertama `make run`).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, if_empty: bool = False, **options):
+        # `make run` asks this of the database itself rather than parsing shell output (Django
+        # 5.2's shell prints a banner first, and the demo was silently never loaded).
+        if if_empty and Office.objects.exists():
+            self.stdout.write("Basis data sudah berisi kantor; data demo tidak dimuat.")
+            return
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo menolak berjalan di produksi (DJANGO_DEBUG=0) tanpa --force."
