@@ -1,10 +1,26 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
-from kelurahan.models import RT, RW, Membership, Office, OfficeClosedDay
+from kelurahan.models import RT, RW, Membership, Office, OfficeClosedDay, Role
 
 User = get_user_model()
+
+
+def group_label(group: Group) -> str:
+    """A role group by its Indonesian name; the stored name stays the code the roles use."""
+    try:
+        return f"{Role(group.name).label} ({group.name})"
+    except ValueError:
+        return group.name
+
+
+class GroupChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Group) -> str:
+        return group_label(obj)
 
 
 class RWInline(admin.TabularInline):
@@ -94,6 +110,11 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["membership__office", "membership__role", "is_active", "is_staff"]
     list_select_related = ["membership__office"]
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["form_class"] = GroupChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     @admin.display(description="kantor", ordering="membership__office__code")
     def office(self, obj) -> str:
         membership = getattr(obj, "membership", None)
@@ -110,3 +131,15 @@ class OfficeClosedDayAdmin(admin.ModelAdmin):
     list_display = ["date", "office", "reason"]
     list_filter = ["office"]
     date_hierarchy = "date"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    list_display = ["label", "name"]
+
+    @admin.display(description="peran", ordering="name")
+    def label(self, obj: Group) -> str:
+        return group_label(obj)

@@ -69,7 +69,9 @@ class Office(models.Model):
 
 
 class RW(models.Model):
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="rws")
+    office = models.ForeignKey(
+        Office, verbose_name="kantor", on_delete=models.PROTECT, related_name="rws"
+    )
     number = models.PositiveSmallIntegerField("nomor RW")
 
     class Meta:
@@ -85,7 +87,7 @@ class RW(models.Model):
 
 
 class RT(models.Model):
-    rw = models.ForeignKey(RW, on_delete=models.PROTECT, related_name="rts")
+    rw = models.ForeignKey(RW, verbose_name="RW", on_delete=models.PROTECT, related_name="rts")
     number = models.PositiveSmallIntegerField("nomor RT")
     # Kept in step with the chair's Membership by Membership.save(); edit it there.
     chair = models.ForeignKey(
@@ -127,7 +129,10 @@ class Membership(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name="pengguna",
     )
     office = models.ForeignKey(
         Office, verbose_name="kantor", on_delete=models.PROTECT, related_name="members"
@@ -206,7 +211,9 @@ class OfficeClosedDay(models.Model):
     National holidays and cuti bersama come from ``holidays.Indonesia``; these add to them.
     """
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="closed_days")
+    office = models.ForeignKey(
+        Office, verbose_name="kantor", on_delete=models.CASCADE, related_name="closed_days"
+    )
     date = models.DateField("tanggal")
     reason = models.CharField("keterangan", max_length=160)
 
@@ -230,9 +237,11 @@ class OfficeCounter(models.Model):
     rollback gives the number back, so numbers never repeat and never skip.
     """
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="counters")
-    key = models.CharField(max_length=60)
-    value = models.PositiveIntegerField(default=0)
+    office = models.ForeignKey(
+        Office, verbose_name="kantor", on_delete=models.CASCADE, related_name="counters"
+    )
+    key = models.CharField("kunci", max_length=60)
+    value = models.PositiveIntegerField("nilai terakhir", default=0)
 
     class Meta:
         verbose_name = "penghitung nomor"

@@ -183,6 +183,8 @@ LANGUAGES = [("id", "Bahasa Indonesia")]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
+# Indonesian for third-party apps that ship none (django-q2's admin pages).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,9 +1,13 @@
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from services import workflow
 from services.models import (
+    QUEUE_LAST,
     Application,
     ApplicationEvent,
+    ApplicationState,
     Attachment,
     Letter,
     Requirement,
@@ -68,11 +72,29 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def state_label(code: str) -> str:
+    return ApplicationState(code).label if code in ApplicationState.values else (code or "—")
+
+
 class EventInline(ReadOnlyInline):
+    """The case's history as officers read it: the step's name, not its code."""
+
     model = ApplicationEvent
-    fields = ["at", "transition", "source", "target", "by", "note"]
+    fields = ["at", "step", "from_state", "to_state", "by", "note"]
     readonly_fields = fields
     ordering = ["at", "id"]
+
+    @admin.display(description="langkah")
+    def step(self, obj: ApplicationEvent) -> str:
+        return obj.label
+
+    @admin.display(description="dari status")
+    def from_state(self, obj: ApplicationEvent) -> str:
+        return state_label(obj.source)
+
+    @admin.display(description="ke status")
+    def to_state(self, obj: ApplicationEvent) -> str:
+        return state_label(obj.target)
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -92,8 +114,14 @@ class AttachmentInline(ReadOnlyInline):
 class ReadOnlyFieldsMixin:
     """Rows written only by the workflow and its jobs: the admin shows, never edits them."""
 
+    # Columns that exist for queries (generated flags, sort keys), not for reading; and
+    # displays that stand in for them.
+    internal_fields: tuple[str, ...] = ()
+    extra_readonly: tuple[str, ...] = ()
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        shown = [f.name for f in self.model._meta.fields if f.name not in self.internal_fields]
+        return [*shown, *self.extra_readonly]
 
     def has_add_permission(self, request):
         return False
@@ -104,6 +132,8 @@ class ApplicationAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     """Read-mostly: the history inline; state changes only through services.workflow."""
 
     list_display = ["code", "service", "state", "applicant_name", "office", "received_at"]
+    internal_fields = ("is_open", "queue_due")
+    extra_readonly = ("next_due",)
     list_filter = ["state", "service", "office", "channel"]
     list_select_related = ["service", "office"]
     search_fields = ["code", "applicant_name"]
@@ -113,6 +143,12 @@ class ApplicationAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="batas tahap berikutnya")
+    def next_due(self, obj: Application) -> str:
+        if obj.queue_due is None or obj.queue_due == QUEUE_LAST:
+            return "— (jam layanan tidak berjalan)"
+        return date_format(timezone.localtime(obj.queue_due), "l, j F Y H:i")
 
     def _apply(self, request, queryset, step, done: str, **kwargs):
         ok = 0

@@ -112,7 +112,9 @@ class RequirementKind(models.TextChoices):
 class Requirement(models.Model):
     """One document a service needs, in the order an officer asks for them."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="requirements")
+    service = models.ForeignKey(
+        Service, verbose_name="layanan", on_delete=models.CASCADE, related_name="requirements"
+    )
     code = models.SlugField("kode", max_length=40)
     label = models.CharField("nama persyaratan", max_length=160)
     kind = models.CharField("jenis", max_length=20, choices=RequirementKind.choices)
@@ -213,6 +215,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ),
         output_field=models.BooleanField(),
         db_persist=True,
+        verbose_name="masih berjalan",
     )
 
     applicant_name = models.CharField("nama pemohon", max_length=120)
@@ -241,6 +244,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
         help_text="Ketua RT yang mengajukan lewat portal, bila ada.",
+        verbose_name="Ketua RT yang mengajukan",
     )
     delivery = models.CharField(
         "pengambilan hasil", max_length=10, choices=Delivery.choices, default=Delivery.PICKUP
@@ -279,6 +283,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ),
         output_field=models.DateTimeField(),
         db_persist=True,
+        verbose_name="batas tahap berikutnya",
     )
     # Hand-over of the output (issued -> completed).
     handed_over_to = models.CharField("diterima oleh", max_length=160, blank=True)
@@ -288,7 +293,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     bundle = models.FileField(
         "berkas arsip (PDF)", upload_to="bundles/", blank=True, max_length=200
     )
-    bundle_sha256 = models.CharField(max_length=64, blank=True)
+    bundle_sha256 = models.CharField("SHA-256 berkas arsip", max_length=64, blank=True)
     # The "pengantar RT digital": the RT chair's approval in the portal standing in for the
     # uploaded cover letter, where the service allows it.
     rt_cover_letter_by = models.ForeignKey(
@@ -463,16 +468,21 @@ class Verdict(models.TextChoices):
 class Attachment(models.Model):
     """One file sent for one requirement (a requirement may have several, e.g. two pages)."""
 
-    uuid = models.UUIDField(default=_default_uuid, unique=True, editable=False)
+    uuid = models.UUIDField("UUID", default=_default_uuid, unique=True, editable=False)
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="attachments"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name="permohonan",
     )
     requirement = models.ForeignKey(
         Requirement, verbose_name="persyaratan", on_delete=models.PROTECT, related_name="+"
     )
     file = models.FileField("berkas", upload_to=attachment_path, max_length=200)
-    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=200, blank=True)
-    content_type = models.CharField(max_length=40)
+    thumbnail = models.FileField(
+        "gambar kecil", upload_to=thumbnail_path, max_length=200, blank=True
+    )
+    content_type = models.CharField("jenis berkas", max_length=40)
     size = models.PositiveIntegerField("ukuran (byte)")
     sha256 = models.CharField("SHA-256", max_length=64)
     original_name = models.CharField("nama berkas asli", max_length=100)
@@ -486,12 +496,16 @@ class Attachment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="diperiksa oleh",
     )
-    verdict_at = models.DateTimeField(null=True, blank=True)
+    verdict_at = models.DateTimeField("diperiksa", null=True, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="diunggah oleh",
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField("diunggah", default=timezone.now)
 
     class Meta:
         verbose_name = "berkas"
@@ -518,15 +532,22 @@ class Attachment(models.Model):
 class ApplicationEvent(models.Model):
     """The audit trail: one row per state change or document step, written in its transaction."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    application = models.ForeignKey(
+        Application, verbose_name="permohonan", on_delete=models.CASCADE, related_name="events"
     )
-    transition = models.CharField(max_length=40)
-    source = models.CharField(max_length=20, blank=True)
-    target = models.CharField(max_length=20, blank=True)
-    note = models.TextField(blank=True)
+    at = models.DateTimeField("waktu", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="oleh",
+    )
+    transition = models.CharField("langkah", max_length=40)
+    source = models.CharField("dari status", max_length=20, blank=True)
+    target = models.CharField("ke status", max_length=20, blank=True)
+    note = models.TextField("catatan", blank=True)
 
     class Meta:
         verbose_name = "riwayat"
@@ -535,7 +556,8 @@ class ApplicationEvent(models.Model):
         indexes = [models.Index(fields=["application", "at"], name="event_by_application")]
 
     def __str__(self) -> str:
-        return f"{self.application_id} {self.transition} {self.source}->{self.target}"
+        # Shown as each row's title in the admin's history inline.
+        return f"{self.label} — {timezone.localtime(self.at):%d-%m-%Y %H:%M}"
 
     @property
     def label(self) -> str:
@@ -566,13 +588,25 @@ EVENT_LABELS = {
 class AccessLog(models.Model):
     """Who viewed whose application or document (UU PDP); holds no NIK itself."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
-    attachment = models.ForeignKey(
-        Attachment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    at = models.DateTimeField("waktu", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="pengguna",
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    action = models.CharField(max_length=30)
+    application = models.ForeignKey(
+        Application, verbose_name="permohonan", on_delete=models.CASCADE, related_name="+"
+    )
+    attachment = models.ForeignKey(
+        Attachment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="berkas",
+    )
+    action = models.CharField("tindakan", max_length=30)
 
     class Meta:
         verbose_name = "log akses"
@@ -592,8 +626,10 @@ class Milestone(models.TextChoices):
 class SlaBreach(models.Model):
     """A milestone of one application that passed its deadline; recorded once."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="breaches")
-    milestone = models.CharField(max_length=10, choices=Milestone.choices)
+    application = models.ForeignKey(
+        Application, verbose_name="permohonan", on_delete=models.CASCADE, related_name="breaches"
+    )
+    milestone = models.CharField("tahap", max_length=10, choices=Milestone.choices)
     due = models.DateTimeField("batas waktu")
     detected = models.DateTimeField("terdeteksi", default=timezone.now)
 
@@ -618,8 +654,8 @@ class SlaBreach(models.Model):
 class SweepState(models.Model):
     """Where the SLA sweep got to: it looks only at deadlines passed since ``swept_until``."""
 
-    name = models.CharField(max_length=40, primary_key=True)
-    swept_until = models.DateTimeField()
+    name = models.CharField("nama", max_length=40, primary_key=True)
+    swept_until = models.DateTimeField("disapu sampai")
 
     class Meta:
         verbose_name = "posisi sapuan SLA"
@@ -645,9 +681,10 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         db_constraint=False,
+        verbose_name="penerima",
     )
-    key = models.CharField(max_length=80)
-    kind = models.CharField(max_length=20)
+    key = models.CharField("kunci peristiwa", max_length=80)
+    kind = models.CharField("jenis", max_length=20)
     application = models.ForeignKey(
         Application,
         on_delete=models.CASCADE,
@@ -655,12 +692,13 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        verbose_name="permohonan",
     )
-    message = models.CharField(max_length=300)
-    url = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField("pesan", max_length=300)
+    url = models.CharField("tautan", max_length=200, blank=True)
+    created_at = models.DateTimeField("dibuat", default=timezone.now)
+    read_at = models.DateTimeField("dibaca", null=True, blank=True)
+    emailed_at = models.DateTimeField("dikirim lewat email", null=True, blank=True)
 
     class Meta:
         verbose_name = "notifikasi"
@@ -691,31 +729,52 @@ class Letter(models.Model):
     """A numbered, verifiable letter. Its PDF is rendered once and never overwritten: a
     correction is a new letter, and the old one is revoked."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="letters")
-    kind = models.CharField(max_length=10, choices=LetterKind.choices, default=LetterKind.OUTPUT)
+    application = models.ForeignKey(
+        Application, verbose_name="permohonan", on_delete=models.PROTECT, related_name="letters"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name="kantor", on_delete=models.PROTECT, related_name="letters"
+    )
+    kind = models.CharField(
+        "jenis surat", max_length=10, choices=LetterKind.choices, default=LetterKind.OUTPUT
+    )
     number = models.CharField("nomor surat", max_length=80)
-    counter_key = models.CharField(max_length=60)
-    seq = models.PositiveIntegerField()
+    counter_key = models.CharField("kunci penghitung", max_length=60)
+    seq = models.PositiveIntegerField("nomor urut")
     issued_at = models.DateTimeField("tanggal surat", default=timezone.now)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="diterbitkan oleh",
     )
-    token = models.CharField(max_length=40, unique=True, default=_letter_token, editable=False)
+    token = models.CharField(
+        "token verifikasi", max_length=40, unique=True, default=_letter_token, editable=False
+    )
     # Copied at issue, so later changes to the office never alter an issued letter.
-    signatory_form = models.CharField(max_length=4, blank=True)
-    signatory_name = models.CharField(max_length=120)
-    signatory_title = models.CharField(max_length=120)
-    signatory_nip = models.CharField(max_length=18, blank=True)
-    pdf = models.FileField(upload_to="letters/", blank=True, max_length=200)
+    signatory_form = models.CharField("bentuk tanda tangan", max_length=4, blank=True)
+    signatory_name = models.CharField("nama penanda tangan", max_length=120)
+    signatory_title = models.CharField("jabatan penanda tangan", max_length=120)
+    signatory_nip = models.CharField("NIP penanda tangan", max_length=18, blank=True)
+    pdf = models.FileField("PDF", upload_to="letters/", blank=True, max_length=200)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     revoked_at = models.DateTimeField("dicabut", null=True, blank=True)
     revoked_reason = models.CharField("alasan pencabutan", max_length=240, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="dicabut oleh",
     )
     replaces = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name="menggantikan surat",
     )
 
     class Meta:

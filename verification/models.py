@@ -29,11 +29,16 @@ class VerificationRequest(models.Model):
     gets a new request; the old one stays as history.
     """
 
-    uuid = models.UUIDField(default=_uuid, unique=True, editable=False)
+    uuid = models.UUIDField("UUID", default=_uuid, unique=True, editable=False)
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="verification_requests"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="verification_requests",
+        verbose_name="permohonan",
     )
-    rt = models.ForeignKey(RT, on_delete=models.PROTECT, related_name="verification_requests")
+    rt = models.ForeignKey(
+        RT, verbose_name="RT", on_delete=models.PROTECT, related_name="verification_requests"
+    )
     state = models.CharField(
         "status", max_length=10, choices=RequestState.choices, default=RequestState.PENDING
     )
@@ -41,7 +46,10 @@ class VerificationRequest(models.Model):
     needs_neighbours = models.BooleanField("perlu kesaksian tetangga", default=False)
     neighbour_reason = models.CharField("alasan perlu tetangga", max_length=240, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="dikirim oleh",
     )
     created_at = models.DateTimeField("dikirim", default=timezone.now)
     decided_by = models.ForeignKey(
@@ -50,6 +58,7 @@ class VerificationRequest(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="diputuskan oleh",
     )
     decided_at = models.DateTimeField("diputuskan", null=True, blank=True)
     note = models.TextField("catatan Ketua RT", blank=True)
@@ -96,16 +105,22 @@ class NeighbourAttestation(models.Model):
     """A neighbour's statement that the applicant lives where they say (when needed)."""
 
     request = models.ForeignKey(
-        VerificationRequest, on_delete=models.CASCADE, related_name="attestations"
+        VerificationRequest,
+        on_delete=models.CASCADE,
+        related_name="attestations",
+        verbose_name="permintaan verifikasi",
     )
     name = models.CharField("nama tetangga", max_length=120)
     address = models.CharField("rumah/alamat", max_length=200)
     relation = models.CharField("hubungan dengan pemohon", max_length=120)
     statement = models.TextField("keterangan")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="dicatat oleh",
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField("dicatat", default=timezone.now)
 
     class Meta:
         verbose_name = "kesaksian tetangga"
