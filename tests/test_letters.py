@@ -235,6 +235,23 @@ def test_verification_page_is_public_and_shows_valid_then_revoked(officer, super
 
 
 @pytest.mark.django_db
+def test_revoking_a_letter_writes_one_event_on_the_case_history(officer, supervisor, rt1):
+    letter = issued(officer, rt1)
+    application = letter.application
+    before = list(application.events.values_list("id", flat=True))
+    workflow.letter_revoke(letter=letter, by=supervisor, reason="salah nama")
+    new = list(application.events.exclude(id__in=before))
+    assert [(e.transition, e.source, e.target, e.by) for e in new] == [
+        ("revoke_letter", S.ISSUED, S.ISSUED, supervisor)
+    ]
+    assert new[0].note == f"{letter.number}: salah nama"
+    assert new[0].label == "Surat dicabut"
+    with pytest.raises(WorkflowError, match="sudah dicabut"):
+        workflow.letter_revoke(letter=letter, by=supervisor, reason="lagi")
+    assert application.events.count() == len(before) + 1
+
+
+@pytest.mark.django_db
 def test_unknown_token_says_so_plainly(client):
     page = client.get(reverse("services:letter_verify", args=["tidak-ada-kode-seperti-ini"]))
     assert page.status_code == 404
