@@ -83,17 +83,7 @@ def _all_get_urls():
     """Every named URL of the portal, with made-up arguments (enough to reach the view)."""
     import uuid
 
-    from django.urls import URLPattern, URLResolver, get_resolver
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                if p.namespace == "admin":
-                    continue
-                ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
-                yield from walk(p.url_patterns, ns)
-            elif isinstance(p, URLPattern) and p.name:
-                yield prefix + p.name, p
+    from tests.conftest import named_url_patterns
 
     samples = {
         "token": "tidak-ada",
@@ -103,7 +93,7 @@ def _all_get_urls():
         "attachment_uuid": uuid.uuid4(),
     }
     urls = []
-    for name, pattern in walk(get_resolver().url_patterns):
+    for name, _, pattern in named_url_patterns():
         kwargs = {k: samples[k] for k in pattern.pattern.converters}
         urls.append((name, reverse(name, kwargs=kwargs)))
     return urls

@@ -3,14 +3,16 @@
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pikepdf
+import pypdf
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
@@ -110,6 +112,40 @@ def test_fifty_concurrent_issues_get_fifty_consecutive_numbers(officer, rt1, set
     assert Application.objects.filter(state=S.ISSUED).count() == 50
 
 
+def copy_of(letter: Letter, **changes) -> Letter:
+    """A second row for the letter's office, written past the counter (as a bug or a script
+    would), with a fresh token."""
+    fields = {
+        f.name: getattr(letter, f.name)
+        for f in Letter._meta.concrete_fields
+        if f.name not in {"id", "token", "pdf", "sha256", "replaces"}
+    }
+    return Letter(**{**fields, **changes})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("write", ["create", "bulk_create"])
+def test_the_database_refuses_a_duplicate_letter_number_in_one_office(
+    officer, rt1, other_officer, write
+):
+    letter = issued(officer, rt1)
+    duplicates = [
+        copy_of(letter, counter_key="letter-import", seq=1),  # same number
+        copy_of(letter, number=letter.number + "-B"),  # same counter and sequence
+    ]
+    for duplicate in duplicates:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            if write == "create":
+                duplicate.save(force_insert=True)
+            else:
+                Letter.objects.bulk_create([duplicate])
+    assert list(Letter.objects.values_list("number", flat=True)) == [letter.number]
+    # The same number in another office is another letter.
+    other_office = other_officer.membership.office
+    copy_of(letter, office=other_office).save(force_insert=True)
+    assert Letter.objects.filter(number=letter.number).count() == 2
+
+
 # --- the PDF ----------------------------------------------------------------------------------
 @needs_poppler
 @pytest.mark.django_db
@@ -188,6 +224,113 @@ def test_hostile_applicant_text_is_printed_literally_and_nothing_outside_static_
         assert url.startswith("data:") or any(root in url for root in static_roots), url
 
 
+# Markup in every field an applicant (or an officer typing for them) fills in. Each one wraps a
+# word that appears nowhere else, so the text layer shows whether the tags were printed or obeyed.
+HOSTILE_FIELDS = {
+    "applicant_name": "<b>xnamax</b>",
+    "nik": "<i>9876543</i>",  # 16 characters at most
+    "kk_number": "<u>1357913</u>",
+    "address": "<i>xalamatx</i><br>",
+    "purpose": "<u>xkeperluanx</u><hr>",
+    "assisted_by": "<b>xdibantux</b>",
+}
+OUTPUT_LETTER_FIELDS = ["applicant_name", "nik", "kk_number", "address", "purpose"]
+
+
+def text_layer(content: bytes) -> str:
+    """The PDF's text, upper-cased (names are printed in capitals), without whitespace."""
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
+    return "".join(text.split()).upper()
+
+
+def assert_printed_literally(content: bytes, markup: dict[str, str], fields: list[str]) -> None:
+    text = text_layer(content)
+    for name, value in markup.items():
+        literal = "".join(value.split()).upper()
+        word = re.search(r">([^<]+)<", literal).group(1)  # the text the tags wrap
+        if name in fields:
+            assert literal in text, f"{name}: {value!r} is not printed as written"
+        # Wherever the word is, its tags are too: no copy of it was taken as HTML.
+        assert text.count(word) == text.count(literal), f"{name}: {value!r} became markup"
+
+
+def hostile_case(officer, rt, make=verified, **extra) -> Application:
+    application = make(officer=officer, rt=rt, **extra)
+    Application.objects.filter(pk=application.pk).update(**HOSTILE_FIELDS)
+    application.refresh_from_db()
+    return application
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["KK", "KTP", "NIKAH", "SITU"])
+def test_every_letter_template_prints_html_in_applicant_fields_as_text(officer, rt1, code):
+    application = hostile_case(officer, rt1, service_code=code)
+    letter = committed(workflow.application_issue, application=application, by=officer)
+    letter.refresh_from_db()
+    with letter.pdf.open("rb") as f:
+        assert_printed_literally(f.read(), HOSTILE_FIELDS, OUTPUT_LETTER_FIELDS)
+
+
+@pytest.mark.django_db
+def test_the_digital_rt_cover_letter_prints_html_in_applicant_fields_as_text(
+    officer, rt1, rt_chair
+):
+    from services.letters import new_rt_cover_letter
+
+    application = hostile_case(officer, rt1)
+    with transaction.atomic():
+        letter = new_rt_cover_letter(application, rt_chair)
+    assert render_letter(letter.pk)
+    letter.refresh_from_db()
+    with letter.pdf.open("rb") as f:
+        assert_printed_literally(
+            f.read(), HOSTILE_FIELDS, ["applicant_name", "nik", "address", "purpose"]
+        )
+
+
+@pytest.mark.django_db
+def test_the_archive_bundle_prints_html_in_applicant_and_document_fields_as_text(officer, rt1):
+    application = hostile_case(officer, rt1, make=make_application)
+    attachments = list(application.attachments.all())
+    markup = {
+        **HOSTILE_FIELDS,
+        "original_name": "<b>xberkasx</b>.jpg",
+        "verdict_reason": "<i>xalasanx</i>",
+    }
+    application.attachments.update(original_name=markup["original_name"])
+    for attachment in attachments[1:]:
+        workflow.attachment_accept(attachment=attachment, by=officer)
+    workflow.attachment_reject(
+        attachment=attachments[0], by=officer, reason=markup["verdict_reason"]
+    )
+    assert render_bundle(application.pk)
+    application.refresh_from_db()
+    with application.bundle.open("rb") as f:
+        assert_printed_literally(
+            f.read(),
+            markup,
+            ["applicant_name", "nik", "address", "assisted_by", "original_name", "verdict_reason"],
+        )
+
+
+@pytest.mark.django_db
+def test_placeholders_in_the_letter_body_are_filled_with_the_applicant_text_as_text(officer, rt1):
+    Service.objects.filter(code="SITU").update(
+        letter_body="Usaha milik {nama} di {alamat}.\n\nKeperluan: {keperluan} ({layanan})."
+    )
+    application = hostile_case(officer, rt1, service_code="SITU")
+    letter = committed(workflow.application_issue, application=application, by=officer)
+    letter.refresh_from_db()
+    with letter.pdf.open("rb") as f:
+        content = f.read()
+    body = {k: HOSTILE_FIELDS[k] for k in ("applicant_name", "address", "purpose")}
+    assert_printed_literally(content, body, list(body))
+    text = text_layer(content)
+    assert "USAHAMILIK<B>XNAMAX</B>DI<I>XALAMATX</I><BR>." in text
+    assert "KEPERLUAN:<U>XKEPERLUANX</U><HR>(" in text
+    assert "{" not in text
+
+
 @pytest.mark.django_db
 def test_render_job_run_twice_leaves_one_file_with_the_same_hash(officer, rt1):
     letter = issued(officer, rt1)
@@ -232,6 +375,23 @@ def test_verification_page_is_public_and_shows_valid_then_revoked(officer, super
     workflow.letter_revoke(letter=letter, by=supervisor, reason="salah nama")
     body = anonymous.get(url).content.decode()
     assert "DICABUT" in body and "SAH" not in body
+
+
+@pytest.mark.django_db
+def test_revoking_a_letter_writes_one_event_on_the_case_history(officer, supervisor, rt1):
+    letter = issued(officer, rt1)
+    application = letter.application
+    before = list(application.events.values_list("id", flat=True))
+    workflow.letter_revoke(letter=letter, by=supervisor, reason="salah nama")
+    new = list(application.events.exclude(id__in=before))
+    assert [(e.transition, e.source, e.target, e.by) for e in new] == [
+        ("revoke_letter", S.ISSUED, S.ISSUED, supervisor)
+    ]
+    assert new[0].note == f"{letter.number}: salah nama"
+    assert new[0].label == "Surat dicabut"
+    with pytest.raises(WorkflowError, match="sudah dicabut"):
+        workflow.letter_revoke(letter=letter, by=supervisor, reason="lagi")
+    assert application.events.count() == len(before) + 1
 
 
 @pytest.mark.django_db

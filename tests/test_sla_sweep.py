@@ -96,6 +96,40 @@ def test_sweep_run_twice_records_each_breach_once_and_notifies_once(
 
 
 @pytest.mark.django_db
+def test_sweep_keeps_running_when_a_resubmitted_case_breaches_the_same_milestone_again(
+    officer, supervisor, rt1, time_machine
+):
+    from services.models import SweepState
+
+    time_machine.move_to(at("2026-11-23T09:00"), tick=False)  # Monday
+    case = make_application(officer=officer, rt=rt1, nik="3271010101900011")
+    time_machine.move_to(at("2026-11-23T16:05"), tick=False)
+    assert sla_sweep() == 1  # day 1 missed
+    time_machine.move_to(at("2026-11-24T09:00"), tick=False)
+    workflow.attachment_reject(attachment=case.attachments.first(), by=officer, reason="buram")
+    workflow.application_mark_incomplete(application=case, by=officer)
+    other = make_application(officer=officer, rt=rt1, nik="3271010101900012")
+    time_machine.move_to(at("2026-11-24T10:00"), tick=False)
+    workflow.application_resubmit(application=case, by=officer)
+    assert case.archive_due == other.archive_due == at("2026-11-24T16:00")
+
+    # Day 1 missed again: the case already has its archive breach; the other case is new.
+    time_machine.move_to(at("2026-11-24T16:05"), tick=False)
+    assert sla_sweep() == 1
+    time_machine.move_to(at("2026-11-25T16:05"), tick=False)
+    assert sla_sweep() == 2  # both miss day 2: the sweep did not stop
+
+    assert sorted(SlaBreach.objects.values_list("application__code", "milestone", "due")) == [
+        (case.code, "archive", at("2026-11-23T16:00")),  # the first breach stays as it was
+        (case.code, "verify", at("2026-11-25T16:00")),
+        (other.code, "archive", at("2026-11-24T16:00")),
+        (other.code, "verify", at("2026-11-25T16:00")),
+    ]
+    assert SweepState.objects.get().swept_until == at("2026-11-25T16:05")
+    assert Notification.objects.filter(recipient=officer, key=f"breach:archive:{other.pk}").exists()
+
+
+@pytest.mark.django_db
 def test_sweep_after_downtime_catches_up_each_milestone_once(officer, rt1, time_machine):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
     make_application(officer=officer, rt=rt1)

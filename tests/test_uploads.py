@@ -4,7 +4,10 @@ Every test file is built in memory (Pillow, pikepdf, a hand-made PNG); no databa
 """
 
 import hashlib
+import importlib
 import io
+import math
+import os
 import struct
 import zlib
 
@@ -263,6 +266,22 @@ def test_more_pixels_than_the_setting_are_refused_with_the_size_and_the_limit(se
     assert "maksimal 1 juta piksel" in message
 
 
+def test_the_project_pixel_limit_refuses_an_image_that_pillow_alone_would_decode(settings):
+    # The deployed value, as the settings module has it (the fixture above removed it).
+    project = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+    limit = project.UPLOAD_MAX_PIXELS
+    settings.UPLOAD_MAX_PIXELS = limit
+    assert isinstance(limit, int) and 0 < limit < Image.MAX_IMAGE_PIXELS, (
+        f"UPLOAD_MAX_PIXELS={limit!r}: without a limit below Pillow's own warning "
+        f"({Image.MAX_IMAGE_PIXELS:,} px) the portal decodes images of any size up to it"
+    )
+    side = math.isqrt(limit) + 1  # just above the limit, well below Pillow's guard
+
+    message = rejection("foto.png", tall_png_without_pixels(side))
+
+    assert f"Resolusi foto terlalu besar ({side}×{side} piksel)" in message
+
+
 def test_pillows_decompression_bomb_warning_is_an_error_even_under_a_higher_setting(settings):
     settings.UPLOAD_MAX_PIXELS = 200_000_000  # our own check lets 100 Mpx through
     assert Image.MAX_IMAGE_PIXELS < 10_000 * 10_000 < 2 * Image.MAX_IMAGE_PIXELS  # only a warning
@@ -358,6 +377,37 @@ def test_javascript_hidden_in_a_compressed_object_stream_is_found():
     assert b"JavaScript" not in source  # not visible to a plain byte search
 
     assert "skrip" in rejection("surat.pdf", source)
+
+
+def document_javascript(leaf):
+    """Document-level JavaScript: a /Names /JavaScript name tree (runs on open, no /OpenAction)."""
+
+    def edit(document: pikepdf.Pdf) -> None:
+        tree = pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("init"), leaf(document)]))
+        document.Root.Names = pikepdf.Dictionary(JavaScript=document.make_indirect(tree))
+
+    return edit
+
+
+def javascript_action(document: pikepdf.Pdf):
+    return document.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+    )
+
+
+def bare_script(document: pikepdf.Pdf):
+    # Not the action dictionary the specification asks for; some readers run it anyway.
+    return pikepdf.String("app.alert(1)")
+
+
+@pytest.mark.parametrize("leaf", [javascript_action, bare_script], ids=["action", "bare-script"])
+def test_javascript_in_the_document_name_tree_is_refused_without_an_open_action(leaf):
+    source = pdf(edit=document_javascript(leaf))
+    with pikepdf.open(io.BytesIO(source)) as document:
+        assert "/OpenAction" not in document.Root
+        assert "/JavaScript" in document.Root.Names
+
+    assert "PDF berisi skrip" in rejection("surat.pdf", source)
 
 
 def test_a_launch_action_nested_in_a_link_annotation_is_refused():

@@ -175,6 +175,49 @@ def test_chair_of_another_rt_or_an_officer_cannot_decide(pending, other_rt_chair
     assert VerificationRequest.objects.get(pk=pending.pk).state == RequestState.PENDING
 
 
+def superuser(office):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("pengelola", "admin@example.com", "x")
+
+
+def officer_given_the_rt_permission(office):
+    # A misconfigured account: an officer of this office who was also given the RT
+    # chair's permission, but chairs no RT.
+    from django.contrib.auth.models import Permission
+
+    user = make_user("petugas_salah_atur", office, "officer")
+    user.user_permissions.add(Permission.objects.get(codename="verify_application"))
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("make_decider", [superuser, officer_given_the_rt_permission])
+@pytest.mark.parametrize(
+    ("decide", "note"),
+    [
+        (workflow.verification_approve, ""),
+        (workflow.verification_reject, "bukan warga"),
+        (workflow.verification_return, "KK salah"),
+    ],
+    ids=["approve", "reject", "return"],
+)
+def test_only_the_chair_of_the_request_rt_can_decide_whatever_their_permissions(
+    pending, office, make_decider, decide, note
+):
+    user = make_decider(office)
+    assert user.has_perm("services.verify_application")
+    application = pending.application
+    events = application.events.count()
+    with pytest.raises(WorkflowPermissionDenied, match="bukan untuk RT Anda"):
+        decide(request=pending, by=user, note=note)
+    pending.refresh_from_db()
+    application.refresh_from_db()
+    assert (pending.state, pending.decided_by) == (RequestState.PENDING, None)
+    assert application.state == S.IN_VERIFICATION
+    assert application.events.count() == events
+
+
 @pytest.mark.django_db
 def test_approval_gives_the_digital_cover_letter_when_none_was_uploaded(officer, rt1, rt_chair):
     application = make_application(officer=officer, rt=rt1, docs=False)
