@@ -269,10 +269,11 @@ def render_bundle(application_id: int) -> bool:
     PDF attachments appended). Once per case; False when already there."""
     import pikepdf
 
+    from services.catalogue import extra_rows
     from services.pdf import image_data_uri, render_pdf
 
     application = Application.objects.select_related(
-        "service", "office", "rt__rw", "received_by"
+        "service", "office", "rt__rw", "received_by", "variant"
     ).get(pk=application_id)
     if application.bundle_sha256:
         return False
@@ -293,6 +294,7 @@ def render_bundle(application_id: int) -> bool:
         {
             "application": application,
             "checklist": statuses,
+            "extra_rows": extra_rows(application),
             "archived_event": archived_event,
             "images": images,
             "date": date_id(timezone.now()),

@@ -617,3 +617,17 @@ def test_anonymous_gets_no_variant_intake(officer):
         reverse("services:application_create_variant", args=["KK", "pindah-datang"])
     )
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_archive_bundle_cover_names_the_variant_and_lists_only_its_requirements(officer, rt1):
+    application = make_application(officer=officer, rt=rt1, service_code="KK", variant_code="baru")
+    accept_all(application, officer)
+    committed(workflow.application_archive, application=application, by=officer)
+    application.refresh_from_db()
+    with application.bundle.open("rb") as f:
+        cover = pypdf.PdfReader(io.BytesIO(f.read())).pages[0].extract_text()
+    cover = " ".join(cover.split())
+    assert "Pembuatan Kartu Keluarga (KK) — KK baru" in cover
+    assert "Fotokopi Kartu Keluarga (KK) lama" in cover
+    assert "Surat keterangan pindah" not in cover
