@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import models
 
 from kelurahan.admin import OfficeAdmin as BaseOfficeAdmin
 from kelurahan.models import Office
@@ -45,9 +46,7 @@ class DataFieldInline(admin.TabularInline):
         "on_letter",
     ]
     ordering = ["order", "id"]
-    formfield_overrides = {
-        ServiceField._meta.get_field("choices"): {"widget": forms.Textarea(attrs={"rows": 2})}
-    }
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
 class RequirementInline(admin.TabularInline):
