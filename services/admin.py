@@ -1,7 +1,15 @@
+import uuid
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from kelurahan.admin import OfficeAdmin as BaseOfficeAdmin
+from kelurahan.models import Office
 from services import workflow
 from services.models import (
     QUEUE_LAST,
@@ -12,16 +20,72 @@ from services.models import (
     Letter,
     Requirement,
     Service,
+    ServiceField,
+    ServiceVariant,
     SlaBreach,
 )
+from services.uploads import UploadRejected, clean_upload
 from services.workflow import WorkflowError
+
+
+class VariantInline(admin.TabularInline):
+    model = ServiceVariant
+    extra = 0
+    fields = ["order", "code", "name", "description", "active"]
+    ordering = ["order", "id"]
+
+
+class DataFieldInline(admin.TabularInline):
+    model = ServiceField
+    extra = 0
+    fields = [
+        "order",
+        "code",
+        "label",
+        "kind",
+        "required",
+        "max_length",
+        "choices",
+        "help_text",
+        "on_letter",
+    ]
+    ordering = ["order", "id"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
 class RequirementInline(admin.TabularInline):
     model = Requirement
     extra = 0
-    fields = ["order", "code", "label", "kind", "required", "help_text"]
+    fields = ["order", "code", "label", "kind", "required", "help_text", "variants"]
     ordering = ["order", "id"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "variants":
+            # Only this service's variants (a new one can be ticked after the first save).
+            service_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = (
+                ServiceVariant.objects.filter(service_id=service_id)
+                if service_id
+                else ServiceVariant.objects.none()
+            )
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _posted_field_codes(request) -> list[str] | None:
+    """The data-field codes the admin is saving with the service (the inline's rows, minus
+    those ticked for deletion), or None when the request carries no such inline."""
+    prefix = DataFieldInline.model._meta.get_field("service").remote_field.get_accessor_name()
+    try:
+        total = min(int(request.POST[f"{prefix}-TOTAL_FORMS"]), 1000)
+    except (KeyError, ValueError):
+        return None
+    return [
+        code
+        for i in range(total)
+        if not request.POST.get(f"{prefix}-{i}-DELETE")
+        and (code := request.POST.get(f"{prefix}-{i}-code", "").strip())
+    ]
 
 
 @admin.register(Service)
@@ -30,7 +94,7 @@ class ServiceAdmin(admin.ModelAdmin):
     list_editable = ["active", "order"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
-    inlines = [RequirementInline]
+    inlines = [VariantInline, DataFieldInline, RequirementInline]
     actions = ["activate", "deactivate"]
     fieldsets = [
         (None, {"fields": ["code", "name", "description", "output", "active", "order"]}),
@@ -40,6 +104,21 @@ class ServiceAdmin(admin.ModelAdmin):
             {"fields": ["classification", "number_pattern", "letter_title", "letter_body"]},
         ),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        codes = _posted_field_codes(request) if request.method == "POST" else None
+        if codes is None:
+            return form
+
+        class WithPostedFields(form):
+            def _post_clean(self):
+                # Service.clean checks the body's placeholders against these codes, so a new
+                # data field and the body that uses it are saved together.
+                self.instance.pending_field_codes = codes
+                super()._post_clean()
+
+        return WithPostedFields
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -196,3 +275,45 @@ class SlaBreachAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     list_filter = ["milestone", "application__office"]
     list_select_related = ["application"]
     date_hierarchy = "detected"
+
+
+# --- the office logo -----------------------------------------------------------------------------
+# The kop of every letter prints it. It is cleaned like any upload (services.uploads: real type
+# from the content, pixel limits, re-encoded without metadata or trailing bytes) and stored under
+# a random name. This lives here, not in kelurahan/admin.py, because kelurahan imports no app.
+LOGO_NOT_IMAGE = "Logo harus berupa gambar JPG, PNG atau WebP (bukan PDF, SVG atau berkas lain)."
+
+
+class OfficeForm(forms.ModelForm):
+    logo = forms.FileField(
+        label="logo",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text="Lambang daerah untuk kop surat: JPG, PNG atau WebP, latar putih.",
+    )
+
+    class Meta:
+        model = Office
+        fields = "__all__"  # noqa: DJ007 - the fields are OfficeAdmin's fieldsets
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if not isinstance(upload, UploadedFile):
+            return upload  # unchanged (the stored file) or cleared (False)
+        try:
+            clean = clean_upload(upload)
+        except UploadRejected as exc:
+            if exc.code in ("wrong_type", "extension_mismatch", "heic"):
+                raise ValidationError(LOGO_NOT_IMAGE, code="not_image") from exc
+            raise ValidationError(exc.messages) from exc
+        if not clean.content_type.startswith("image/"):
+            raise ValidationError(LOGO_NOT_IMAGE, code="not_image")
+        return SimpleUploadedFile(f"{uuid.uuid4()}.jpg", clean.content, "image/jpeg")
+
+
+admin.site.unregister(Office)
+
+
+@admin.register(Office)
+class OfficeAdmin(BaseOfficeAdmin):
+    form = OfficeForm

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kelurahan.models import RT
+from services import catalogue
 from services.models import ApplicationState, Channel, Delivery, Requirement, Service
 from services.uploads import UploadRejected, clean_upload
 from services.validators import normalize_phone, validate_kk_number, validate_nik
@@ -96,11 +97,15 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, office, service: Service, **kwargs):
+    def __init__(self, *args, office, service: Service, variant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.service = service
+        self.variant = variant
         self.fields["rt"].queryset = RT.objects.filter(rw__office=office).select_related("rw")
-        self.requirements = list(service.requirements.all())
+        self.data_fields = list(service.data_fields.all())
+        for data_field in self.data_fields:
+            self.fields[self.data_field_name(data_field)] = catalogue.formfield(data_field)
+        self.requirements = list(catalogue.requirements_for(service, variant))
         for requirement in self.requirements:
             self.fields[self.file_field_name(requirement)] = DocumentsField(
                 label=requirement.label,
@@ -114,6 +119,23 @@ class ApplicationForm(forms.Form):
 
     def file_fields(self):
         return [(r, self[self.file_field_name(r)]) for r in self.requirements]
+
+    @staticmethod
+    def data_field_name(data_field) -> str:
+        return f"data_{data_field.code}"
+
+    def extra_fields(self):
+        """The service's own questions (bound fields), in order."""
+        return [self[self.data_field_name(f)] for f in self.data_fields]
+
+    def extra_data(self) -> dict:
+        """The answers to the service's data fields, as stored in Application.extra."""
+        answers = {}
+        for data_field in self.data_fields:
+            value = self.cleaned_data.get(self.data_field_name(data_field))
+            if not catalogue.is_empty(value):
+                answers[data_field.code] = catalogue.to_json(data_field, value)
+        return answers
 
     def clean_nik(self) -> str:
         return validate_nik(self.cleaned_data["nik"])
@@ -167,9 +189,9 @@ class UploadForm(forms.Form):
     requirement = forms.ModelChoiceField(label="Persyaratan", queryset=Requirement.objects.none())
     files = DocumentsField(label="Berkas (foto atau PDF)", required=True)
 
-    def __init__(self, *args, service: Service, **kwargs):
+    def __init__(self, *args, service: Service, variant=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["requirement"].queryset = service.requirements.all()
+        self.fields["requirement"].queryset = catalogue.requirements_for(service, variant)
 
 
 class ReasonForm(forms.Form):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 from datetime import datetime
 
@@ -35,6 +36,7 @@ MONTHS_ID = [
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
 ]  # fmt: skip
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+logger = logging.getLogger(__name__)
 
 
 def format_number(pattern: str, service: Service, office_code: str, seq: int, when) -> str:
@@ -110,8 +112,30 @@ def new_rt_cover_letter(application: Application, chair) -> Letter:
     )
 
 
-def body_text(application: Application) -> str:
-    """The service's editable body with its placeholders filled; plain text (escaped later)."""
+# The opening sentence is the letter template's (base_letter.html), above the data table;
+# a service's body starts after the table and must not say it again (Service.clean).
+OPENING = "Yang bertanda tangan di bawah ini"
+
+# Placeholders every letter body may use; a service adds its data-field codes to them.
+BUILTIN_PLACEHOLDERS = {
+    "nama": "nama pemohon",
+    "nik": "NIK",
+    "kk": "nomor KK",
+    "alamat": "alamat",
+    "rt": "nomor RT",
+    "rw": "nomor RW",
+    "keperluan": "keperluan",
+    "layanan": "nama layanan",
+    "jenis_permohonan": "jenis permohonan",
+    "kelurahan": "nama kelurahan",
+    "kecamatan": "kecamatan",
+    "kota": "kota",
+}
+
+
+def placeholder_values(application: Application) -> dict[str, str]:
+    from services.catalogue import extra_rows
+
     values = {
         "nama": application.applicant_name,
         "nik": application.nik,
@@ -121,18 +145,27 @@ def body_text(application: Application) -> str:
         "rw": f"{application.rt.rw.number:03}",
         "keperluan": application.purpose or application.service.name,
         "layanan": application.service.name,
+        "jenis_permohonan": application.variant.name if application.variant else "",
         "kelurahan": application.office.name,
         "kecamatan": application.office.kecamatan,
         "kota": application.office.city,
     }
+    # A data field never overrides a built-in (ServiceField.clean refuses such codes).
+    for row in extra_rows(application):
+        values.setdefault(row.code, row.text)
+    return values
+
+
+def body_text(application: Application) -> str:
+    """The service's editable body with its placeholders filled; plain text (escaped later)."""
+    values = placeholder_values(application)
     template = application.service.letter_body or DEFAULT_BODY
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 DEFAULT_BODY = (
-    "Yang bertanda tangan di bawah ini menerangkan bahwa orang tersebut di atas benar warga "
-    "Kelurahan {kelurahan}, Kecamatan {kecamatan}, {kota}, beralamat di {alamat} RT {rt} "
-    "RW {rw}.\n\nSurat ini diberikan untuk keperluan: {keperluan}."
+    "Orang tersebut di atas benar warga Kelurahan {kelurahan}, Kecamatan {kecamatan}, {kota}, "
+    "beralamat di {alamat} RT {rt} RW {rw}.\n\nSurat ini diberikan untuk keperluan: {keperluan}."
 )
 
 
@@ -155,17 +188,33 @@ def letter_template(letter: Letter) -> str:
     return f"letters/{letter.application.service.code.lower()}.html"
 
 
+def office_logo_data_uri(office) -> str | None:
+    """The office logo as a data: URI for the kop (never a URL WeasyPrint would fetch).
+
+    The admin stores it re-encoded (services.admin); a file that is missing or is no image
+    after all leaves the kop without a logo rather than failing the letter.
+    """
+    from services.pdf import image_data_uri
+
+    if not office.logo:
+        return None
+    try:
+        with office.logo.open("rb") as f:
+            content = f.read()
+        return image_data_uri(content, "image/png" if content[:4] == b"\x89PNG" else "image/jpeg")
+    except (OSError, ValueError):
+        logger.warning(
+            "Office %s: logo %s is unreadable; letter without it", office.code, office.logo.name
+        )
+        return None
+
+
 def letter_context(letter: Letter) -> dict:
-    from services.pdf import image_data_uri, qr_svg_data_uri
+    from services.catalogue import extra_rows
+    from services.pdf import qr_svg_data_uri
 
     application = letter.application
     office = letter.office
-    logo = None
-    if office.logo:
-        with office.logo.open("rb") as f:
-            logo = image_data_uri(
-                f.read(), "image/png" if office.logo.name.endswith(".png") else "image/jpeg"
-            )
     try:
         birth, female = nik_birth_date(application.nik), nik_is_female(application.nik)
     except ValidationError:  # an NIK recorded before validation tightened: print without
@@ -177,8 +226,9 @@ def letter_context(letter: Letter) -> dict:
         "place": place_name(office.city),
         "birth_date": date_id(birth) if birth else "",
         "sex": "" if female is None else ("Perempuan" if female else "Laki-laki"),
-        "logo": logo,
+        "logo": office_logo_data_uri(office),
         "body": body_text(application),
+        "extra_rows": [row for row in extra_rows(application) if row.on_letter],
         "date": date_id(letter.issued_at),
         "qr": qr_svg_data_uri(verification_url(letter)),
         "verify_url": verification_url(letter),
@@ -190,7 +240,7 @@ def render_letter(letter_id: int) -> bool:
     from services.pdf import render_pdf
 
     letter = Letter.objects.select_related(
-        "application__service", "application__rt__rw", "office"
+        "application__service", "application__rt__rw", "application__variant", "office"
     ).get(pk=letter_id)
     if letter.is_rendered:
         return False
@@ -219,10 +269,11 @@ def render_bundle(application_id: int) -> bool:
     PDF attachments appended). Once per case; False when already there."""
     import pikepdf
 
+    from services.catalogue import extra_rows
     from services.pdf import image_data_uri, render_pdf
 
     application = Application.objects.select_related(
-        "service", "office", "rt__rw", "received_by"
+        "service", "office", "rt__rw", "received_by", "variant"
     ).get(pk=application_id)
     if application.bundle_sha256:
         return False
@@ -243,6 +294,7 @@ def render_bundle(application_id: int) -> bool:
         {
             "application": application,
             "checklist": statuses,
+            "extra_rows": extra_rows(application),
             "archived_event": archived_event,
             "images": images,
             "date": date_id(timezone.now()),

@@ -76,9 +76,12 @@ class Service(models.Model):
         "isi surat",
         blank=True,
         help_text=(
-            "Kalimat pembuka dan keperluan. Penanda yang diisi otomatis (teks pemohon selalu "
-            "dicetak apa adanya, tidak pernah sebagai HTML): {nama}, {nik}, {kk}, {alamat}, "
-            "{rt}, {rw}, {keperluan}, {layanan}, {kelurahan}, {kecamatan}, {kota}."
+            "Kalimat sesudah tabel data pemohon (kalimat pembuka “Yang bertanda tangan di "
+            "bawah ini …” sudah dicetak templat surat). Penanda yang diisi otomatis (teks "
+            "pemohon selalu dicetak apa adanya, tidak pernah sebagai HTML): {nama}, {nik}, "
+            "{kk}, {alamat}, {rt}, {rw}, {keperluan}, {layanan}, {jenis_permohonan}, "
+            "{kelurahan}, {kecamatan}, {kota}, dan kode data tambahan layanan ini, "
+            "mis. {nama_usaha}."
         ),
     )
 
@@ -101,6 +104,159 @@ class Service(models.Model):
             raise ValidationError({"number_pattern": f"Pola nomor tidak dikenal: {exc}"}) from exc
         if sample == format_number(self.number_pattern, self, "KBR", 13, timezone.now()):
             raise ValidationError({"number_pattern": "Pola nomor harus memuat {seq}."})
+        self._clean_letter_body()
+
+    def placeholder_codes(self) -> list[str]:
+        """The placeholders this service's letter body may use: built-ins, then its data fields.
+
+        The admin sets ``pending_field_codes`` to the data fields being saved with the service
+        in the same form, so a new field and the body that uses it can be saved together.
+        """
+        from services.letters import BUILTIN_PLACEHOLDERS
+
+        codes = getattr(self, "pending_field_codes", None)
+        if codes is None:
+            codes = list(self.data_fields.values_list("code", flat=True)) if self.pk else []
+        return [*BUILTIN_PLACEHOLDERS, *codes]
+
+    def _clean_letter_body(self) -> None:
+        from services.letters import OPENING, PLACEHOLDER
+
+        if OPENING.lower() in self.letter_body.lower():
+            raise ValidationError(
+                {
+                    "letter_body": f"Kalimat “{OPENING} …” sudah dicetak oleh templat surat di "
+                    "atas data pemohon. Mulai isi surat dengan kalimat sesudah data pemohon, "
+                    "mis. “Orang tersebut di atas benar penduduk …”."
+                }
+            )
+        valid = self.placeholder_codes()
+        unknown = sorted({m for m in PLACEHOLDER.findall(self.letter_body) if m not in valid})
+        if unknown:
+            raise ValidationError(
+                {
+                    "letter_body": "Penanda tidak dikenal: "
+                    + ", ".join(f"{{{c}}}" for c in unknown)
+                    + ". Penanda yang dapat dipakai: "
+                    + ", ".join(f"{{{c}}}" for c in valid)
+                    + ". Penanda lain dapat ditambahkan sebagai data tambahan layanan ini."
+                }
+            )
+
+
+class ServiceVariant(models.Model):
+    """A kind of application within a service (jenis permohonan), e.g. KK: pindah datang.
+
+    Chosen at intake; it decides which requirements the case needs (see Requirement.variants).
+    """
+
+    service = models.ForeignKey(
+        Service, verbose_name="layanan", on_delete=models.CASCADE, related_name="variants"
+    )
+    code = models.SlugField("kode", max_length=40)
+    name = models.CharField("jenis permohonan", max_length=120)
+    description = models.CharField(
+        "keterangan",
+        max_length=240,
+        blank=True,
+        help_text="Kapan jenis ini dipilih, mis. 'pendatang dari kelurahan/desa lain'.",
+    )
+    order = models.PositiveSmallIntegerField("urutan", default=0)
+    active = models.BooleanField("aktif", default=True)
+
+    class Meta:
+        verbose_name = "jenis permohonan"
+        verbose_name_plural = "jenis permohonan"
+        ordering = ["service", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "code"], name="variant_unique_code_per_service"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", "Teks singkat"
+    LONG_TEXT = "long_text", "Teks panjang"
+    DATE = "date", "Tanggal"
+    NUMBER = "number", "Angka"
+    CHOICE = "choice", "Pilihan"
+
+
+class ServiceField(models.Model):
+    """One more piece of data a service asks at intake (SITU: nama usaha), stored on the case
+    in ``Application.extra`` under ``code``, and printed in letters as ``{code}``."""
+
+    service = models.ForeignKey(
+        Service, verbose_name="layanan", on_delete=models.CASCADE, related_name="data_fields"
+    )
+    code = models.CharField(
+        "kode (penanda surat)",
+        max_length=40,
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9_]*$",
+                "Kode: huruf kecil, angka dan garis bawah, diawali huruf (mis. nama_usaha).",
+            )
+        ],
+        help_text="Dipakai di isi surat sebagai {kode}, mis. {nama_usaha}.",
+    )
+    label = models.CharField("pertanyaan", max_length=120)
+    kind = models.CharField(
+        "jenis isian", max_length=10, choices=FieldKind.choices, default=FieldKind.TEXT
+    )
+    required = models.BooleanField("wajib", default=True)
+    max_length = models.PositiveSmallIntegerField(
+        "panjang maksimal",
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Untuk teks: jumlah huruf paling banyak.",
+    )
+    choices = models.TextField(
+        "pilihan", blank=True, help_text="Untuk jenis Pilihan: satu pilihan per baris."
+    )
+    help_text = models.CharField("petunjuk", max_length=240, blank=True)
+    on_letter = models.BooleanField(
+        "cetak di tabel data surat",
+        default=True,
+        help_text="Kosongkan bila isian hanya dipakai sebagai penanda di isi surat.",
+    )
+    order = models.PositiveSmallIntegerField("urutan", default=0)
+
+    class Meta:
+        verbose_name = "data tambahan"
+        verbose_name_plural = "data tambahan"
+        ordering = ["service", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "code"], name="field_unique_code_per_service"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=FieldKind.values), name="field_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        from services.letters import BUILTIN_PLACEHOLDERS
+
+        if self.code in BUILTIN_PLACEHOLDERS:
+            raise ValidationError(
+                {
+                    "code": f"Kode {{{self.code}}} sudah dipakai penanda bawaan surat; "
+                    "pilih kode lain."
+                }
+            )
+        if self.kind == FieldKind.CHOICE and len(self.choice_list()) < 2:
+            raise ValidationError({"choices": "Tulis paling sedikit dua pilihan, satu per baris."})
 
 
 class RequirementKind(models.TextChoices):
@@ -126,6 +282,13 @@ class Requirement(models.Model):
         help_text="Apa yang harus dikirim, mis. 'foto halaman depan, tidak buram'.",
     )
     order = models.PositiveSmallIntegerField("urutan", default=0)
+    variants = models.ManyToManyField(
+        ServiceVariant,
+        verbose_name="hanya untuk jenis permohonan",
+        blank=True,
+        related_name="requirements",
+        help_text="Kosongkan bila persyaratan ini berlaku untuk semua jenis permohonan.",
+    )
 
     class Meta:
         verbose_name = "persyaratan"
@@ -251,6 +414,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     delivery_address = models.TextField("alamat pengiriman", blank=True)
     purpose = models.CharField("keperluan", max_length=240, blank=True)
+    variant = models.ForeignKey(
+        ServiceVariant,
+        verbose_name="jenis permohonan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
+    # The service's data fields as answered at intake ({code: value}, see ServiceField).
+    extra = models.JSONField("data tambahan", default=dict, blank=True)
 
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from kelurahan.access import STAFF_ROLES, membership_for
+from services.catalogue import active_variants, applies_to, extra_rows
 from services.models import (
     Application,
     ApplicationEvent,
     Attachment,
     Requirement,
     Service,
+    ServiceVariant,
 )
 
 # A reference code as typed: office code, a dash, then any part of the rest (BKS-2611-0042).
@@ -21,10 +24,49 @@ REFERENCE_PREFIX = re.compile(r"^[A-Z]{2,8}-")
 
 
 def services_for_catalogue() -> QuerySet[Service]:
-    """Active services with their requirements in order: two queries whatever the size."""
+    """Active services with their requirements (and the variants each is limited to), their
+    active variants and data fields, in order: a fixed number of queries whatever the size."""
     return Service.objects.active().prefetch_related(
-        Prefetch("requirements", queryset=Requirement.objects.order_by("order", "id"))
+        Prefetch(
+            "requirements",
+            queryset=Requirement.objects.order_by("order", "id").prefetch_related("variants"),
+        ),
+        Prefetch(
+            "variants",
+            queryset=ServiceVariant.objects.filter(active=True).order_by("order", "id"),
+            to_attr="active_variants",
+        ),
+        "data_fields",
     )
+
+
+@dataclass(frozen=True)
+class VariantChoice:
+    variant: ServiceVariant
+    requirements: list[Requirement]
+    url: str
+
+
+def variant_choices(service: Service, url_for) -> list[VariantChoice]:
+    """The service's active variants, each with the requirements it needs (the choice step).
+
+    ``url_for(variant)`` gives the intake URL of that variant (officer or RT chair).
+    """
+    requirements = list(service.requirements.order_by("order", "id").prefetch_related("variants"))
+    return [
+        VariantChoice(v, [r for r in requirements if applies_to(r, v)], url_for(v))
+        for v in active_variants(service)
+    ]
+
+
+def get_variant_or_404(service: Service, code: str) -> ServiceVariant | None:
+    """The active variant ``code`` of the service; None when no code was given."""
+    if not code:
+        return None
+    try:
+        return service.variants.get(code=code, active=True)
+    except ServiceVariant.DoesNotExist as exc:
+        raise Http404("Jenis permohonan tidak ditemukan.") from exc
 
 
 def get_application_for_user(user, code: str) -> Application:
@@ -34,7 +76,7 @@ def get_application_for_user(user, code: str) -> Application:
         raise Http404("Permohonan tidak ditemukan.")
     try:
         return Application.objects.select_related(
-            "service", "office", "rt__rw", "received_by", "assisted_by_user"
+            "service", "office", "rt__rw", "received_by", "assisted_by_user", "variant"
         ).get(code=code, office_id=membership.office_id)
     except Application.DoesNotExist as exc:
         raise Http404("Permohonan tidak ditemukan.") from exc
@@ -55,6 +97,7 @@ def application_detail(application: Application) -> Application:
     application.prefetched_attachments = list(
         application.attachments.select_related("requirement", "verdict_by", "uploaded_by")
     )
+    application.extra_rows = extra_rows(application)
     application.prefetched_events = list(
         ApplicationEvent.objects.filter(application=application).select_related("by")
     )

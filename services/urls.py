@@ -14,6 +14,11 @@ urlpatterns = [
     path(
         "permohonan/baru/<str:service_code>/", views.application_create, name="application_create"
     ),
+    path(
+        "permohonan/baru/<str:service_code>/<slug:variant_code>/",
+        views.application_create,
+        name="application_create_variant",
+    ),
     path("permohonan/<str:code>/", views.application_page, name="application_detail"),
     path(
         "permohonan/<str:code>/tanda-terima/", views.application_receipt, name="application_receipt"

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -33,7 +34,9 @@ from services.selectors import (
     dashboard_numbers,
     get_application_for_user,
     get_attachment_for_user,
+    get_variant_or_404,
     services_for_catalogue,
+    variant_choices,
 )
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
@@ -97,11 +100,21 @@ def application_new(request):
 
 @staff_required
 @sensitive_post_parameters("nik", "kk_number")
-def application_create(request, service_code: str):
+def application_create(request, service_code: str, variant_code: str = ""):
     office = office_for(request.user)
     service = get_object_or_404(Service.objects.active(), code=service_code)
+    variant = get_variant_or_404(service, variant_code)
+    if variant is None and (
+        choices := variant_choices(
+            service,
+            lambda v: reverse("services:application_create_variant", args=[service.code, v.code]),
+        )
+    ):
+        return render(
+            request, "services/application_variant.html", {"service": service, "choices": choices}
+        )
     form = ApplicationForm(
-        request.POST or None, request.FILES or None, office=office, service=service
+        request.POST or None, request.FILES or None, office=office, service=service, variant=variant
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -111,6 +124,8 @@ def application_create(request, service_code: str):
                 data=form.applicant_data(),
                 files=form.documents(),
                 by=request.user,
+                variant=variant,
+                extra=form.extra_data(),
             )
         except WorkflowError as exc:
             form.add_error(None, exc.message)
@@ -119,7 +134,11 @@ def application_create(request, service_code: str):
             return redirect("services:application_receipt", code=application.code)
     if request.method == "POST" and not form.is_valid():
         messages.error(request, "Periksa isian yang ditandai merah. Berkas perlu dipilih ulang.")
-    return render(request, "services/application_form.html", {"form": form, "service": service})
+    return render(
+        request,
+        "services/application_form.html",
+        {"form": form, "service": service, "variant": variant},
+    )
 
 
 @staff_required
@@ -175,7 +194,9 @@ def application_page(request, code: str):
             "statuses": statuses,
             "actions": _allowed_actions(application, request.user),
             "editable": editable,
-            "upload_form": UploadForm(service=application.service) if editable else None,
+            "upload_form": UploadForm(service=application.service, variant=application.variant)
+            if editable
+            else None,
             "letters": list(application.letters.select_related("revoked_by").order_by("-id")),
             "can_hand_over": can_proceed(application.hand_over)
             and has_transition_perm(application.hand_over, request.user),
@@ -267,7 +288,9 @@ def application_cancel(request, code: str):
 @require_POST
 def attachment_upload(request, code: str):
     application = get_application_for_user(request.user, code)
-    form = UploadForm(request.POST, request.FILES, service=application.service)
+    form = UploadForm(
+        request.POST, request.FILES, service=application.service, variant=application.variant
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

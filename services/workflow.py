@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from kelurahan.access import office_for, rt_for
 from kelurahan.numbering import next_number
+from services.catalogue import active_variants, clean_extra, requirements_for
 from services.letters import new_output_letter
 from services.models import (
     OPEN_STATES,
@@ -32,6 +34,7 @@ from services.models import (
     LetterKind,
     Requirement,
     RequirementKind,
+    ServiceVariant,
     Verdict,
 )
 from services.models import ApplicationState as S
@@ -201,11 +204,25 @@ def application_receive(
     files: dict[Requirement, list[CleanFile]],
     by: AbstractBaseUser,
     assisted_by_user: AbstractBaseUser | None = None,
+    variant: ServiceVariant | None = None,
+    extra: dict | None = None,
 ) -> Application:
-    """Record a new application with the documents that came with it (day 1 starts)."""
+    """Record a new application with the documents that came with it (day 1 starts).
+
+    ``variant`` is the jenis permohonan (required when the service has any); ``extra`` the
+    answers to the service's data fields, checked again here whatever form sent them.
+    """
     _check_may_receive(office, data, by)
     if not service.active:
         raise WorkflowError(f"Layanan {service.name} sedang tidak dibuka.")
+    _check_variant(service, variant)
+    try:
+        extra = clean_extra(service, extra or {})
+    except ValidationError as exc:
+        raise WorkflowError(" ".join(exc.messages)) from exc
+    allowed = {r.pk for r in requirements_for(service, variant)}
+    if any(r.pk not in allowed for r in files):
+        raise WorkflowError("Ada berkas untuk persyaratan yang bukan dari jenis permohonan ini.")
     if not office.rws.filter(rts__pk=data.rt_id).exists():
         raise WorkflowError("RT yang dipilih bukan bagian dari kelurahan ini.")
     stored: list[str] = []
@@ -227,6 +244,8 @@ def application_receive(
                 received_by=by,
                 received_at=now,
                 assisted_by_user=assisted_by_user,
+                variant=variant,
+                extra=extra,
                 **asdict(data),
             )
             try:
@@ -247,6 +266,19 @@ def application_receive(
     except BaseException:
         _delete_files(stored)
         raise
+
+
+def _check_variant(service, variant: ServiceVariant | None) -> None:
+    if variant is None:
+        if active_variants(service):
+            raise WorkflowError(f"Pilih jenis permohonan untuk layanan {service.name}.")
+        return
+    if variant.service_id != service.pk:
+        raise WorkflowError(
+            f"Jenis permohonan “{variant.name}” bukan untuk layanan {service.name}."
+        )
+    if not variant.active:
+        raise WorkflowError(f"Jenis permohonan “{variant.name}” sedang tidak dibuka.")
 
 
 def _store_attachment(
@@ -300,6 +332,8 @@ def attachment_add(
                 raise WorkflowPermissionDenied("Anda tidak berwenang menambah berkas.")
             if case.state not in EDITABLE_STATES:
                 raise WorkflowError(_not_now(case, "ditambah berkasnya"))
+            if not requirements_for(case.service, case.variant).filter(pk=requirement.pk).exists():
+                raise WorkflowError("Persyaratan ini bukan untuk jenis permohonan ini.")
             attachments = []
             for clean in files:
                 attachment = _store_attachment(case, requirement, clean, by)
@@ -367,7 +401,7 @@ def requirement_statuses(application: Application) -> list[RequirementStatus]:
     if attachments is None:
         attachments = list(application.attachments.all())
     statuses = []
-    for requirement in application.service.requirements.all():
+    for requirement in requirements_for(application.service, application.variant):
         mine = [a for a in attachments if a.requirement_id == requirement.pk]
         accepted = any(a.verdict == Verdict.ACCEPTED for a in mine)
         pending = any(a.verdict == Verdict.PENDING for a in mine)

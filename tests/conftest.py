@@ -125,19 +125,50 @@ def pdf_upload(name: str = "surat.pdf"):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
 
 
+SAMPLE_ANSWERS = {"text": "Contoh", "long_text": "Contoh isian", "date": "2026-12-12"}
+
+
+def sample_extra(service) -> dict:
+    """An answer to each required data field of the service (SITU: nama usaha, ...)."""
+    answers = {}
+    for field in service.data_fields.filter(required=True):
+        if field.kind == "choice":
+            answers[field.code] = field.choice_list()[0]
+        elif field.kind == "number":
+            answers[field.code] = 1
+        else:
+            answers[field.code] = SAMPLE_ANSWERS[field.kind]
+    return answers
+
+
 def make_application(
-    *, officer, rt, service_code: str = "KTP", nik: str = "3271014501900002", docs: bool = True
+    *,
+    officer,
+    rt,
+    service_code: str = "KTP",
+    nik: str = "3271014501900002",
+    docs: bool = True,
+    variant_code: str | None = None,
+    extra: dict | None = None,
 ):
-    """A received application with one pending JPEG per requirement (when ``docs``)."""
+    """A received application with one pending JPEG per requirement (when ``docs``).
+
+    A service with variants gets ``variant_code`` or its first variant; required data
+    fields get sample answers unless ``extra`` is given.
+    """
     from services import workflow
+    from services.catalogue import requirements_for
     from services.models import Service
     from services.uploads import clean_upload
 
     service = Service.objects.get(code=service_code)
+    variants = service.variants.filter(active=True)
+    variant = variants.get(code=variant_code) if variant_code else variants.first()
     files = {}
     if docs:
         files = {
-            r: [clean_upload(jpeg_upload(f"{r.code}.jpg"))] for r in service.requirements.all()
+            r: [clean_upload(jpeg_upload(f"{r.code}.jpg"))]
+            for r in requirements_for(service, variant)
         }
     return workflow.application_receive(
         office=officer.membership.office,
@@ -151,6 +182,8 @@ def make_application(
         ),
         files=files,
         by=officer,
+        variant=variant,
+        extra=sample_extra(service) if extra is None else extra,
     )
 
 

@@ -89,6 +89,7 @@ def _all_get_urls():
         "token": "tidak-ada",
         "code": "BKS-2611-0001",
         "service_code": "KTP",
+        "variant_code": "pindah-datang",
         "uuid": uuid.uuid4(),
         "attachment_uuid": uuid.uuid4(),
     }

@@ -14,6 +14,37 @@ def admin_client(client, django_user_model):
     return client
 
 
+def inline_management(prefix: str, total: int, initial: int | None = None) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": total,
+        f"{prefix}-INITIAL_FORMS": total if initial is None else initial,
+        f"{prefix}-MIN_NUM_FORMS": 0,
+        f"{prefix}-MAX_NUM_FORMS": 1000,
+    }
+
+
+def data_field_rows(service) -> dict:
+    """The POST rows of the service's stored data fields, as the change form sends them."""
+    data = {}
+    for i, f in enumerate(service.data_fields.order_by("order", "id")):
+        data.update(
+            {
+                f"data_fields-{i}-id": f.pk,
+                f"data_fields-{i}-service": service.pk,
+                f"data_fields-{i}-order": f.order,
+                f"data_fields-{i}-code": f.code,
+                f"data_fields-{i}-label": f.label,
+                f"data_fields-{i}-kind": f.kind,
+                f"data_fields-{i}-required": "on" if f.required else "",
+                f"data_fields-{i}-max_length": f.max_length,
+                f"data_fields-{i}-choices": f.choices,
+                f"data_fields-{i}-help_text": f.help_text,
+                f"data_fields-{i}-on_letter": "on" if f.on_letter else "",
+            }
+        )
+    return data
+
+
 @pytest.mark.django_db
 def test_admin_edits_a_service_with_its_requirements_inline(admin_client):
     service = Service.objects.get(code="SITU")
@@ -34,6 +65,8 @@ def test_admin_edits_a_service_with_its_requirements_inline(admin_client):
         "number_pattern": service.number_pattern,
         "letter_title": service.letter_title,
         "letter_body": service.letter_body,
+        **inline_management("variants", 0),
+        **inline_management("data_fields", service.data_fields.count()),
         "requirements-TOTAL_FORMS": len(requirements) + 1,
         "requirements-INITIAL_FORMS": len(requirements),
         "requirements-MIN_NUM_FORMS": 0,
@@ -52,6 +85,7 @@ def test_admin_edits_a_service_with_its_requirements_inline(admin_client):
                 f"requirements-{i}-help_text": r.help_text,
             }
         )
+    data.update(data_field_rows(service))
     n = len(requirements)
     data.update(
         {

@@ -489,6 +489,9 @@ def test_officer_records_a_neighbour_as_helper(officer_client, rt1):
             "channel": "assisted",
             "assisted_by": "Pak Joko, tetangga",
             "delivery": "pickup",
+            "data_nama_usaha": "Warung Bu Tini",
+            "data_jenis_usaha": "warung makan",
+            "data_alamat_usaha": "Jl. Dahlia 1",
         },
     )
     assert response.status_code == 302

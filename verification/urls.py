@@ -32,5 +32,10 @@ urlpatterns = [
     ),
     path("rt/ajukan/", views.assisted_choose, name="assisted_choose"),
     path("rt/ajukan/<str:service_code>/", views.assisted_create, name="assisted_create"),
+    path(
+        "rt/ajukan/<str:service_code>/<slug:variant_code>/",
+        views.assisted_create,
+        name="assisted_create_variant",
+    ),
     path("rt/terkirim/<str:code>/", views.assisted_done, name="assisted_done"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -12,7 +13,12 @@ from django.views.decorators.http import require_POST
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.models import Application, Service
-from services.selectors import get_application_for_user, services_for_catalogue
+from services.selectors import (
+    get_application_for_user,
+    get_variant_or_404,
+    services_for_catalogue,
+    variant_choices,
+)
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
 from services.validators import mask_nik
@@ -177,10 +183,26 @@ def assisted_choose(request):
 
 @rt_chair_required
 @sensitive_post_parameters("nik", "kk_number")
-def assisted_create(request, service_code: str):
+def assisted_create(request, service_code: str, variant_code: str = ""):
     service = get_object_or_404(Service.objects.active(), code=service_code)
+    variant = get_variant_or_404(service, variant_code)
+    if variant is None and (
+        choices := variant_choices(
+            service,
+            lambda v: reverse("verification:assisted_create_variant", args=[service.code, v.code]),
+        )
+    ):
+        return render(
+            request,
+            "verification/assisted_variant.html",
+            {"service": service, "choices": choices},
+        )
     form = AssistedForm(
-        request.POST or None, request.FILES or None, chair=request.user, service=service
+        request.POST or None,
+        request.FILES or None,
+        chair=request.user,
+        service=service,
+        variant=variant,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,6 +213,8 @@ def assisted_create(request, service_code: str):
                 files=form.documents(),
                 by=request.user,
                 assisted_by_user=request.user,
+                variant=variant,
+                extra=form.extra_data(),
             )
         except WorkflowError as exc:
             form.add_error(None, exc.message)
@@ -198,7 +222,11 @@ def assisted_create(request, service_code: str):
             return redirect("verification:assisted_done", code=application.code)
     if request.method == "POST" and not form.is_valid():
         messages.error(request, "Periksa isian yang ditandai merah. Foto perlu dipilih ulang.")
-    return render(request, "verification/assisted_form.html", {"form": form, "service": service})
+    return render(
+        request,
+        "verification/assisted_form.html",
+        {"form": form, "service": service, "variant": variant},
+    )
 
 
 @rt_chair_required

@@ -42,6 +42,7 @@ def _migrated_data(transactional_db):
 
     seed = importlib.import_module("services.migrations.0002_seed_catalogue").seed
     seed(apps, None)
+    importlib.import_module("services.migrations.0014_seed_variants_and_fields").seed(apps, None)
     sync_role_groups(apps)
 
 
