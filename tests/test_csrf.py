@@ -65,7 +65,8 @@ def url_and_user(name: str, route: str, arguments: tuple[str, ...], world):
     values = {
         "code": letter.application.code if "token" in route else case.code,
         "token": letter.token,
-        "service_code": "KTP",
+        "service_code": "KK" if "variant_code" in arguments else "KTP",
+        "variant_code": "baru",
         "uuid": request.uuid if route.startswith("rt/") else attachment.uuid,
         "attachment_uuid": attachment.uuid,
     }
