@@ -160,6 +160,33 @@ def _remind_rt_chairs(since: datetime, now: datetime) -> int:
     return insert_from_select(Notification, NOTIFICATION_COLUMNS, rows)
 
 
+def _tell_rt_chairs_overdue(since: datetime, now: datetime) -> int:
+    """The chair hears once that their own deadline (verify_due) passed on a case still
+    waiting for them; the key makes a re-run or a catch-up write nothing twice."""
+    rows = Application.objects.filter(
+        is_open=True,
+        state=S.IN_VERIFICATION,
+        verify_due__gt=since,
+        verify_due__lte=now,
+        rt__chair__isnull=False,
+    ).annotate(
+        recipient=F("rt__chair_id"),
+        key=_text(Value("rt_overdue:"), _as_text("pk")),
+        kind=Value("rt_overdue"),
+        application=F("pk"),
+        message=_text(
+            Value("Batas waktu verifikasi "),
+            "applicant_name",
+            Value(" ("),
+            "code",
+            Value(") sudah lewat. Mohon segera diputuskan."),
+        ),
+        url=Value("/rt/"),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+    return insert_from_select(Notification, NOTIFICATION_COLUMNS, rows)
+
+
 def sla_sweep(now: datetime | None = None) -> int:
     """Record new breaches since the last run; returns how many were recorded."""
     now = now or timezone.now()
@@ -170,6 +197,7 @@ def sla_sweep(now: datetime | None = None) -> int:
             return 0
         recorded = _record_breaches(since, now)
         notified = _remind_rt_chairs(since, now)
+        notified += _tell_rt_chairs_overdue(since, now)
         if recorded:
             notified += _notify_breaches(now)
         if notified:

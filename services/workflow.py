@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
@@ -40,7 +41,7 @@ from services.models import (
     Verdict,
 )
 from services.models import ApplicationState as S
-from services.sla import deadlines
+from services.sla import WorkingCalendar, deadlines
 from services.tasks import enqueue_after_commit
 from services.uploads import CleanFile
 from services.validators import mask_nik, normalize_phone, validate_kk_number, validate_nik
@@ -878,3 +879,84 @@ def application_reopen(
         )
         raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
     return sync(application, case)
+
+
+# --- the office calendar changed --------------------------------------------------------------
+# States in which a milestone is still awaited with the clock running (incomplete: stopped,
+# and resubmit recomputes anyway; issued: every milestone reached).
+CLOCK_RUNNING = [S.RECEIVED, S.ARCHIVED, S.IN_VERIFICATION, S.VERIFIED]
+DEADLINE_FIELDS = (
+    ("archive_due", "archived_at", "Hari 1"),
+    ("verify_due", "verified_at", "Hari 2"),
+    ("issue_due", "issued_at", "Hari 3"),
+)
+SHORT_MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+UPDATE_BATCH = 500
+
+
+def short_date(value) -> str:
+    """24 Des 2026 (a date, or a datetime in local time)."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return f"{value.day} {SHORT_MONTHS[value.month - 1]} {value.year}"
+
+
+@transaction.atomic
+def deadlines_recompute(*, office, reason: str, by: AbstractBaseUser | None = None) -> int:
+    """The office's closed days changed: move the open cases' deadlines to match.
+
+    Each case is recomputed from the start of its running clock (``sla_started_at``, or
+    ``received_at``); a milestone already reached keeps its deadline, so nothing met on time
+    turns late. Rows are locked while read (PostgreSQL), updated in one UPDATE per distinct
+    set of new deadlines, and each changed case gets one "adjust_deadlines" event. Running it
+    again changes nothing. Returns the number of cases changed.
+    """
+    calendar = WorkingCalendar(office)
+    by_start_day: dict = {}
+    rows = (
+        Application.objects.select_for_update()
+        .filter(office=office, is_open=True, state__in=CLOCK_RUNNING)
+        .annotate(clock_start=Coalesce("sla_started_at", "received_at"))
+        .values_list(
+            "pk",
+            "state",
+            "clock_start",
+            *(f for f, _, _ in DEADLINE_FIELDS),
+            *(r for _, r, _ in DEADLINE_FIELDS),
+        )
+        .order_by("pk")
+    )
+    groups: dict[tuple, list[int]] = {}
+    events: list[ApplicationEvent] = []
+    for pk, state, start, *values in rows.iterator(chunk_size=2000):
+        old, reached = values[:3], values[3:]
+        day = calendar.start_day(start)
+        if day not in by_start_day:
+            by_start_day[day] = calendar.deadlines(start)
+        new = tuple(o if r else n for o, n, r in zip(old, by_start_day[day], reached, strict=True))
+        if tuple(old) == new:
+            continue
+        groups.setdefault(new, []).append(pk)
+        moves = [
+            f"{label}: {short_date(o) if o else '—'} → {short_date(n)}"
+            for (_, _, label), o, n in zip(DEADLINE_FIELDS, old, new, strict=True)
+            if o != n
+        ]
+        events.append(
+            ApplicationEvent(
+                application_id=pk,
+                by=by,
+                transition="adjust_deadlines",
+                source=state,
+                target=state,
+                note=f"{reason[:1].upper()}{reason[1:]}. " + "; ".join(moves) + ".",
+            )
+        )
+    for new, pks in groups.items():
+        for i in range(0, len(pks), UPDATE_BATCH):
+            Application.objects.filter(pk__in=pks[i : i + UPDATE_BATCH]).update(
+                **dict(zip((f for f, _, _ in DEADLINE_FIELDS), new, strict=True)),
+                updated_at=timezone.now(),
+            )
+    ApplicationEvent.objects.bulk_create(events, batch_size=UPDATE_BATCH)
+    return len(events)
