@@ -208,3 +208,21 @@ def test_recompute_query_count_does_not_grow_with_the_cases(
         changed = workflow.deadlines_recompute(office=office, reason="x")
     assert changed == 61
     assert Application.objects.filter(verify_due=at("2026-12-09T16:00")).count() == 61
+
+
+@pytest.mark.django_db
+def test_moving_a_closed_day_in_the_admin_names_both_dates(
+    admin_client, office, monday_case, django_capture_on_commit_callbacks
+):
+    day = add_closed_day(admin_client, office, "2026-12-08", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:kelurahan_officeclosedday_change", args=[day.pk]),
+            {"office": office.pk, "date": "2026-12-09", "reason": "banjir"},
+        )
+    assert response.status_code == 302
+    monday_case.refresh_from_db()
+    assert monday_case.verify_due == at("2026-12-08T16:00")  # Tuesday open again
+    assert monday_case.issue_due == at("2026-12-10T16:00")  # Wednesday closed
+    note = monday_case.events.filter(transition="adjust_deadlines").latest("id").note
+    assert note.startswith("Hari tutup 8 Des 2026 dipindah ke 9 Des 2026.")
