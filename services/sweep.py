@@ -72,24 +72,42 @@ def _claim_window(now: datetime) -> datetime | None:
     return since if claimed else None
 
 
-def _record_breaches(since: datetime, now: datetime) -> int:
+def _record_breaches(
+    since: datetime, now: datetime, application_ids: list[int] | None = None
+) -> int:
     recorded = 0
     for milestone, (due_field, reached_field, waiting) in MILESTONES.items():
-        newly_due = (
-            Application.objects.filter(
-                is_open=True, **{f"{due_field}__gt": since, f"{due_field}__lte": now}
-            )
-            .filter(Q(state__in=waiting) | Q(**{f"{reached_field}__gt": F(due_field)}))
-            .annotate(
-                application=F("pk"),
-                milestone=Value(milestone.value),
-                due=F(due_field),
-                detected=Value(now, output_field=models.DateTimeField()),
-            )
+        newly_due = Application.objects.filter(
+            is_open=True, **{f"{due_field}__gt": since, f"{due_field}__lte": now}
+        )
+        if application_ids is not None:
+            newly_due = newly_due.filter(pk__in=application_ids)
+        newly_due = newly_due.filter(
+            Q(state__in=waiting) | Q(**{f"{reached_field}__gt": F(due_field)})
+        ).annotate(
+            application=F("pk"),
+            milestone=Value(milestone.value),
+            due=F(due_field),
+            detected=Value(now, output_field=models.DateTimeField()),
         )
         recorded += insert_from_select(
             SlaBreach, ["application", "milestone", "due", "detected"], newly_due
         )
+    return recorded
+
+
+def record_moved_breaches(application_ids: list[int], now: datetime | None = None) -> int:
+    """Deadlines that moved earlier, behind the window the sweep already looked at (a closed
+    day removed after the fact), would never be seen: record those breaches now, once, and
+    tell people as the sweep does."""
+    now = now or timezone.now()
+    state = SweepState.objects.filter(name=SWEEP).first()
+    if state is None or not application_ids:
+        return 0
+    recorded = _record_breaches(EPOCH, min(state.swept_until, now), application_ids)
+    if recorded:
+        _notify_breaches(min(state.swept_until, now))
+        enqueue_after_commit("services.tasks.send_notification_emails_task")
     return recorded
 
 

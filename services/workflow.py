@@ -42,6 +42,7 @@ from services.models import (
 )
 from services.models import ApplicationState as S
 from services.sla import WorkingCalendar, deadlines
+from services.sweep import record_moved_breaches
 from services.tasks import enqueue_after_commit
 from services.uploads import CleanFile
 from services.validators import mask_nik, normalize_phone, validate_kk_number, validate_nik
@@ -907,7 +908,8 @@ def deadlines_recompute(*, office, reason: str, by: AbstractBaseUser | None = No
 
     Each case is recomputed from the start of its running clock (``sla_started_at``, or
     ``received_at``); a milestone already reached keeps its deadline, so nothing met on time
-    turns late. Rows are locked while read (PostgreSQL), updated in one UPDATE per distinct
+    turns late (and a deadline moved into the past is recorded as breached at once). Rows are
+    locked while read (PostgreSQL), updated in one UPDATE per distinct
     set of new deadlines, and each changed case gets one "adjust_deadlines" event. Running it
     again changes nothing. Returns the number of cases changed.
     """
@@ -959,4 +961,6 @@ def deadlines_recompute(*, office, reason: str, by: AbstractBaseUser | None = No
                 updated_at=timezone.now(),
             )
     ApplicationEvent.objects.bulk_create(events, batch_size=UPDATE_BATCH)
+    # A deadline moved behind the sweep's position is a breach the sweep would never see.
+    record_moved_breaches([event.application_id for event in events])
     return len(events)

@@ -203,8 +203,9 @@ def test_recompute_query_count_does_not_grow_with_the_cases(
     overdue_cases(officer, rt1, 60, due=at("2026-12-07T16:00"))
     OfficeClosedDay.objects.create(office=office, date=date(2026, 12, 8), reason="x")
     # Select (with the rows locked), the closed days, one UPDATE per new set of deadlines,
-    # one INSERT of the events: 61 cases, no query per case.
-    with django_assert_max_num_queries(6):
+    # one INSERT of the events, the sweep position (and, had the sweep run, up to three
+    # breach inserts): 61 cases, no query per case.
+    with django_assert_max_num_queries(8):
         changed = workflow.deadlines_recompute(office=office, reason="x")
     assert changed == 61
     assert Application.objects.filter(verify_due=at("2026-12-09T16:00")).count() == 61
@@ -226,3 +227,30 @@ def test_moving_a_closed_day_in_the_admin_names_both_dates(
     assert monday_case.issue_due == at("2026-12-10T16:00")  # Wednesday closed
     note = monday_case.events.filter(transition="adjust_deadlines").latest("id").note
     assert note.startswith("Hari tutup 8 Des 2026 dipindah ke 9 Des 2026.")
+
+
+@pytest.mark.django_db
+def test_a_deadline_moved_behind_the_sweep_is_recorded_as_breached_once(
+    officer, office, rt1, time_machine
+):
+    from services.models import Notification, SlaBreach
+    from services.sla import sla_sweep
+
+    wrong = OfficeClosedDay.objects.create(office=office, date=date(2026, 12, 8), reason="salah")
+    time_machine.move_to(at("2026-12-07T09:00"), tick=False)
+    application = make_application(officer=officer, rt=rt1)
+    for attachment in application.attachments.all():
+        workflow.attachment_accept(attachment=attachment, by=officer)
+    workflow.application_archive(application=application, by=officer)
+    assert application.issue_due == at("2026-12-10T16:00")
+    time_machine.move_to(at("2026-12-10T10:00"), tick=False)
+    sla_sweep()  # the RT's day 2 (Wed 9) passed: one breach
+    assert list(SlaBreach.objects.values_list("milestone", flat=True)) == ["verify"]
+    wrong.delete()  # Tuesday was open after all: day 3 was yesterday, already swept
+    workflow.deadlines_recompute(office=office, reason="hari tutup 8 Des 2026 dihapus")
+    issue = SlaBreach.objects.get(milestone="issue")
+    assert issue.due == at("2026-12-09T16:00")
+    assert Notification.objects.filter(key=f"breach:issue:{application.pk}").count() == 1
+    workflow.deadlines_recompute(office=office, reason="ulang")
+    sla_sweep()
+    assert SlaBreach.objects.count() == 2
