@@ -571,7 +571,8 @@ def test_correct_and_reopen_urls_are_404_outside_the_office_and_for_rt_chairs(
     client = Client()
     for user in (other_officer, rt_chair):
         client.force_login(user)
-        for name in ("verification:correct", "verification:reopen"):
+        names = ("verification:correct", "verification:reopen")
+        for name in (*names, "services:application_issue_replacement"):
             url = reverse(name, args=[application.code])
             response = client.post(url, form_data(application, rt=rt2.pk))
             assert response.status_code == 404, (user, name)
