@@ -254,3 +254,21 @@ def test_a_deadline_moved_behind_the_sweep_is_recorded_as_breached_once(
     workflow.deadlines_recompute(office=office, reason="ulang")
     sla_sweep()
     assert SlaBreach.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_migration_fills_the_clock_start_from_the_last_resubmission(officer, rt1, time_machine):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("services.migrations.0012_corrections")
+    time_machine.move_to(at("2026-12-07T09:00"), tick=False)
+    resubmitted = make_application(officer=officer, rt=rt1)
+    untouched = make_application(officer=officer, rt=rt1, nik="3271010101900011")
+    resubmitted.events.create(transition="resubmit", at=at("2026-12-09T10:00"))
+    resubmitted.events.create(transition="resubmit", at=at("2026-12-10T11:00"))
+    Application.objects.update(sla_started_at=None)  # as before the field existed
+    migration.fill_sla_start(apps, None)
+    assert Application.objects.get(pk=resubmitted.pk).sla_started_at == at("2026-12-10T11:00")
+    assert Application.objects.get(pk=untouched.pk).sla_started_at is None  # = received_at
