@@ -5,6 +5,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
+from kelurahan.closed_days import notify_changes
 from kelurahan.models import RT, RW, Membership, Office, OfficeClosedDay, Role
 
 User = get_user_model()
@@ -34,6 +35,17 @@ class ClosedDayInline(admin.TabularInline):
     ordering = ["-date"]
 
 
+def _closed_day_changes(old: OfficeClosedDay | None, new: OfficeClosedDay) -> dict:
+    """What a saved closed day changed, for the deadline recompute (nothing: reason only)."""
+    if old is None:
+        return {"added": [(new.office_id, new.date)]}
+    if old.office_id != new.office_id:
+        return {"added": [(new.office_id, new.date)], "removed": [(old.office_id, old.date)]}
+    if old.date != new.date:
+        return {"moved": [(new.office_id, old.date, new.date)]}
+    return {}
+
+
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kecamatan", "city", "lurah_name"]
@@ -56,6 +68,23 @@ class OfficeAdmin(admin.ModelAdmin):
         ),
         ("Kop dan nomor surat", {"fields": ["logo", "letterhead", "letter_counter_per_service"]}),
     ]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not OfficeClosedDay:
+            return super().save_formset(request, form, formset, change)
+        # The dates as stored before this save (a changed row's instance holds the new one).
+        before = {f.instance.pk: f.initial.get("date") for f in formset.initial_forms}
+        super().save_formset(request, form, formset, change)
+        notify_changes(
+            by=request.user,
+            added=[(obj.office_id, obj.date) for obj in formset.new_objects],
+            removed=[(obj.office_id, obj.date) for obj in formset.deleted_objects],
+            moved=[
+                (obj.office_id, before[obj.pk], obj.date)
+                for obj, fields in formset.changed_objects
+                if "date" in fields and before.get(obj.pk)
+            ],
+        )
 
 
 class RTInline(admin.TabularInline):
@@ -128,9 +157,26 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(OfficeClosedDay)
 class OfficeClosedDayAdmin(admin.ModelAdmin):
+    """Adding, moving or removing a closed day re-plans the office's open deadlines (a job)."""
+
     list_display = ["date", "office", "reason"]
     list_filter = ["office"]
     date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        old = OfficeClosedDay.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        notify_changes(by=request.user, **_closed_day_changes(old, obj))
+
+    def delete_model(self, request, obj):
+        removed = [(obj.office_id, obj.date)]
+        super().delete_model(request, obj)
+        notify_changes(by=request.user, removed=removed)
+
+    def delete_queryset(self, request, queryset):
+        removed = list(queryset.values_list("office_id", "date"))
+        super().delete_queryset(request, queryset)
+        notify_changes(by=request.user, removed=removed)
 
 
 admin.site.unregister(Group)

@@ -21,12 +21,17 @@ OFFICER_PERMISSIONS = [
     "services.send_to_rt_application",
     "services.issue_application",
     "services.hand_over_application",
+    "services.correct_application",
     "services.view_letter",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "officer": OFFICER_PERMISSIONS,
-    "supervisor": [*OFFICER_PERMISSIONS, "services.revoke_letter"],
+    "supervisor": [
+        *OFFICER_PERMISSIONS,
+        "services.revoke_letter",
+        "services.reopen_application",
+    ],
     "rt_chair": [
         "kelurahan.view_rt",
         "services.view_service",

@@ -251,3 +251,110 @@ class HandOverForm(forms.Form):
     )
     courier_name = forms.CharField(label="Kurir", max_length=120, required=False)
     courier_receipt = forms.CharField(label="Nomor resi", max_length=60, required=False)
+
+
+class CorrectionForm(forms.Form):
+    """Corrected applicant data, prefilled from the case; the workflow writes what differs."""
+
+    applicant_name = ApplicationForm.base_fields["applicant_name"]
+    nik = ApplicationForm.base_fields["nik"]
+    kk_number = ApplicationForm.base_fields["kk_number"]
+    phone = ApplicationForm.base_fields["phone"]
+    email = ApplicationForm.base_fields["email"]
+    address = forms.CharField(
+        label="Alamat", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    rt = forms.ModelChoiceField(label="RT/RW tempat tinggal", queryset=RT.objects.none())
+    purpose = ApplicationForm.base_fields["purpose"]
+    delivery = ApplicationForm.base_fields["delivery"]
+    delivery_address = forms.CharField(
+        label="Alamat pengiriman kurir",
+        max_length=500,
+        required=False,
+        help_text="Wajib bila hasil layanan dikirim kurir.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reason = forms.CharField(
+        label="Alasan koreksi",
+        max_length=240,
+        help_text="Mis. salah ketik nama saat pencatatan; pemohon pindah ke RT 002.",
+        error_messages={"required": "Tulis alasan koreksi."},
+    )
+    # The case as the page showed it: a case changed since then is refused (stale page).
+    version = forms.DateTimeField(widget=forms.HiddenInput)
+
+    clean_nik = ApplicationForm.clean_nik
+    clean_kk_number = ApplicationForm.clean_kk_number
+    clean_phone = ApplicationForm.clean_phone
+
+    def __init__(self, *args, application, **kwargs):
+        kwargs.setdefault("auto_id", "koreksi_%s")
+        super().__init__(*args, **kwargs)
+        self.application = application
+        self.fields["rt"].queryset = RT.objects.filter(
+            rw__office_id=application.office_id
+        ).select_related("rw")
+        if not self.is_bound:
+            self.initial = {
+                **{name: getattr(application, name) for name in self.changes_fields()},
+                "rt": application.rt_id,
+                "version": application.updated_at.isoformat(),
+            }
+
+    @staticmethod
+    def changes_fields() -> list[str]:
+        return [
+            "applicant_name",
+            "nik",
+            "kk_number",
+            "phone",
+            "email",
+            "address",
+            "purpose",
+            "delivery",
+            "delivery_address",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("delivery") == Delivery.COURIER
+            and not data.get("delivery_address", "").strip()
+        ):
+            self.add_error("delivery_address", "Tulis alamat pengiriman untuk kurir.")
+        return data
+
+    def changes(self) -> dict:
+        return {
+            **{name: self.cleaned_data[name] for name in self.changes_fields()},
+            "rt": self.cleaned_data["rt"],
+        }
+
+
+class ReopenForm(forms.Form):
+    """A supervisor reopens an RT rejection, moving the case to another RT if needed."""
+
+    rt = forms.ModelChoiceField(
+        label="Kirim ke RT",
+        queryset=RT.objects.none(),
+        help_text="Ganti bila pemohon ternyata warga RT lain (mis. “pindah ke RT 002”).",
+    )
+    reason = forms.CharField(
+        label="Alasan membuka kembali",
+        max_length=240,
+        error_messages={"required": "Tulis alasan membuka kembali permohonan ini."},
+    )
+    note = forms.CharField(
+        label="Catatan untuk Ketua RT",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        kwargs.setdefault("auto_id", "buka_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["rt"].queryset = RT.objects.filter(
+            rw__office_id=application.office_id
+        ).select_related("rw")
+        self.fields["rt"].initial = application.rt_id

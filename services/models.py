@@ -353,6 +353,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
       archived --send_to_rt--> in_verification            (verification.workflow)
       in_verification --approve--> verified   --reject--> rejected
       in_verification --return_to_applicant--> incomplete (the RT chair's decisions)
+      rejected --reopen--> archived           (a supervisor; verification.workflow sends it
+                                               to the RT again in the same transaction)
     The letter steps (issue, hand_over) join with the letters.
     """
 
@@ -432,6 +434,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
     received_at = models.DateTimeField("diterima", default=timezone.now)
+    # When the running SLA clock started: intake, the last resubmit or reopen. Empty means
+    # received_at (rows written before this field, and bulk-seeded ones). Deadlines are
+    # recomputed from it when the office's closed days change (services.workflow).
+    sla_started_at = models.DateTimeField("mulai hitung SLA", null=True, blank=True)
     # SLA milestones (filled by services.sla at intake and on resubmit).
     archive_due = models.DateTimeField("batas arsip", null=True, blank=True)
     verify_due = models.DateTimeField("batas verifikasi", null=True, blank=True)
@@ -494,6 +500,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ("submit_assisted_application", "Mengajukan permohonan atas nama warga RT-nya"),
             ("issue_application", "Menerbitkan surat"),
             ("hand_over_application", "Menyerahkan surat kepada pemohon"),
+            ("correct_application", "Mengoreksi data pemohon"),
+            ("reopen_application", "Membuka kembali permohonan yang ditolak Ketua RT"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -601,6 +609,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     def return_to_applicant(self) -> None:
         """The RT found a wrong document: the applicant fixes it, the clock stops."""
+
+    @transition(
+        state, source=S.REJECTED, target=S.ARCHIVED, permission="services.reopen_application"
+    )
+    def reopen(self) -> None:
+        """A supervisor takes back an RT rejection (e.g. the resident lives in another RT)."""
+        self.closed_at = None
 
     @transition(state, source=S.VERIFIED, target=S.ISSUED, permission="services.issue_application")
     def issue(self) -> None:
@@ -755,6 +770,11 @@ EVENT_LABELS = {
     "hand_over": "Surat diserahkan",
     "revoke_letter": "Surat dicabut",
     "reissue": "Surat diterbitkan ulang",
+    "correct": "Data pemohon dikoreksi",
+    "reroute": "Permintaan verifikasi dialihkan ke RT lain",
+    "reopen": "Dibuka kembali",
+    "issue_replacement": "Surat pengganti diterbitkan",
+    "adjust_deadlines": "Batas waktu disesuaikan",
 }
 
 

@@ -72,24 +72,42 @@ def _claim_window(now: datetime) -> datetime | None:
     return since if claimed else None
 
 
-def _record_breaches(since: datetime, now: datetime) -> int:
+def _record_breaches(
+    since: datetime, now: datetime, application_ids: list[int] | None = None
+) -> int:
     recorded = 0
     for milestone, (due_field, reached_field, waiting) in MILESTONES.items():
-        newly_due = (
-            Application.objects.filter(
-                is_open=True, **{f"{due_field}__gt": since, f"{due_field}__lte": now}
-            )
-            .filter(Q(state__in=waiting) | Q(**{f"{reached_field}__gt": F(due_field)}))
-            .annotate(
-                application=F("pk"),
-                milestone=Value(milestone.value),
-                due=F(due_field),
-                detected=Value(now, output_field=models.DateTimeField()),
-            )
+        newly_due = Application.objects.filter(
+            is_open=True, **{f"{due_field}__gt": since, f"{due_field}__lte": now}
+        )
+        if application_ids is not None:
+            newly_due = newly_due.filter(pk__in=application_ids)
+        newly_due = newly_due.filter(
+            Q(state__in=waiting) | Q(**{f"{reached_field}__gt": F(due_field)})
+        ).annotate(
+            application=F("pk"),
+            milestone=Value(milestone.value),
+            due=F(due_field),
+            detected=Value(now, output_field=models.DateTimeField()),
         )
         recorded += insert_from_select(
             SlaBreach, ["application", "milestone", "due", "detected"], newly_due
         )
+    return recorded
+
+
+def record_moved_breaches(application_ids: list[int], now: datetime | None = None) -> int:
+    """Deadlines that moved earlier, behind the window the sweep already looked at (a closed
+    day removed after the fact), would never be seen: record those breaches now, once, and
+    tell people as the sweep does."""
+    now = now or timezone.now()
+    state = SweepState.objects.filter(name=SWEEP).first()
+    if state is None or not application_ids:
+        return 0
+    recorded = _record_breaches(EPOCH, min(state.swept_until, now), application_ids)
+    if recorded:
+        _notify_breaches(min(state.swept_until, now))
+        enqueue_after_commit("services.tasks.send_notification_emails_task")
     return recorded
 
 
@@ -160,6 +178,33 @@ def _remind_rt_chairs(since: datetime, now: datetime) -> int:
     return insert_from_select(Notification, NOTIFICATION_COLUMNS, rows)
 
 
+def _tell_rt_chairs_overdue(since: datetime, now: datetime) -> int:
+    """The chair hears once that their own deadline (verify_due) passed on a case still
+    waiting for them; the key makes a re-run or a catch-up write nothing twice."""
+    rows = Application.objects.filter(
+        is_open=True,
+        state=S.IN_VERIFICATION,
+        verify_due__gt=since,
+        verify_due__lte=now,
+        rt__chair__isnull=False,
+    ).annotate(
+        recipient=F("rt__chair_id"),
+        key=_text(Value("rt_overdue:"), _as_text("pk")),
+        kind=Value("rt_overdue"),
+        application=F("pk"),
+        message=_text(
+            Value("Batas waktu verifikasi "),
+            "applicant_name",
+            Value(" ("),
+            "code",
+            Value(") sudah lewat. Mohon segera diputuskan."),
+        ),
+        url=Value("/rt/"),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+    return insert_from_select(Notification, NOTIFICATION_COLUMNS, rows)
+
+
 def sla_sweep(now: datetime | None = None) -> int:
     """Record new breaches since the last run; returns how many were recorded."""
     now = now or timezone.now()
@@ -170,6 +215,7 @@ def sla_sweep(now: datetime | None = None) -> int:
             return 0
         recorded = _record_breaches(since, now)
         notified = _remind_rt_chairs(since, now)
+        notified += _tell_rt_chairs_overdue(since, now)
         if recorded:
             notified += _notify_breaches(now)
         if notified:

@@ -43,3 +43,17 @@ def render_bundle_task(application_id: int) -> bool:
     from services.letters import render_bundle
 
     return render_bundle(application_id)
+
+
+def recompute_deadlines_task(office_id: int, reason: str, by_id: int | None = None) -> int:
+    """Enqueued by the admin (by name) when an office's closed days change."""
+    from django.contrib.auth import get_user_model
+
+    from kelurahan.models import Office
+    from services.workflow import deadlines_recompute
+
+    office = Office.objects.filter(pk=office_id).first()
+    if office is None:
+        return 0
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
+    return deadlines_recompute(office=office, reason=reason, by=by)

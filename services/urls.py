@@ -37,6 +37,11 @@ urlpatterns = [
     path("permohonan/<str:code>/batalkan/", views.application_cancel, name="application_cancel"),
     path("permohonan/<str:code>/terbitkan/", views.application_issue, name="application_issue"),
     path(
+        "permohonan/<str:code>/surat-pengganti/",
+        views.application_issue_replacement,
+        name="application_issue_replacement",
+    ),
+    path(
         "permohonan/<str:code>/serahkan/", views.application_hand_over, name="application_hand_over"
     ),
     path("permohonan/<str:code>/arsip.pdf", views.bundle_pdf, name="bundle_pdf"),

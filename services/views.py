@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -18,15 +19,26 @@ from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_requ
 from services import workflow
 from services.forms import (
     ApplicationForm,
+    CorrectionForm,
     HandOverForm,
     NikSearchForm,
     NoteForm,
     QueueFilterForm,
     ReasonForm,
+    ReopenForm,
     UploadForm,
 )
 from services.letters import date_id, masked_name
-from services.models import QUEUE_LAST, AccessLog, Application, Letter, Service, Verdict
+from services.models import (
+    QUEUE_LAST,
+    AccessLog,
+    Application,
+    Letter,
+    LetterKind,
+    Service,
+    Verdict,
+)
+from services.models import ApplicationState as S
 from services.notifications import mark_read
 from services.selectors import (
     application_detail,
@@ -173,7 +185,37 @@ def _allowed_actions(application: Application, user) -> list[dict]:
 @staff_required
 @never_cache
 def application_page(request, code: str):
-    application = application_detail(get_application_for_user(request.user, code))
+    return case_page(request, get_application_for_user(request.user, code))
+
+
+def correction_context(application: Application, user, letters: list[Letter], **bound) -> dict:
+    """What templates/services/_correct.html needs: the correction form (prefilled, or the
+    bound one with its errors), the reopen form of a rejected case, the replacement letter.
+
+    The correct and reopen views live in verification.views: an RT change re-routes the RT
+    request, which this app may not touch.
+    """
+    can_correct = application.state in workflow.CORRECTABLE_STATES and user.has_perm(
+        "services.correct_application"
+    )
+    can_reopen = can_proceed(application.reopen) and has_transition_perm(application.reopen, user)
+    can_replace = (
+        application.state in (S.ISSUED, S.COMPLETED)
+        and user.has_perm("services.issue_application")
+        and not any(letter.kind == LetterKind.OUTPUT and letter.is_valid for letter in letters)
+    )
+    return {
+        "correct_form": bound.get("correct_form")
+        or (CorrectionForm(application=application) if can_correct else None),
+        "reopen_form": bound.get("reopen_form")
+        or (ReopenForm(application=application) if can_reopen else None),
+        "can_replace_letter": can_replace,
+    }
+
+
+def case_page(request, application: Application, **bound):
+    """The case page; the correct/reopen views re-render it with their bound form."""
+    application = application_detail(application)
     AccessLog.objects.create(user=request.user, application=application, action="view_application")
     statuses = workflow.requirement_statuses(application)
     (application,) = with_time_left([application], application.office)
@@ -185,7 +227,8 @@ def application_page(request, code: str):
     editable = application.state in workflow.EDITABLE_STATES and request.user.has_perm(
         "services.check_attachment"
     )
-    return render(
+    letters = list(application.letters.select_related("revoked_by").order_by("-id"))
+    response = render(
         request,
         "services/application_detail.html",
         {
@@ -197,14 +240,17 @@ def application_page(request, code: str):
             "upload_form": UploadForm(service=application.service, variant=application.variant)
             if editable
             else None,
-            "letters": list(application.letters.select_related("revoked_by").order_by("-id")),
+            "letters": letters,
             "can_hand_over": can_proceed(application.hand_over)
             and has_transition_perm(application.hand_over, request.user),
             "hand_over_form": HandOverForm(initial={"method": application.delivery}),
             "can_revoke": request.user.has_perm("services.revoke_letter"),
             "Verdict": Verdict,
+            **correction_context(application, request.user, letters, **bound),
         },
     )
+    add_never_cache_headers(response)
+    return response
 
 
 def _back(application_code: str):
@@ -390,6 +436,20 @@ def notifications_read(request):
 @require_POST
 def application_issue(request, code: str):
     return _run(request, code, workflow.application_issue, "Surat diterbitkan; PDF sedang dibuat.")
+
+
+@staff_required
+@require_POST
+def application_issue_replacement(request, code: str):
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _run(
+        request,
+        code,
+        workflow.application_issue_replacement,
+        "Surat pengganti diterbitkan; PDF sedang dibuat.",
+        reason=note,
+    )
 
 
 @staff_required

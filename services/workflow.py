@@ -10,17 +10,22 @@ is not allowed raises ``WorkflowError`` with a message for the officer, and chan
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from kelurahan.access import office_for, rt_for
+from kelurahan.models import RT
 from kelurahan.numbering import next_number
 from services.catalogue import active_variants, clean_extra, requirements_for
 from services.letters import new_output_letter
@@ -38,9 +43,11 @@ from services.models import (
     Verdict,
 )
 from services.models import ApplicationState as S
-from services.sla import deadlines
+from services.sla import WorkingCalendar, deadlines
+from services.sweep import record_moved_breaches
 from services.tasks import enqueue_after_commit
 from services.uploads import CleanFile
+from services.validators import mask_nik, normalize_phone, validate_kk_number, validate_nik
 
 
 class WorkflowError(Exception):
@@ -99,6 +106,15 @@ def _fresh(application: Application) -> Application:
         .select_for_update(of=("self",))
         .get(pk=application.pk)
     )
+
+
+def lock_case(application: Application) -> Application:
+    """Take the case's row lock first (PostgreSQL), before any row that hangs off it.
+
+    Steps that also write a VerificationRequest call this before touching it, so that two
+    of them always lock in the same order and cannot deadlock.
+    """
+    return _fresh(application)
 
 
 def application_transition(
@@ -243,6 +259,7 @@ def application_receive(
                 service=service,
                 received_by=by,
                 received_at=now,
+                sla_started_at=now,
                 assisted_by_user=assisted_by_user,
                 variant=variant,
                 extra=extra,
@@ -436,6 +453,12 @@ def missing_requirements(application: Application) -> list[str]:
 
 
 # --- transitions ------------------------------------------------------------------------------
+def _restart_clock(case: Application) -> None:
+    """Day 1 starts now (resubmit, reopen): the three deadlines from this moment."""
+    case.sla_started_at = timezone.now()
+    case.archive_due, case.verify_due, case.issue_due = deadlines(case.office, case.sla_started_at)
+
+
 @transaction.atomic
 def application_archive(
     *, application: Application, by: AbstractBaseUser, note: str = ""
@@ -490,7 +513,7 @@ def application_resubmit(
     """The applicant sent what was missing: back to received, and day 1 starts again."""
 
     def restart_clock(case: Application) -> str:
-        case.archive_due, case.verify_due, case.issue_due = deadlines(case.office, timezone.now())
+        _restart_clock(case)
         return note
 
     return sync(
@@ -549,7 +572,12 @@ def application_hand_over(
 
     def record(case: Application) -> str:
         letter = current_letter(case)
-        if letter is None or not letter.is_rendered:
+        if letter is None:
+            raise WorkflowError(
+                "Belum ada surat yang berlaku (surat terakhir dicabut). "
+                "Terbitkan surat pengganti dulu."
+            )
+        if not letter.is_rendered:
             raise WorkflowError("PDF surat masih dibuat. Tunggu sebentar, lalu muat ulang.")
         if method == Delivery.PICKUP:
             if not received_by.strip():
@@ -607,12 +635,365 @@ def letter_reissue(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Lett
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan penerbitan ulang (apa yang dikoreksi).")
-    if not Letter.objects.filter(pk=letter.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=f"Diganti: {reason}", revoked_by=by
-    ):
-        raise WorkflowError(f"Surat {letter.number} sudah dicabut sebelumnya.")
-    new = new_output_letter(application, by, replaces=letter)
+    new = _replace_letter(application, letter, by, f"Diganti: {reason}")
     note = f"{letter.number} → {new.number}: {reason}"
     _record(application, by, "reissue", application.state, note)
+    return new
+
+
+def _replace_letter(case: Application, letter: Letter, by: AbstractBaseUser, why: str) -> Letter:
+    """Revoke ``letter`` (once: a conditional UPDATE) and number its replacement."""
+    if not Letter.objects.filter(pk=letter.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=why[:240], revoked_by=by
+    ):
+        raise WorkflowError(f"Surat {letter.number} sudah dicabut sebelumnya.")
+    new = new_output_letter(case, by, replaces=letter)
     enqueue_after_commit("services.tasks.render_letter_task", new.pk)
     return new
+
+
+@transaction.atomic
+def application_issue_replacement(
+    *, application: Application, by: AbstractBaseUser, reason: str = ""
+) -> Letter:
+    """A new letter for an issued or completed case whose letter was revoked.
+
+    Revoking (a supervisor) leaves the case without a valid letter; this numbers the
+    replacement, linked to the revoked one. Correct the data first if that was the problem.
+    """
+    case = _fresh(application)
+    _check_office(case, by)
+    if not by.has_perm("services.issue_application"):
+        raise WorkflowPermissionDenied("Anda tidak berwenang menerbitkan surat.")
+    if case.state not in (S.ISSUED, S.COMPLETED):
+        raise WorkflowError(_not_now(case, "diterbitkan surat penggantinya"))
+    valid = current_letter(case)
+    if valid is not None:
+        raise WorkflowError(
+            f"Surat {valid.number} masih berlaku. Untuk mengoreksinya, pakai “Terbitkan ulang”."
+        )
+    revoked = (
+        case.letters.filter(
+            kind=LetterKind.OUTPUT, revoked_at__isnull=False, replaced_by__isnull=True
+        )
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+    if revoked is None:
+        raise WorkflowError("Tidak ada surat dicabut yang perlu diganti.")
+    try:
+        with transaction.atomic():
+            new = new_output_letter(case, by, replaces=revoked)
+    except IntegrityError as exc:  # someone replaced it a moment ago
+        raise WorkflowError(CHANGED_UNDER_YOU) from exc
+    reason = (reason or "").strip()
+    note = f"{new.number} menggantikan {revoked.number}" + (f": {reason}" if reason else "")
+    _record(case, by, "issue_replacement", case.state, note)
+    enqueue_after_commit("services.tasks.render_letter_task", new.pk)
+    sync(application, case)
+    return new
+
+
+# --- corrections ------------------------------------------------------------------------------
+# What an officer may correct, with the label the case history shows.
+CORRECTABLE_FIELDS = {
+    "applicant_name": "Nama",
+    "nik": "NIK",
+    "kk_number": "Nomor KK",
+    "phone": "Telepon",
+    "email": "Email",
+    "address": "Alamat",
+    "rt": "RT",
+    "purpose": "Keperluan",
+    "delivery": "Hasil layanan",
+    "delivery_address": "Alamat pengiriman",
+}
+# Open cases, and completed ones (the letter is replaced in the same step, see
+# application_correct). Rejected and cancelled cases are closed: reopen first.
+CORRECTABLE_STATES = (*OPEN_STATES, S.COMPLETED)
+# Once the RT chair has confirmed the case, the confirmation is about that RT.
+RT_FIXED_STATES = (S.VERIFIED, S.ISSUED, S.COMPLETED)
+MAX_TEXT = {"applicant_name": 120, "address": 500, "purpose": 240, "delivery_address": 500}
+REQUIRED_TEXT = {"applicant_name": "Nama pemohon", "address": "Alamat"}
+SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+# Called when the RT of a case in verification changes: closes the pending request and sends
+# a new one (verification.workflow passes it; services may not import verification).
+RtChangeHandler = Callable[[Application, RT, AbstractBaseUser, str], object]
+
+
+@dataclass(frozen=True)
+class Correction:
+    application: Application
+    changed: dict[str, tuple[object, object]] = field(default_factory=dict)  # field: (old, new)
+    note: str = ""
+    replacement: Letter | None = None  # the new letter, when the case already had one
+
+
+def _clean_value(case: Application, name: str, value) -> object:
+    """The value as it would be stored, re-validated as at intake; WorkflowError if invalid."""
+    if name not in CORRECTABLE_FIELDS:
+        raise WorkflowError(f"Data “{name}” tidak dapat dikoreksi di sini.")
+    if name == "rt":
+        rt = (
+            RT.objects.select_related("rw")
+            .filter(pk=getattr(value, "pk", value), rw__office_id=case.office_id)
+            .first()
+        )
+        if rt is None:
+            raise WorkflowError("RT yang dipilih bukan bagian dari kelurahan ini.")
+        return rt
+    text = str(value or "").strip()
+    try:
+        if name == "nik":
+            return validate_nik(text)
+        if name == "kk_number":
+            return validate_kk_number(text) if text else ""
+        if name == "phone":
+            return normalize_phone(text)
+        if name == "email" and text:
+            validate_email(text)
+    except ValidationError as exc:
+        raise WorkflowError(" ".join(exc.messages)) from exc
+    if name == "delivery" and text not in Delivery.values:
+        raise WorkflowError("Pilih cara pengambilan hasil layanan.")
+    if name in REQUIRED_TEXT and not text:
+        raise WorkflowError(f"{REQUIRED_TEXT[name]} tidak boleh kosong.")
+    if len(text) > MAX_TEXT.get(name, 254):
+        raise WorkflowError(
+            f"{CORRECTABLE_FIELDS[name]} terlalu panjang (paling banyak "
+            f"{MAX_TEXT.get(name, 254)} karakter)."
+        )
+    return text
+
+
+def _diff(case: Application, changes: Mapping[str, object]) -> dict[str, tuple[object, object]]:
+    wanted = {name: _clean_value(case, name, value) for name, value in changes.items()}
+    delivery = wanted.get("delivery", case.delivery)
+    if delivery == Delivery.PICKUP:
+        wanted["delivery_address"] = ""
+    elif not wanted.get("delivery_address", case.delivery_address):
+        raise WorkflowError("Tulis alamat pengiriman untuk kurir.")
+    changed = {}
+    for name, new in wanted.items():
+        old = case.rt if name == "rt" else getattr(case, name)
+        if (old.pk if name == "rt" else old) != (new.pk if name == "rt" else new):
+            changed[name] = (old, new)
+    return changed
+
+
+def _shown(name: str, value) -> str:
+    """A value for the history: NIK and KK masked, the RT as 001/002, choices by label."""
+    if name in ("nik", "kk_number"):
+        return mask_nik(value) if value else "—"
+    if name == "rt":
+        return f"{value.number:03}/{value.rw.number:03}"
+    if name == "delivery":
+        return Delivery(value).label
+    return str(value) if value else "—"
+
+
+def correction_note(changed: dict[str, tuple[object, object]], reason: str) -> str:
+    parts = [
+        f"{CORRECTABLE_FIELDS[name]}: {_shown(name, old)} → {_shown(name, new)}"
+        for name, (old, new) in changed.items()
+    ]
+    # An officer may paste a NIK into the reason; the history never holds one in full.
+    reason = SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), reason)
+    return "; ".join(parts) + f". Alasan: {reason}"
+
+
+@transaction.atomic
+def application_correct(
+    *,
+    application: Application,
+    by: AbstractBaseUser,
+    changes: Mapping[str, object],
+    reason: str,
+    expected_version: datetime | None = None,
+    on_rt_change: RtChangeHandler | None = None,
+) -> Correction:
+    """Correct the applicant's data (a typo in the name or NIK, the wrong RT), with a reason.
+
+    ``changes`` maps field names of ``CORRECTABLE_FIELDS`` to new values; each is validated
+    as at intake and only those that differ are written, in one "correct" event listing
+    old → new (NIK and KK masked). ``expected_version`` is the ``updated_at`` the officer's
+    page showed: a case changed since then is refused. On an issued or completed case the
+    valid letter carries the old data, so it is revoked and replaced in the same step. An
+    RT change while the case waits on its RT needs ``on_rt_change`` (verification's
+    re-routing; use ``verification.workflow.application_correct``).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Tulis alasan koreksi, mis. “salah ketik nama saat pencatatan”.")
+    case = _fresh(application)
+    _check_office(case, by)
+    if not by.has_perm("services.correct_application"):
+        raise WorkflowPermissionDenied("Anda tidak berwenang mengoreksi data pemohon.")
+    if expected_version is not None and case.updated_at != expected_version:
+        raise WorkflowError(CHANGED_UNDER_YOU)
+    if case.state not in CORRECTABLE_STATES:
+        hint = " Lurah/Sekretaris dapat membukanya kembali." if case.state == S.REJECTED else ""
+        raise WorkflowError(_not_now(case, "dikoreksi datanya") + hint)
+    changed = _diff(case, changes)
+    if not changed:
+        raise WorkflowError("Tidak ada data yang berubah. Ubah isian yang salah, lalu simpan.")
+    if "rt" in changed and case.state in RT_FIXED_STATES:
+        raise WorkflowError(
+            "RT tidak dapat dikoreksi setelah Ketua RT memverifikasi permohonan. Batalkan "
+            "permohonan ini dan catat permohonan baru untuk RT yang benar."
+        )
+    rerouting = "rt" in changed and case.state == S.IN_VERIFICATION
+    if rerouting and on_rt_change is None:
+        raise WorkflowError("Permohonan sedang diverifikasi RT: koreksi RT lewat halaman kasus.")
+    if "nik" in changed:
+        existing = (
+            Application.objects.filter(
+                office=case.office, nik=changed["nik"][1], service=case.service
+            )
+            .filter(state__in=OPEN_STATES)
+            .exclude(pk=case.pk)
+            .only("code")
+            .first()
+        )
+        if existing and case.is_open:
+            raise WorkflowError(duplicate_message(existing))
+    letter = current_letter(case) if case.state in (S.ISSUED, S.COMPLETED) else None
+    if letter is not None and not by.has_perm("services.issue_application"):
+        raise WorkflowPermissionDenied("Anda tidak berwenang menerbitkan surat pengganti.")
+    old_rt = case.rt
+    for name, (_old, new) in changed.items():
+        setattr(case, name, new)
+    try:
+        with transaction.atomic():
+            case.save(update_fields=[*changed, "updated_at"])
+    except ConcurrentTransition as exc:
+        raise WorkflowError(CHANGED_UNDER_YOU) from exc
+    except IntegrityError as exc:  # another case took this NIK a moment ago
+        existing = open_application_for(office=case.office, nik=case.nik, service=case.service)
+        raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
+    note = correction_note(changed, reason)
+    replacement = None
+    if letter is not None:
+        replacement = _replace_letter(case, letter, by, f"Diganti karena koreksi data: {reason}")
+        note += f" Surat {letter.number} diganti {replacement.number}."
+    _record(case, by, "correct", case.state, note)
+    if rerouting:
+        on_rt_change(case, old_rt, by, reason)
+    sync(application, case)
+    return Correction(application=case, changed=changed, note=note, replacement=replacement)
+
+
+@transaction.atomic
+def application_reopen(
+    *, application: Application, by: AbstractBaseUser, reason: str
+) -> Application:
+    """A supervisor takes back an RT rejection: the case is archived again, day 1 from now.
+
+    The clock restarts as on resubmit (today is day 1, already met by the archive; the RT
+    has until the close of day 2, the letter day 3). ``verification.workflow`` sends the
+    new RT request in the same transaction.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Tulis alasan membuka kembali permohonan ini.")
+
+    def restart_clock(case: Application) -> str:
+        _restart_clock(case)
+        return reason
+
+    try:
+        with transaction.atomic():
+            case = application_transition(
+                application, by, "reopen", "dibuka kembali", reason, restart_clock
+            )
+    except IntegrityError as exc:  # a new open case for this NIK and service exists
+        existing = open_application_for(
+            office=application.office, nik=application.nik, service=application.service
+        )
+        raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
+    return sync(application, case)
+
+
+# --- the office calendar changed --------------------------------------------------------------
+# States in which a milestone is still awaited with the clock running (incomplete: stopped,
+# and resubmit recomputes anyway; issued: every milestone reached).
+CLOCK_RUNNING = [S.RECEIVED, S.ARCHIVED, S.IN_VERIFICATION, S.VERIFIED]
+DEADLINE_FIELDS = (
+    ("archive_due", "archived_at", "Hari 1"),
+    ("verify_due", "verified_at", "Hari 2"),
+    ("issue_due", "issued_at", "Hari 3"),
+)
+SHORT_MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+UPDATE_BATCH = 500
+
+
+def short_date(value) -> str:
+    """24 Des 2026 (a date, or a datetime in local time)."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return f"{value.day} {SHORT_MONTHS[value.month - 1]} {value.year}"
+
+
+@transaction.atomic
+def deadlines_recompute(*, office, reason: str, by: AbstractBaseUser | None = None) -> int:
+    """The office's closed days changed: move the open cases' deadlines to match.
+
+    Each case is recomputed from the start of its running clock (``sla_started_at``, or
+    ``received_at``); a milestone already reached keeps its deadline, so nothing met on time
+    turns late (and a deadline moved into the past is recorded as breached at once). Rows are
+    locked while read (PostgreSQL), updated in one UPDATE per distinct
+    set of new deadlines, and each changed case gets one "adjust_deadlines" event. Running it
+    again changes nothing. Returns the number of cases changed.
+    """
+    calendar = WorkingCalendar(office)
+    by_start_day: dict = {}
+    rows = (
+        Application.objects.select_for_update()
+        .filter(office=office, is_open=True, state__in=CLOCK_RUNNING)
+        .annotate(clock_start=Coalesce("sla_started_at", "received_at"))
+        .values_list(
+            "pk",
+            "state",
+            "clock_start",
+            *(f for f, _, _ in DEADLINE_FIELDS),
+            *(r for _, r, _ in DEADLINE_FIELDS),
+        )
+        .order_by("pk")
+    )
+    groups: dict[tuple, list[int]] = {}
+    events: list[ApplicationEvent] = []
+    for pk, state, start, *values in rows.iterator(chunk_size=2000):
+        old, reached = values[:3], values[3:]
+        day = calendar.start_day(start)
+        if day not in by_start_day:
+            by_start_day[day] = calendar.deadlines(start)
+        new = tuple(o if r else n for o, n, r in zip(old, by_start_day[day], reached, strict=True))
+        if tuple(old) == new:
+            continue
+        groups.setdefault(new, []).append(pk)
+        moves = [
+            f"{label}: {short_date(o) if o else '—'} → {short_date(n)}"
+            for (_, _, label), o, n in zip(DEADLINE_FIELDS, old, new, strict=True)
+            if o != n
+        ]
+        events.append(
+            ApplicationEvent(
+                application_id=pk,
+                by=by,
+                transition="adjust_deadlines",
+                source=state,
+                target=state,
+                note=f"{reason[:1].upper()}{reason[1:]}. " + "; ".join(moves) + ".",
+            )
+        )
+    for new, pks in groups.items():
+        for i in range(0, len(pks), UPDATE_BATCH):
+            Application.objects.filter(pk__in=pks[i : i + UPDATE_BATCH]).update(
+                **dict(zip((f for f, _, _ in DEADLINE_FIELDS), new, strict=True)),
+                updated_at=timezone.now(),
+            )
+    ApplicationEvent.objects.bulk_create(events, batch_size=UPDATE_BATCH)
+    # A deadline moved behind the sweep's position is a breach the sweep would never see.
+    record_moved_breaches([event.application_id for event in events])
+    return len(events)

@@ -172,8 +172,9 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_overdue_cases(
 
 
 # Claim (get_or_create + update), three milestone selects, the breach insert, the staff
-# lookup, the RT reminder select, the notification insert, plus the savepoints.
-SWEEP_QUERIES = 12
+# lookup, the RT reminder and RT-overdue inserts, the notification insert, plus the
+# savepoints.
+SWEEP_QUERIES = 13
 
 
 @pytest.mark.django_db

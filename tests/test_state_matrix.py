@@ -23,12 +23,13 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_fsm import ANY_OTHER_STATE, ANY_STATE
 
+from kelurahan.models import Role
 from services import workflow
 from services.letters import new_output_letter, render_letter
 from services.models import OPEN_STATES, Application, ApplicationEvent, ApplicationState
 from services.uploads import clean_upload
 from services.workflow import WorkflowError
-from tests.conftest import jpeg_upload, make_application
+from tests.conftest import jpeg_upload, make_application, make_user
 from verification import workflow as rt_workflow
 from verification.models import RequestState, VerificationRequest
 
@@ -46,6 +47,8 @@ LIFECYCLE: dict[str, tuple[set[str], str]] = {
     "return_to_applicant": ({S.IN_VERIFICATION}, S.INCOMPLETE),
     "issue": ({S.VERIFIED}, S.ISSUED),
     "hand_over": ({S.ISSUED}, S.COMPLETED),
+    # A supervisor takes back an RT rejection (a new RT request follows).
+    "reopen": ({S.REJECTED}, S.ARCHIVED),
     # Open and not yet issued: an issued letter is revoked, never cancelled away.
     "cancel": ({s for s in OPEN_STATES if s != S.ISSUED}, S.CANCELLED),
 }
@@ -77,6 +80,7 @@ class Case:
     officer: object
     chair: object
     request: VerificationRequest | None = None
+    supervisor: object | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class Step:
     # so that from a wrong state the state alone is what refuses it.
     prepare: Callable[[Case], None] = lambda case: None
     rt_decision: bool = False
+    by_supervisor: bool = False
 
 
 def accept_all(case: Case) -> None:
@@ -147,7 +152,19 @@ STEPS: dict[str, Step] = {
         ),
         prepare=rendered_letter,
     ),
+    "reopen": Step(
+        lambda c: workflow.application_reopen(
+            application=c.application, by=c.supervisor, reason="pemohon sudah pindah RT"
+        ),
+        by_supervisor=True,
+    ),
 }
+
+
+def acting_user(case: Case):
+    if case.request is not None:
+        return case.chair
+    return case.supervisor or case.officer
 
 
 def case_in(state: str, transition: str, officer, rt, chair) -> Case:
@@ -155,6 +172,8 @@ def case_in(state: str, transition: str, officer, rt, chair) -> Case:
     case = Case(make_application(officer=officer, rt=rt), officer, chair)
     step = STEPS[transition]
     step.prepare(case)  # documents are checked while the case is still `received`
+    if step.by_supervisor:
+        case.supervisor = make_user("lurah_matriks", officer.membership.office, Role.SUPERVISOR)
     # Tests only: the FSM field is protected, so put the case in any state through the queryset.
     Application.objects.filter(pk=case.application.pk).update(state=state)
     case.application.refresh_from_db()
@@ -198,7 +217,7 @@ def test_each_transition_runs_from_its_declared_sources_only(
         assert application.state == target
         new = ApplicationEvent.objects.filter(application=application).exclude(id__in=events)
         assert [(e.transition, e.source, e.target, e.by_id) for e in new] == [
-            (transition, state, target, case.chair.pk if case.request else officer.pk)
+            (transition, state, target, acting_user(case).pk)
         ]
         return
 

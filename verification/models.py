@@ -19,12 +19,17 @@ class RequestState(models.TextChoices):
     APPROVED = "approved", "Disetujui"
     REJECTED = "rejected", "Ditolak"
     RETURNED = "returned", "Dikembalikan"
+    # Not a chair's decision: the officer corrected the applicant's RT while the request was
+    # pending, so it was closed and a new one sent to the right RT. The old chair no longer
+    # sees it.
+    REROUTED = "rerouted", "Dialihkan ke RT lain"
 
 
 class VerificationRequest(models.Model):
     """One request to an RT chair about one application.
 
-    pending → approved / rejected / returned, decided once (a conditional UPDATE on
+    pending → approved / rejected / returned, decided once (or → rerouted when the officer
+    corrects the applicant's RT meanwhile) (a conditional UPDATE on
     ``state='pending'`` lets exactly one decision through). A returned case that comes back
     gets a new request; the old one stays as history.
     """

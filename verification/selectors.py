@@ -36,21 +36,26 @@ def recent_decisions_for_chair(user, limit: int = 20) -> QuerySet[VerificationRe
         return VerificationRequest.objects.none()
     return (
         VerificationRequest.objects.filter(rt=rt)
-        .exclude(state=RequestState.PENDING)
+        .exclude(state__in=[RequestState.PENDING, RequestState.REROUTED])
         .select_related("application__service")
         .order_by("-decided_at", "-id")[:limit]
     )
 
 
 def get_request_for_chair(user, uuid) -> VerificationRequest:
-    """A request of the chair's own RT, or 404 for anyone else."""
+    """A request of the chair's own RT, or 404 for anyone else (and for a request that was
+    re-routed away from this RT)."""
     rt = rt_for(user)
     if rt is None:
         raise Http404("Permintaan tidak ditemukan.")
     try:
-        return VerificationRequest.objects.select_related(
-            "application__service", "application__rt__rw", "application__office", "created_by"
-        ).get(uuid=uuid, rt=rt)
+        return (
+            VerificationRequest.objects.select_related(
+                "application__service", "application__rt__rw", "application__office", "created_by"
+            )
+            .exclude(state=RequestState.REROUTED)
+            .get(uuid=uuid, rt=rt)
+        )
     except (VerificationRequest.DoesNotExist, ValueError) as exc:
         raise Http404("Permintaan tidak ditemukan.") from exc
 

@@ -12,6 +12,8 @@ urlpatterns = [
         views.archive_and_send,
         name="archive_and_send",
     ),
+    path("permohonan/<str:code>/koreksi/", views.correct, name="correct"),
+    path("permohonan/<str:code>/buka-kembali/", views.reopen, name="reopen"),
     # The Ketua RT's pages.
     path("rt/", views.rt_home, name="rt_home"),
     path("rt/permintaan/<uuid:uuid>/", views.request_page, name="request"),

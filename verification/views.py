@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
+from services.forms import CorrectionForm, ReopenForm
 from services.models import Application, Service
 from services.selectors import (
     get_application_for_user,
@@ -22,6 +23,7 @@ from services.selectors import (
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
 from services.validators import mask_nik
+from services.views import case_page
 from services.workflow import (
     CHANGED_UNDER_YOU,
     WorkflowError,
@@ -77,6 +79,61 @@ def archive_and_send(request, code: str):
         workflow.application_archive_and_send_to_rt,
         "Diarsipkan dan dikirim ke Ketua {rt}.",
     )
+
+
+# --- officer: correct the applicant's data; supervisor: reopen an RT rejection ----------------
+# Here rather than in services.views because an RT change re-routes the RT request. A refused
+# step re-renders the case page with the form as typed and the message on it.
+@staff_required
+@require_POST
+@sensitive_post_parameters("nik", "kk_number")
+def correct(request, code: str):
+    application = get_application_for_user(request.user, code)
+    form = CorrectionForm(request.POST, application=application)
+    if form.is_valid():
+        try:
+            done = workflow.application_correct(
+                application=application,
+                by=request.user,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except WorkflowPermissionDenied as exc:
+            return HttpResponseForbidden(exc.message)
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            success = "Data pemohon dikoreksi."
+            if done.replacement:
+                success += f" Surat pengganti {done.replacement.number} sedang dibuat."
+            if "rt" in done.changed and application.state == "in_verification":
+                success += f" Permintaan verifikasi dialihkan ke Ketua {application.rt}."
+            messages.success(request, success)
+            return redirect(application)
+    return case_page(request, application, correct_form=form)
+
+
+@staff_required
+@require_POST
+def reopen(request, code: str):
+    application = get_application_for_user(request.user, code)
+    form = ReopenForm(request.POST, application=application)
+    if form.is_valid():
+        try:
+            workflow.application_reopen_and_send_to_rt(
+                application=application, by=request.user, **form.cleaned_data
+            )
+        except WorkflowPermissionDenied as exc:
+            return HttpResponseForbidden(exc.message)
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, f"Permohonan dibuka kembali dan dikirim ke Ketua {application.rt}."
+            )
+            return redirect(application)
+    return case_page(request, application, reopen_form=form)
 
 
 # --- RT chair: the list and one request -------------------------------------------------------

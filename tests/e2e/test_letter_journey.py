@@ -41,7 +41,8 @@ def test_officer_issues_downloads_verifies_and_hands_over_a_letter(live_server, 
     expect(verify.get_by_text("SAH")).to_be_visible()
     verify.close()
 
-    page.get_by_label("Diambil di kantor kelurahan").check()
+    # Scoped: the correction form on the same page offers the same delivery choices.
+    page.locator("form.handover").get_by_label("Diambil di kantor kelurahan").check()
     page.get_by_label("Diambil oleh (nama dan hubungan)").fill("Siti Rahmawati (pemohon)")
     page.get_by_role("button", name="Catat penyerahan").click()
     expect(page.locator(".message.success")).to_contain_text("permohonan selesai")
