@@ -183,7 +183,7 @@ class ReasonForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label="Catatan (tidak wajib)", max_length=500, required=False)
+    note = forms.CharField(label="Catatan", max_length=500, required=False)
 
 
 class QueueFilterForm(forms.Form):
@@ -224,8 +224,26 @@ class HandOverForm(forms.Form):
     method = forms.ChoiceField(
         label="Cara penyerahan", choices=Delivery.choices, widget=forms.RadioSelect
     )
+    # Which fields are needed depends on the method, so none is required on its own: the
+    # labels say when each is needed and clean() asks for it.
     received_by = forms.CharField(
-        label="Diambil oleh (nama dan hubungan)", max_length=160, required=False
+        label="Diambil oleh (nama dan hubungan) — wajib bila diambil",
+        max_length=160,
+        required=False,
     )
-    courier_name = forms.CharField(label="Kurir", max_length=120, required=False)
-    courier_receipt = forms.CharField(label="Nomor resi", max_length=60, required=False)
+    courier_name = forms.CharField(
+        label="Nama kurir — wajib bila dikirim kurir", max_length=120, required=False
+    )
+    courier_receipt = forms.CharField(
+        label="Nomor resi — wajib bila dikirim kurir", max_length=60, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == Delivery.PICKUP and not data.get("received_by", "").strip():
+            self.add_error("received_by", "Tulis nama orang yang mengambil surat.")
+        if data.get("method") == Delivery.COURIER:
+            for name in ("courier_name", "courier_receipt"):
+                if not data.get(name, "").strip():
+                    self.add_error(name, "Wajib diisi bila surat dikirim lewat kurir.")
+        return data

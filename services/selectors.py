@@ -14,6 +14,7 @@ from services.models import (
     Attachment,
     Requirement,
     Service,
+    Verdict,
 )
 
 # A reference code as typed: office code, a dash, then any part of the rest (BKS-2611-0042).
@@ -48,6 +49,20 @@ def get_attachment_for_user(user, code: str, uuid) -> Attachment:
         )
     except (Attachment.DoesNotExist, ValueError) as exc:
         raise Http404("Berkas tidak ditemukan.") from exc
+
+
+def document_anchor_after(application: Application, attachment: Attachment) -> str:
+    """Where the case page should land after a verdict on ``attachment``.
+
+    The next document (in page order) still waiting for a verdict, else the first one
+    before it, else the document itself: the officer goes on checking without scrolling.
+    """
+    order = list(application.attachments.values_list("uuid", "verdict"))
+    index = next((i for i, (uuid, _) in enumerate(order) if uuid == attachment.uuid), 0)
+    for uuid, verdict in order[index + 1 :] + order[:index]:
+        if verdict == Verdict.PENDING:
+            return f"berkas-{uuid}"
+    return f"berkas-{attachment.uuid}"
 
 
 def application_detail(application: Application) -> Application:

@@ -21,11 +21,25 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
     response = FileResponse(
         stored.open("rb"),
         content_type=content_type,
-        # Images were re-encoded by us and may be shown inline; PDFs are downloaded.
-        as_attachment=not content_type.startswith("image/"),
+        # Both kinds open in the browser: images were re-encoded by us, and PDFs were refused
+        # at upload when they carry scripts, actions or embedded files (services.uploads).
+        as_attachment=False,
         filename=attachment.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = INLINE_CSP.get(
+        content_type, "default-src 'none'; sandbox"
+    )
     return response
+
+
+# Chromium's and Firefox's PDF viewers do not run in a sandboxed document (the PDF would
+# show as "blocked"), so a PDF gets a policy that allows nothing to load, be framed or be
+# posted, without `sandbox`; anything else stays sandboxed.
+INLINE_CSP = {
+    "application/pdf": (
+        "default-src 'none'; object-src 'self'; "
+        "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+    ),
+}

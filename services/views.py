@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,12 +26,21 @@ from services.forms import (
     UploadForm,
 )
 from services.letters import date_id, masked_name
-from services.models import QUEUE_LAST, AccessLog, Application, Letter, Service, Verdict
+from services.models import (
+    QUEUE_LAST,
+    AccessLog,
+    Application,
+    Attachment,
+    Letter,
+    Service,
+    Verdict,
+)
 from services.notifications import mark_read
 from services.selectors import (
     application_detail,
     applications_for_officer,
     dashboard_numbers,
+    document_anchor_after,
     get_application_for_user,
     get_attachment_for_user,
     services_for_catalogue,
@@ -140,13 +150,26 @@ ACTIONS = {
 }
 
 
+# The optional note of the steps that record one; each says what the note is for.
+NOTE_LABELS = {
+    "archive": "Catatan pengarsipan",
+    "mark_incomplete": "Pesan kekurangan untuk pemohon",
+}
+
+
 def _allowed_actions(application: Application, user) -> list[dict]:
     actions = []
     for name, (url_name, label, needs_reason) in ACTIONS.items():
         method = getattr(application, name)
         if can_proceed(method) and has_transition_perm(method, user):
             actions.append(
-                {"name": name, "url": url_name, "label": label, "needs_reason": needs_reason}
+                {
+                    "name": name,
+                    "url": url_name,
+                    "label": label,
+                    "needs_reason": needs_reason,
+                    "note_label": NOTE_LABELS.get(name, ""),
+                }
             )
     return actions
 
@@ -175,6 +198,9 @@ def application_page(request, code: str):
             "statuses": statuses,
             "actions": _allowed_actions(application, request.user),
             "editable": editable,
+            "pending_count": sum(
+                a.verdict == Verdict.PENDING for a in application.prefetched_attachments
+            ),
             "upload_form": UploadForm(service=application.service) if editable else None,
             "letters": list(application.letters.select_related("revoked_by").order_by("-id")),
             "can_hand_over": can_proceed(application.hand_over)
@@ -190,8 +216,11 @@ def _back(application_code: str):
     return redirect("services:application_detail", code=application_code)
 
 
-def _step(request, code: str, step, success: str, **kwargs):
-    """Run one workflow step as the user; its message (success or refusal) goes on the page."""
+def _step(request, code: str, step, success: str, *, back=None, **kwargs):
+    """Run one workflow step as the user; its message (success or refusal) goes on the page.
+
+    ``back`` (optional) returns the redirect to use instead of the top of the case page.
+    """
     try:
         step(by=request.user, **kwargs)
     except WorkflowPermissionDenied as exc:
@@ -200,7 +229,17 @@ def _step(request, code: str, step, success: str, **kwargs):
         messages.error(request, exc.message)
     else:
         messages.success(request, success)
-    return _back(code)
+    return back() if back else _back(code)
+
+
+def _back_to_document(attachment: Attachment):
+    """The case page at the next document needing a verdict (or this one)."""
+
+    def back():
+        anchor = document_anchor_after(attachment.application, attachment)
+        return redirect(attachment.application.get_absolute_url() + "#" + anchor)
+
+    return back
 
 
 def _run(request, code: str, step, success: str, **kwargs):
@@ -296,7 +335,26 @@ def attachment_upload(request, code: str):
 def attachment_accept(request, code: str, uuid):
     attachment = get_attachment_for_user(request.user, code, uuid)
     return _step(
-        request, code, workflow.attachment_accept, "Berkas diterima.", attachment=attachment
+        request,
+        code,
+        workflow.attachment_accept,
+        "Berkas diterima.",
+        back=_back_to_document(attachment),
+        attachment=attachment,
+    )
+
+
+@staff_required
+@require_POST
+def attachment_accept_all(request, code: str):
+    application = get_application_for_user(request.user, code)
+    return _step(
+        request,
+        code,
+        workflow.attachment_accept_all,
+        "Semua berkas yang belum diperiksa diterima.",
+        back=lambda: redirect(application.get_absolute_url() + "#h-docs"),
+        application=application,
     )
 
 
@@ -309,12 +367,13 @@ def attachment_reject(request, code: str, uuid):
         messages.error(
             request, "Tulis alasan penolakan, agar pemohon tahu apa yang harus dikirim ulang."
         )
-        return _back(code)
+        return redirect(f"{attachment.application.get_absolute_url()}#berkas-{attachment.uuid}")
     return _step(
         request,
         code,
         workflow.attachment_reject,
         "Berkas ditolak.",
+        back=_back_to_document(attachment),
         attachment=attachment,
         reason=form.cleaned_data["reason"],
     )
@@ -375,8 +434,10 @@ def application_hand_over(request, code: str):
     get_application_for_user(request.user, code)  # 404 before anything else
     form = HandOverForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pilih cara penyerahan surat.")
-        return _back(code)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(reverse("services:application_detail", args=[code]) + "#h-letters")
     return _run(
         request,
         code,

@@ -48,6 +48,7 @@ def case_urls(application):
             "services:application_resubmit",
             "services:application_cancel",
             "services:attachment_upload",
+            "services:attachment_accept_all",
         )
     ] + [
         reverse(name, args=[code, attachment.uuid])
@@ -500,7 +501,11 @@ def test_a_pdf_has_no_thumbnail_url(officer_client, officer, rt1):
         reverse("services:attachment_file", args=[application.code, attachment.uuid])
     )
     assert full["Content-Type"] == "application/pdf"
-    assert full["Content-Disposition"].startswith("attachment;")
+    # Opens in the browser's PDF viewer: inline, never sniffed, nothing may load or frame it.
+    assert full["Content-Disposition"].startswith("inline;")
+    assert full["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in full["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in full["Content-Security-Policy"]
     assert AccessLog.objects.filter(attachment=attachment).count() == 1
 
 

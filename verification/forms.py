@@ -7,7 +7,7 @@ from services.models import Channel
 
 class SendToRtForm(forms.Form):
     note = forms.CharField(
-        label="Catatan untuk Ketua RT (tidak wajib)",
+        label="Catatan untuk Ketua RT",
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
