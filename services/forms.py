@@ -206,7 +206,12 @@ class QueueFilterForm(forms.Form):
     rt = forms.ModelChoiceField(
         label="RT", required=False, queryset=RT.objects.none(), empty_label="Semua RT"
     )
-    q = forms.CharField(label="Cari kode atau nama", required=False, max_length=60)
+    q = forms.CharField(
+        label="Cari kode, nama, nomor HP atau NIK",
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)

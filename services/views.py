@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -19,7 +21,6 @@ from services import workflow
 from services.forms import (
     ApplicationForm,
     HandOverForm,
-    NikSearchForm,
     NoteForm,
     QueueFilterForm,
     ReasonForm,
@@ -30,6 +31,7 @@ from services.models import (
     QUEUE_LAST,
     AccessLog,
     Application,
+    ApplicationState,
     Attachment,
     Letter,
     Service,
@@ -43,11 +45,13 @@ from services.selectors import (
     document_anchor_after,
     get_application_for_user,
     get_attachment_for_user,
+    looks_like_nik,
     services_for_catalogue,
 )
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
 from services.throttle import verification_allowed
+from services.validators import validate_nik
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 
 QUEUE_PAGE_SIZE = 50
@@ -64,21 +68,41 @@ def catalogue(request):
 
 
 # --- the queue --------------------------------------------------------------------------------
+QUEUE_FILTERS = ("state", "service", "rt", "q")
+MSG_NIK_IN_URL = "NIK tidak dicari lewat alamat halaman. Ketik NIK di kotak cari lalu tekan Cari."
+
+
 @staff_required
-@sensitive_post_parameters("nik")
+@sensitive_post_parameters("q")
 def queue(request):
-    """Antrean: the office's cases. NIK search comes by POST so it never lands in a URL."""
+    """Antrean: the office's cases, with one search box.
+
+    The search form posts, so a NIK typed in it never lands in a URL (history, logs, the
+    Referer): a NIK search is answered on the POST itself, any other search is redirected
+    to its GET address (bookmarkable, paginated). A NIK in a GET address is refused.
+    """
     office = office_for(request.user)
-    filters = QueueFilterForm(request.GET or None, office=office)
-    nik_form = NikSearchForm(request.POST or None)
+    posted = request.method == "POST"
+    filters = QueueFilterForm((request.POST if posted else request.GET) or None, office=office)
     # A bad field (an RT of another office, an unknown state) is dropped on its own and
     # shown on the form; the other filters still apply.
     filters.is_valid()
     criteria = {k: v for k, v in getattr(filters, "cleaned_data", {}).items() if v}
+    q = criteria.pop("q", "")
     nik = ""
-    if request.method == "POST" and nik_form.is_valid():
-        nik = nik_form.cleaned_data["nik"]
-    applications = applications_for_officer(user=request.user, nik=nik, **criteria)
+    if looks_like_nik(q):
+        if not posted:
+            filters.add_error("q", MSG_NIK_IN_URL)
+        else:
+            try:
+                nik = validate_nik(q)
+            except ValidationError as exc:
+                filters.add_error("q", exc)
+        q = ""
+    elif posted:
+        kept = {k: v for k in QUEUE_FILTERS if (v := request.POST.get(k, "").strip())}
+        return redirect(reverse("services:queue") + (f"?{urlencode(kept)}" if kept else ""))
+    applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
     page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
     page.object_list = with_time_left(page.object_list, office)
     query = request.GET.copy()
@@ -88,7 +112,6 @@ def queue(request):
         "services/queue.html",
         {
             "filters": filters,
-            "nik_form": nik_form,
             "nik_searched": bool(nik),
             "page": page,
             "query": query.urlencode(),
@@ -136,7 +159,28 @@ def application_create(request, service_code: str):
 def application_receipt(request, code: str):
     """Tanda terima: what the resident gets (printed or as a WhatsApp photo)."""
     application = application_detail(get_application_for_user(request.user, code))
-    return render(request, "services/receipt.html", {"application": application})
+    return render(
+        request,
+        "services/receipt.html",
+        {
+            "application": application,
+            "missing": _still_missing(application),
+            "clock_stopped": application.state == ApplicationState.INCOMPLETE,
+        },
+    )
+
+
+def _still_missing(application: Application) -> list[str]:
+    """Required documents the resident has not brought (or that were refused) yet.
+
+    A document received but not yet checked is not missing: the receipt lists it as received.
+    """
+    return [
+        status.requirement.label
+        for status in workflow.requirement_statuses(application)
+        if not status.satisfied
+        and not any(a.verdict == Verdict.PENDING for a in status.attachments)
+    ]
 
 
 # --- the application page ---------------------------------------------------------------------
@@ -195,6 +239,7 @@ def application_page(request, code: str):
         {
             "application": application,
             "deadlines": calendar_deadlines,
+            "clock_stopped": application.state == ApplicationState.INCOMPLETE,
             "statuses": statuses,
             "actions": _allowed_actions(application, request.user),
             "editable": editable,
