@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from kelurahan.models import RT
 from services.models import ApplicationState, Channel, Delivery, Requirement, Service
+from services.pending_uploads import PendingUploadsMixin
 from services.uploads import UploadRejected, clean_upload
 from services.validators import normalize_phone, validate_kk_number, validate_nik
 from services.workflow import ApplicantData
@@ -20,7 +21,14 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class DocumentsField(forms.FileField):
-    """Several files for one requirement (two pages of a KK), each checked and normalised."""
+    """Several files for one requirement (two pages of a KK), each checked and normalised.
+
+    ``accepted`` holds the files that passed even when another one failed, so a form with
+    ``PendingUploadsMixin`` keeps them (``keep_pending``).
+    """
+
+    keep_pending = True
+    max_files = MAX_FILES_PER_REQUIREMENT
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
@@ -43,6 +51,7 @@ class DocumentsField(forms.FileField):
                 cleaned.append(clean_upload(upload))
             except UploadRejected as exc:
                 errors.extend(f"{_display_name(upload)}: {m}" for m in exc.messages)
+        self.accepted = cleaned
         if errors:
             raise ValidationError(errors)
         return cleaned
@@ -53,7 +62,7 @@ def _display_name(upload) -> str:
     return name[:60]
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(PendingUploadsMixin, forms.Form):
     applicant_name = forms.CharField(label="Nama lengkap pemohon (sesuai KTP/KK)", max_length=120)
     nik = forms.CharField(
         label="NIK pemohon",

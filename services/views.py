@@ -38,6 +38,7 @@ from services.models import (
     Verdict,
 )
 from services.notifications import mark_read
+from services.pending_uploads import PendingUploads, unsaved_post_message
 from services.selectors import (
     application_detail,
     applications_for_officer,
@@ -134,9 +135,13 @@ def application_create(request, service_code: str):
     office = office_for(request.user)
     service = get_object_or_404(Service.objects.active(), code=service_code)
     form = ApplicationForm(
-        request.POST or None, request.FILES or None, office=office, service=service
+        request.POST or None,
+        request.FILES or None,
+        office=office,
+        service=service,
+        pending=PendingUploads(request.session, f"intake:{service.code}"),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not form.removed:
         try:
             application = workflow.application_receive(
                 office=office,
@@ -148,10 +153,10 @@ def application_create(request, service_code: str):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
+            form.forget_pending()
             messages.success(request, f"Permohonan {application.code} tercatat.")
             return redirect("services:application_receipt", code=application.code)
-    if request.method == "POST" and not form.is_valid():
-        messages.error(request, "Periksa isian yang ditandai merah. Berkas perlu dipilih ulang.")
+    unsaved_post_message(request, form)
     return render(request, "services/application_form.html", {"form": form, "service": service})
 
 

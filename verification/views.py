@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.models import Application, Service
+from services.pending_uploads import PendingUploads, unsaved_post_message
 from services.selectors import get_application_for_user, services_for_catalogue
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
@@ -180,9 +181,13 @@ def assisted_choose(request):
 def assisted_create(request, service_code: str):
     service = get_object_or_404(Service.objects.active(), code=service_code)
     form = AssistedForm(
-        request.POST or None, request.FILES or None, chair=request.user, service=service
+        request.POST or None,
+        request.FILES or None,
+        chair=request.user,
+        service=service,
+        pending=PendingUploads(request.session, f"assisted:{service.code}"),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not form.removed:
         try:
             application = application_receive(
                 office=form.chair_rt.rw.office,
@@ -195,9 +200,9 @@ def assisted_create(request, service_code: str):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
+            form.forget_pending()
             return redirect("verification:assisted_done", code=application.code)
-    if request.method == "POST" and not form.is_valid():
-        messages.error(request, "Periksa isian yang ditandai merah. Foto perlu dipilih ulang.")
+    unsaved_post_message(request, form)
     return render(request, "verification/assisted_form.html", {"form": form, "service": service})
 
 
