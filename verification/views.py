@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
-from services.models import Application, Service
+from services.models import Application, Service, Verdict
 from services.pending_uploads import PendingUploads, unsaved_post_message
 from services.selectors import get_application_for_user, services_for_catalogue
 from services.serving import attachment_response
@@ -94,6 +94,7 @@ def rt_home(request):
 def request_page(request, uuid):
     vr = get_request_for_chair(request.user, uuid)
     application = vr.application
+    attachments = list(application.attachments.select_related("requirement"))
     return render(
         request,
         "verification/request.html",
@@ -101,7 +102,10 @@ def request_page(request, uuid):
             "vr": vr,
             "application": application,
             "masked_nik": mask_nik(application.nik),
-            "attachments": application.attachments.select_related("requirement"),
+            # What the officer accepted is what the chair confirms; what the officer already
+            # rejected is shown apart, labelled, so it is not mistaken for the evidence.
+            "attachments": [a for a in attachments if a.verdict != Verdict.REJECTED],
+            "rejected_attachments": [a for a in attachments if a.verdict == Verdict.REJECTED],
             "attestations": vr.attestations.all(),
             "decidable": vr.state == "pending" and application.state == "in_verification",
             "attestation_form": AttestationForm(),
