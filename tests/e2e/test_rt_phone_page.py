@@ -105,6 +105,12 @@ def test_rt_request_page_on_a_phone(live_server, page, settings):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert link.evaluate("a => a.scrollWidth <= a.clientWidth + 1")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('main input, main button, main a')]
+          .filter(el => el.getBoundingClientRect().right > 390 - 16 + 1)
+          .map(el => el.outerHTML.slice(0, 60))"""
+    )
+    assert not overflowing, overflowing  # nothing runs past the page's 16 px margin
     assert_tap_targets(page)
 
     # The assisted form asks no RT cover letter of the chair.
