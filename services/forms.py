@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from kelurahan.models import RT
 from services import catalogue
 from services.models import ApplicationState, Channel, Delivery, Requirement, Service
+from services.pending_uploads import PendingUploadsMixin
 from services.uploads import UploadRejected, clean_upload
 from services.validators import normalize_phone, validate_kk_number, validate_nik
 from services.workflow import ApplicantData
@@ -21,7 +22,14 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class DocumentsField(forms.FileField):
-    """Several files for one requirement (two pages of a KK), each checked and normalised."""
+    """Several files for one requirement (two pages of a KK), each checked and normalised.
+
+    ``accepted`` holds the files that passed even when another one failed, so a form with
+    ``PendingUploadsMixin`` keeps them (``keep_pending``).
+    """
+
+    keep_pending = True
+    max_files = MAX_FILES_PER_REQUIREMENT
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
@@ -44,6 +52,7 @@ class DocumentsField(forms.FileField):
                 cleaned.append(clean_upload(upload))
             except UploadRejected as exc:
                 errors.extend(f"{_display_name(upload)}: {m}" for m in exc.messages)
+        self.accepted = cleaned
         if errors:
             raise ValidationError(errors)
         return cleaned
@@ -54,7 +63,7 @@ def _display_name(upload) -> str:
     return name[:60]
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(PendingUploadsMixin, forms.Form):
     applicant_name = forms.CharField(label="Nama lengkap pemohon (sesuai KTP/KK)", max_length=120)
     nik = forms.CharField(
         label="NIK pemohon",
@@ -205,7 +214,7 @@ class ReasonForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label="Catatan (tidak wajib)", max_length=500, required=False)
+    note = forms.CharField(label="Catatan", max_length=500, required=False)
 
 
 class QueueFilterForm(forms.Form):
@@ -228,7 +237,12 @@ class QueueFilterForm(forms.Form):
     rt = forms.ModelChoiceField(
         label="RT", required=False, queryset=RT.objects.none(), empty_label="Semua RT"
     )
-    q = forms.CharField(label="Cari kode atau nama", required=False, max_length=60)
+    q = forms.CharField(
+        label="Cari kode, nama, nomor HP atau NIK",
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,11 +260,29 @@ class HandOverForm(forms.Form):
     method = forms.ChoiceField(
         label="Cara penyerahan", choices=Delivery.choices, widget=forms.RadioSelect
     )
+    # Which fields are needed depends on the method, so none is required on its own: the
+    # labels say when each is needed and clean() asks for it.
     received_by = forms.CharField(
-        label="Diambil oleh (nama dan hubungan)", max_length=160, required=False
+        label="Diambil oleh (nama dan hubungan) — wajib bila diambil",
+        max_length=160,
+        required=False,
     )
-    courier_name = forms.CharField(label="Kurir", max_length=120, required=False)
-    courier_receipt = forms.CharField(label="Nomor resi", max_length=60, required=False)
+    courier_name = forms.CharField(
+        label="Nama kurir — wajib bila dikirim kurir", max_length=120, required=False
+    )
+    courier_receipt = forms.CharField(
+        label="Nomor resi — wajib bila dikirim kurir", max_length=60, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == Delivery.PICKUP and not data.get("received_by", "").strip():
+            self.add_error("received_by", "Tulis nama orang yang mengambil surat.")
+        if data.get("method") == Delivery.COURIER:
+            for name in ("courier_name", "courier_receipt"):
+                if not data.get(name, "").strip():
+                    self.add_error(name, "Wajib diisi bila surat dikirim lewat kurir.")
+        return data
 
 
 class CorrectionForm(forms.Form):

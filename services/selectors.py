@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kelurahan.access import STAFF_ROLES, membership_for
@@ -17,10 +17,54 @@ from services.models import (
     Requirement,
     Service,
     ServiceVariant,
+    Verdict,
 )
 
 # A reference code as typed: office code, a dash, then any part of the rest (BKS-2611-0042).
 REFERENCE_PREFIX = re.compile(r"^[A-Z]{2,8}-")
+
+
+# What a phone number or a code fragment may contain besides digits, as people type them.
+NUMBER_LIKE = re.compile(r"^[\d\s().+-]+$")
+NON_DIGITS = re.compile(r"\D")
+
+
+def search_condition(q: str) -> Q:
+    """One search box: a reference code (whole or a part), a name, or a phone number.
+
+    ``BKS-2611`` is a code prefix (served by the code's unique index); a number-like query
+    (``0042``, ``2611-0042``, ``0812 3456``, ``+62812…``) matches a part of the code or of
+    the phone number, stored as ``+62…`` (so ``0812`` and ``+62812`` find the same case);
+    anything else a part of the name or the code. The NIK is searched apart (``nik=``).
+    Parts of a code or phone are matched within the office's queue rows, which the queue's
+    indexes select first.
+    """
+    code = q.upper()
+    if REFERENCE_PREFIX.match(code):
+        return Q(code__startswith=code)
+    if NUMBER_LIKE.match(q):
+        digits = NON_DIGITS.sub("", q)
+        if not digits:
+            return Q(pk__in=[])
+        in_code = Q(code__contains=code.replace(" ", ""))
+        # Fewer than 4 digits would match most phone numbers ("+62", "08").
+        return in_code | Q(phone__contains=phone_fragment(q)) if len(digits) >= 4 else in_code
+    return Q(applicant_name__icontains=q) | Q(code__icontains=code)
+
+
+def phone_fragment(q: str) -> str:
+    """A typed (part of a) phone number in the stored +62 form: 0812… and +62812… alike."""
+    digits = NON_DIGITS.sub("", q)
+    if q.lstrip().startswith("+") or digits.startswith("62"):
+        return "+" + digits if digits.startswith("62") else digits
+    if digits.startswith("0"):
+        return "+62" + digits[1:]
+    return digits
+
+
+def looks_like_nik(q: str) -> bool:
+    """16 digits once spaces, dots and dashes are dropped: a NIK (never put it in a URL)."""
+    return bool(NUMBER_LIKE.match(q or "")) and len(NON_DIGITS.sub("", q)) == 16
 
 
 def services_for_catalogue() -> QuerySet[Service]:
@@ -92,6 +136,20 @@ def get_attachment_for_user(user, code: str, uuid) -> Attachment:
         raise Http404("Berkas tidak ditemukan.") from exc
 
 
+def document_anchor_after(application: Application, attachment: Attachment) -> str:
+    """Where the case page should land after a verdict on ``attachment``.
+
+    The next document (in page order) still waiting for a verdict, else the first one
+    before it, else the document itself: the officer goes on checking without scrolling.
+    """
+    order = list(application.attachments.values_list("uuid", "verdict"))
+    index = next((i for i, (uuid, _) in enumerate(order) if uuid == attachment.uuid), 0)
+    for uuid, verdict in order[index + 1 :] + order[:index]:
+        if verdict == Verdict.PENDING:
+            return f"berkas-{uuid}"
+    return f"berkas-{attachment.uuid}"
+
+
 def application_detail(application: Application) -> Application:
     """Attach what the application page shows, in a fixed number of queries."""
     application.prefetched_attachments = list(
@@ -136,12 +194,7 @@ def applications_for_officer(
         qs = qs.filter(nik=nik)
     q = q.strip()
     if q:
-        code = q.upper()
-        qs = (
-            qs.filter(code__startswith=code)
-            if REFERENCE_PREFIX.match(code)
-            else qs.filter(applicant_name__icontains=q)
-        )
+        qs = qs.filter(search_condition(q))
     return (
         qs.select_related("service", "rt__rw")
         .only(

@@ -21,11 +21,14 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
     response = FileResponse(
         stored.open("rb"),
         content_type=content_type,
-        # Images were re-encoded by us and may be shown inline; PDFs are downloaded.
-        as_attachment=not content_type.startswith("image/"),
+        # Both kinds open in the browser: images were re-encoded by us, and PDFs were refused
+        # at upload when they carry scripts, actions or embedded files (services.uploads).
+        as_attachment=False,
         filename=attachment.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # Nothing may load, run, be framed or be posted from the document, PDF viewer included
+    # (Chromium shows a PDF inline under this policy; checked in tests/e2e).
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

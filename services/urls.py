@@ -57,6 +57,11 @@ urlpatterns = [
     path("v/<str:token>/", views.letter_verify, name="letter_verify"),
     path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
     path(
+        "permohonan/<str:code>/berkas/terima-semua/",
+        views.attachment_accept_all,
+        name="attachment_accept_all",
+    ),
+    path(
         "permohonan/<str:code>/berkas/<uuid:uuid>/", views.attachment_file, name="attachment_file"
     ),
     path(

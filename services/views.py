@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -21,7 +23,6 @@ from services.forms import (
     ApplicationForm,
     CorrectionForm,
     HandOverForm,
-    NikSearchForm,
     NoteForm,
     QueueFilterForm,
     ReasonForm,
@@ -33,6 +34,8 @@ from services.models import (
     QUEUE_LAST,
     AccessLog,
     Application,
+    ApplicationState,
+    Attachment,
     Letter,
     LetterKind,
     Service,
@@ -40,19 +43,23 @@ from services.models import (
 )
 from services.models import ApplicationState as S
 from services.notifications import mark_read
+from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
 from services.selectors import (
     application_detail,
     applications_for_officer,
     dashboard_numbers,
+    document_anchor_after,
     get_application_for_user,
     get_attachment_for_user,
     get_variant_or_404,
+    looks_like_nik,
     services_for_catalogue,
     variant_choices,
 )
 from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
 from services.throttle import verification_allowed
+from services.validators import validate_nik
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 
 QUEUE_PAGE_SIZE = 50
@@ -69,21 +76,41 @@ def catalogue(request):
 
 
 # --- the queue --------------------------------------------------------------------------------
+QUEUE_FILTERS = ("state", "service", "rt", "q")
+MSG_NIK_IN_URL = "NIK tidak dicari lewat alamat halaman. Ketik NIK di kotak cari lalu tekan Cari."
+
+
 @staff_required
-@sensitive_post_parameters("nik")
+@sensitive_post_parameters("q")
 def queue(request):
-    """Antrean: the office's cases. NIK search comes by POST so it never lands in a URL."""
+    """Antrean: the office's cases, with one search box.
+
+    The search form posts, so a NIK typed in it never lands in a URL (history, logs, the
+    Referer): a NIK search is answered on the POST itself, any other search is redirected
+    to its GET address (bookmarkable, paginated). A NIK in a GET address is refused.
+    """
     office = office_for(request.user)
-    filters = QueueFilterForm(request.GET or None, office=office)
-    nik_form = NikSearchForm(request.POST or None)
+    posted = request.method == "POST"
+    filters = QueueFilterForm((request.POST if posted else request.GET) or None, office=office)
     # A bad field (an RT of another office, an unknown state) is dropped on its own and
     # shown on the form; the other filters still apply.
     filters.is_valid()
     criteria = {k: v for k, v in getattr(filters, "cleaned_data", {}).items() if v}
+    q = criteria.pop("q", "")
     nik = ""
-    if request.method == "POST" and nik_form.is_valid():
-        nik = nik_form.cleaned_data["nik"]
-    applications = applications_for_officer(user=request.user, nik=nik, **criteria)
+    if looks_like_nik(q):
+        if not posted:
+            filters.add_error("q", MSG_NIK_IN_URL)
+        else:
+            try:
+                nik = validate_nik(q)
+            except ValidationError as exc:
+                filters.add_error("q", exc)
+        q = ""
+    elif posted:
+        kept = {k: v for k in QUEUE_FILTERS if (v := request.POST.get(k, "").strip())}
+        return redirect(reverse("services:queue") + (f"?{urlencode(kept)}" if kept else ""))
+    applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
     page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
     page.object_list = with_time_left(page.object_list, office)
     query = request.GET.copy()
@@ -93,7 +120,6 @@ def queue(request):
         "services/queue.html",
         {
             "filters": filters,
-            "nik_form": nik_form,
             "nik_searched": bool(nik),
             "page": page,
             "query": query.urlencode(),
@@ -126,9 +152,14 @@ def application_create(request, service_code: str, variant_code: str = ""):
             request, "services/application_variant.html", {"service": service, "choices": choices}
         )
     form = ApplicationForm(
-        request.POST or None, request.FILES or None, office=office, service=service, variant=variant
+        request.POST or None,
+        request.FILES or None,
+        office=office,
+        service=service,
+        variant=variant,
+        pending=PendingUploads(request.session, pending_key("intake", service, variant)),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not form.removed:
         try:
             application = workflow.application_receive(
                 office=office,
@@ -142,10 +173,10 @@ def application_create(request, service_code: str, variant_code: str = ""):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
+            form.forget_pending()
             messages.success(request, f"Permohonan {application.code} tercatat.")
             return redirect("services:application_receipt", code=application.code)
-    if request.method == "POST" and not form.is_valid():
-        messages.error(request, "Periksa isian yang ditandai merah. Berkas perlu dipilih ulang.")
+    unsaved_post_message(request, form)
     return render(
         request,
         "services/application_form.html",
@@ -157,7 +188,28 @@ def application_create(request, service_code: str, variant_code: str = ""):
 def application_receipt(request, code: str):
     """Tanda terima: what the resident gets (printed or as a WhatsApp photo)."""
     application = application_detail(get_application_for_user(request.user, code))
-    return render(request, "services/receipt.html", {"application": application})
+    return render(
+        request,
+        "services/receipt.html",
+        {
+            "application": application,
+            "missing": _still_missing(application),
+            "clock_stopped": application.state == ApplicationState.INCOMPLETE,
+        },
+    )
+
+
+def _still_missing(application: Application) -> list[str]:
+    """Required documents the resident has not brought (or that were refused) yet.
+
+    A document received but not yet checked is not missing: the receipt lists it as received.
+    """
+    return [
+        status.requirement.label
+        for status in workflow.requirement_statuses(application)
+        if not status.satisfied
+        and not any(a.verdict == Verdict.PENDING for a in status.attachments)
+    ]
 
 
 # --- the application page ---------------------------------------------------------------------
@@ -171,13 +223,26 @@ ACTIONS = {
 }
 
 
+# The optional note of the steps that record one; each says what the note is for.
+NOTE_LABELS = {
+    "archive": "Catatan pengarsipan",
+    "mark_incomplete": "Pesan kekurangan untuk pemohon",
+}
+
+
 def _allowed_actions(application: Application, user) -> list[dict]:
     actions = []
     for name, (url_name, label, needs_reason) in ACTIONS.items():
         method = getattr(application, name)
         if can_proceed(method) and has_transition_perm(method, user):
             actions.append(
-                {"name": name, "url": url_name, "label": label, "needs_reason": needs_reason}
+                {
+                    "name": name,
+                    "url": url_name,
+                    "label": label,
+                    "needs_reason": needs_reason,
+                    "note_label": NOTE_LABELS.get(name, ""),
+                }
             )
     return actions
 
@@ -234,9 +299,13 @@ def case_page(request, application: Application, **bound):
         {
             "application": application,
             "deadlines": calendar_deadlines,
+            "clock_stopped": application.state == ApplicationState.INCOMPLETE,
             "statuses": statuses,
             "actions": _allowed_actions(application, request.user),
             "editable": editable,
+            "pending_count": sum(
+                a.verdict == Verdict.PENDING for a in application.prefetched_attachments
+            ),
             "upload_form": UploadForm(service=application.service, variant=application.variant)
             if editable
             else None,
@@ -257,8 +326,11 @@ def _back(application_code: str):
     return redirect("services:application_detail", code=application_code)
 
 
-def _step(request, code: str, step, success: str, **kwargs):
-    """Run one workflow step as the user; its message (success or refusal) goes on the page."""
+def _step(request, code: str, step, success: str, *, back=None, **kwargs):
+    """Run one workflow step as the user; its message (success or refusal) goes on the page.
+
+    ``back`` (optional) returns the redirect to use instead of the top of the case page.
+    """
     try:
         step(by=request.user, **kwargs)
     except WorkflowPermissionDenied as exc:
@@ -267,7 +339,17 @@ def _step(request, code: str, step, success: str, **kwargs):
         messages.error(request, exc.message)
     else:
         messages.success(request, success)
-    return _back(code)
+    return back() if back else _back(code)
+
+
+def _back_to_document(attachment: Attachment):
+    """The case page at the next document needing a verdict (or this one)."""
+
+    def back():
+        anchor = document_anchor_after(attachment.application, attachment)
+        return redirect(attachment.application.get_absolute_url() + "#" + anchor)
+
+    return back
 
 
 def _run(request, code: str, step, success: str, **kwargs):
@@ -365,7 +447,26 @@ def attachment_upload(request, code: str):
 def attachment_accept(request, code: str, uuid):
     attachment = get_attachment_for_user(request.user, code, uuid)
     return _step(
-        request, code, workflow.attachment_accept, "Berkas diterima.", attachment=attachment
+        request,
+        code,
+        workflow.attachment_accept,
+        "Berkas diterima.",
+        back=_back_to_document(attachment),
+        attachment=attachment,
+    )
+
+
+@staff_required
+@require_POST
+def attachment_accept_all(request, code: str):
+    application = get_application_for_user(request.user, code)
+    return _step(
+        request,
+        code,
+        workflow.attachment_accept_all,
+        "Semua berkas yang belum diperiksa diterima.",
+        back=lambda: redirect(application.get_absolute_url() + "#h-docs"),
+        application=application,
     )
 
 
@@ -378,12 +479,13 @@ def attachment_reject(request, code: str, uuid):
         messages.error(
             request, "Tulis alasan penolakan, agar pemohon tahu apa yang harus dikirim ulang."
         )
-        return _back(code)
+        return redirect(f"{attachment.application.get_absolute_url()}#berkas-{attachment.uuid}")
     return _step(
         request,
         code,
         workflow.attachment_reject,
         "Berkas ditolak.",
+        back=_back_to_document(attachment),
         attachment=attachment,
         reason=form.cleaned_data["reason"],
     )
@@ -458,8 +560,10 @@ def application_hand_over(request, code: str):
     get_application_for_user(request.user, code)  # 404 before anything else
     form = HandOverForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pilih cara penyerahan surat.")
-        return _back(code)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(reverse("services:application_detail", args=[code]) + "#h-letters")
     return _run(
         request,
         code,

@@ -393,6 +393,16 @@ def attachment_accept(*, attachment: Attachment, by: AbstractBaseUser) -> Attach
     return _set_verdict(attachment, by, Verdict.ACCEPTED, "")
 
 
+@transaction.atomic
+def attachment_accept_all(*, application: Application, by: AbstractBaseUser) -> list[Attachment]:
+    """Accept every document still unchecked, with one event per document (as one by one)."""
+    case = _fresh(application)
+    pending = list(case.attachments.filter(verdict=Verdict.PENDING).select_related("requirement"))
+    if not pending:
+        raise WorkflowError("Tidak ada berkas yang belum diperiksa.")
+    return [_set_verdict(attachment, by, Verdict.ACCEPTED, "") for attachment in pending]
+
+
 def attachment_reject(*, attachment: Attachment, by: AbstractBaseUser, reason: str) -> Attachment:
     reason = (reason or "").strip()
     if not reason:

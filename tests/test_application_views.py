@@ -48,6 +48,7 @@ def case_urls(application):
             "services:application_resubmit",
             "services:application_cancel",
             "services:attachment_upload",
+            "services:attachment_accept_all",
         )
     ] + [
         reverse(name, args=[code, attachment.uuid])
@@ -458,11 +459,11 @@ def test_queue_filters_by_state_service_and_rt_and_searches_code_and_name(
 @pytest.mark.django_db
 def test_nik_search_goes_by_post_and_never_into_the_url(officer_client, officer, rt1):
     application = make_application(officer=officer, rt=rt1, docs=False)
-    response = officer_client.post(reverse("services:queue"), {"nik": application.nik})
+    response = officer_client.post(reverse("services:queue"), {"q": application.nik})
     page = response.content.decode()
     assert application.code in page and "Hasil pencarian NIK" in page
     assert application.nik not in response.wsgi_request.get_full_path()
-    other = officer_client.post(reverse("services:queue"), {"nik": "3271010101900099"})
+    other = officer_client.post(reverse("services:queue"), {"q": "3271010101900099"})
     assert application.code not in other.content.decode()
 
 
@@ -500,7 +501,10 @@ def test_a_pdf_has_no_thumbnail_url(officer_client, officer, rt1):
         reverse("services:attachment_file", args=[application.code, attachment.uuid])
     )
     assert full["Content-Type"] == "application/pdf"
-    assert full["Content-Disposition"].startswith("attachment;")
+    # Opens in the browser's PDF viewer: inline, never sniffed, nothing may load or frame it.
+    assert full["Content-Disposition"].startswith("inline;")
+    assert full["X-Content-Type-Options"] == "nosniff"
+    assert full["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert AccessLog.objects.filter(attachment=attachment).count() == 1
 
 

@@ -450,7 +450,9 @@ def test_rt_chair_submits_for_a_resident_and_it_reaches_the_officer_queue(
     assert application.assisted_by_user == rt_chair
     assert "Ketua RT 001/RW 001" in application.assisted_by
     assert application.rt == rt1
-    assert application.attachments.count() == 4
+    # Every requirement but the RT cover letter: the chair is not asked for one of their own.
+    assert application.attachments.count() == 3
+    assert not application.attachments.filter(requirement__kind="rt_cover_letter").exists()
     queue = officer_client.get(reverse("services:queue")).content.decode()
     assert application.code in queue and "Mbah Karsiyem" in queue
 

@@ -2,12 +2,12 @@ from django import forms
 
 from kelurahan.access import rt_for
 from services.forms import ApplicationForm
-from services.models import Channel
+from services.models import Channel, RequirementKind
 
 
 class SendToRtForm(forms.Form):
     note = forms.CharField(
-        label="Catatan untuk Ketua RT (tidak wajib)",
+        label="Catatan untuk Ketua RT",
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -51,6 +51,14 @@ class AssistedForm(ApplicationForm):
         super().__init__(*args, office=self.chair_rt.rw.office, service=service, **kwargs)
         for name in self.HIDDEN:
             del self.fields[name]
+        # The chair is not asked for a cover letter from themselves: their approval in the
+        # portal stands in for it (unless the office turned that off for the service).
+        own_letter = [r for r in self.requirements if r.kind == RequirementKind.RT_COVER_LETTER]
+        if not service.rt_approval_replaces_cover_letter:
+            own_letter = []
+        for requirement in own_letter:
+            self.requirements.remove(requirement)
+            del self.fields[self.file_field_name(requirement)]
 
     def clean(self):
         name = self.chair.get_full_name() or self.chair.username

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.forms import CorrectionForm, ReopenForm
-from services.models import Application, Service
+from services.models import Application, Service, Verdict
+from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
 from services.selectors import (
     get_application_for_user,
     get_variant_or_404,
@@ -156,6 +157,7 @@ def rt_home(request):
 def request_page(request, uuid):
     vr = get_request_for_chair(request.user, uuid)
     application = vr.application
+    attachments = list(application.attachments.select_related("requirement"))
     return render(
         request,
         "verification/request.html",
@@ -163,7 +165,10 @@ def request_page(request, uuid):
             "vr": vr,
             "application": application,
             "masked_nik": mask_nik(application.nik),
-            "attachments": application.attachments.select_related("requirement"),
+            # What the officer accepted is what the chair confirms; what the officer already
+            # rejected is shown apart, labelled, so it is not mistaken for the evidence.
+            "attachments": [a for a in attachments if a.verdict != Verdict.REJECTED],
+            "rejected_attachments": [a for a in attachments if a.verdict == Verdict.REJECTED],
             "attestations": vr.attestations.all(),
             "decidable": vr.state == "pending" and application.state == "in_verification",
             "attestation_form": AttestationForm(),
@@ -260,8 +265,9 @@ def assisted_create(request, service_code: str, variant_code: str = ""):
         chair=request.user,
         service=service,
         variant=variant,
+        pending=PendingUploads(request.session, pending_key("assisted", service, variant)),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not form.removed:
         try:
             application = application_receive(
                 office=form.chair_rt.rw.office,
@@ -276,9 +282,9 @@ def assisted_create(request, service_code: str, variant_code: str = ""):
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
+            form.forget_pending()
             return redirect("verification:assisted_done", code=application.code)
-    if request.method == "POST" and not form.is_valid():
-        messages.error(request, "Periksa isian yang ditandai merah. Foto perlu dipilih ulang.")
+    unsaved_post_message(request, form)
     return render(
         request,
         "verification/assisted_form.html",

@@ -77,7 +77,7 @@ def test_officer_records_checks_and_archives_a_ktp_application(live_server, page
     new_doc = page.locator("li.doc", has_text="pengantar-baru.jpg")
     new_doc.get_by_role("button", name="Terima").click()
     expect(page.get_by_text("Berkas diterima.")).to_be_visible()
-    page.get_by_role("button", name=re.compile("Arsipkan")).click()
+    page.get_by_role("button", name="Arsipkan (berkas lengkap)").click()
     expect(page.get_by_text("Permohonan diarsipkan.")).to_be_visible()
     expect(page.locator("h1 .state")).to_have_text("Diarsipkan")
     assert Application.objects.get().state == ApplicationState.ARCHIVED

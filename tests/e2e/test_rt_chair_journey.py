@@ -46,9 +46,12 @@ def test_rt_chair_verifies_on_a_phone_and_the_officer_sees_the_return(live_serve
     expect(page.locator(".nav .count")).to_have_text("2")
     page.locator(".request-row", has_text=first.code).click()
 
-    # Open a document full size.
+    # Open a document in the viewer, then full size in a tab of its own.
+    page.locator(".gallery a").first.click()
+    expect(page.locator("dialog.viewer")).to_be_visible()
     with page.expect_popup() as popup_info:
-        page.locator(".gallery a").first.click()
+        page.locator("dialog.viewer").get_by_role("link", name="Asli").click()
+    page.locator("dialog.viewer").get_by_role("button", name="Tutup").click()
     popup = popup_info.value
     popup.wait_for_load_state()
     assert "/berkas/" in popup.url

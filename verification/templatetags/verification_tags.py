@@ -3,6 +3,7 @@
 from django import template
 from django_fsm import can_proceed, has_transition_perm
 
+from services.models import Verdict
 from verification.forms import SendToRtForm
 from verification.selectors import requests_for_application
 
@@ -15,14 +16,28 @@ def verification_panel(context, application):
     can_send = can_proceed(application.send_to_rt) and has_transition_perm(
         application.send_to_rt, user
     )
-    can_archive_and_send = can_proceed(application.archive) and has_transition_perm(
-        application.send_to_rt, user
+    # django-fsm checks a transition's permission only from its source state, so
+    # has_transition_perm(send_to_rt) is always False on a received case: ask for the
+    # permission itself (the second step runs right after the archive).
+    may_archive_and_send = (
+        can_proceed(application.archive)
+        and has_transition_perm(application.archive, user)
+        and user.has_perm("services.send_to_rt_application")
+        and application.rt.chair_id is not None
     )
+    # The archive needs every document checked and nothing missing (the page's checklist).
+    statuses = context.get("statuses") or []
+    attachments = getattr(application, "prefetched_attachments", [])
+    documents_ready = all(s.satisfied for s in statuses) and not any(
+        a.verdict == Verdict.PENDING for a in attachments
+    )
+    can_archive_and_send = may_archive_and_send and documents_ready
     return {
         "application": application,
         "requests": requests_for_application(application),
         "can_send": can_send,
         "can_archive_and_send": can_archive_and_send,
+        "archive_and_send_later": may_archive_and_send and not documents_ready,
         "form": SendToRtForm() if can_send or can_archive_and_send else None,
         "csrf_token": context.get("csrf_token"),
     }

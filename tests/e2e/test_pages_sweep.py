@@ -1,0 +1,31 @@
+"""Every staff and RT page on a phone: 0 axe violations and 44 px tap targets."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.e2e.axe import assert_no_axe_violations, assert_tap_targets
+from tests.e2e.test_rt_chair_journey import login
+
+OFFICER_PAGES = [
+    "/permohonan/",
+    "/dasbor/",
+    "/permohonan/baru/",
+    "/permohonan/baru/SITU/",
+    "/layanan/",
+    "/wilayah/",
+    "/notifikasi/",
+]
+RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/notifikasi/"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staff_and_rt_pages_pass_axe_and_have_44px_tap_targets(live_server, page, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    for username, paths in (("petugas", OFFICER_PAGES), ("ketua_rt01", RT_PAGES)):
+        login(page, live_server.url, username)
+        for path in paths:
+            page.goto(live_server.url + path)
+            assert_no_axe_violations(page, f"{username} {path}")
+            assert_tap_targets(page)
+        page.get_by_role("button", name="Keluar").click()
