@@ -326,12 +326,27 @@ class CorrectionForm(forms.Form):
         self.fields["rt"].queryset = RT.objects.filter(
             rw__office_id=application.office_id
         ).select_related("rw")
+        # The service's own data fields (SITU: nama usaha), corrected like the rest.
+        self.data_fields = list(application.service.data_fields.all())
+        for data_field in self.data_fields:
+            self.fields[self.extra_name(data_field)] = catalogue.formfield(data_field)
         if not self.is_bound:
             self.initial = {
                 **{name: getattr(application, name) for name in self.changes_fields()},
+                **{
+                    self.extra_name(f): (application.extra or {}).get(f.code, "")
+                    for f in self.data_fields
+                },
                 "rt": application.rt_id,
                 "version": application.updated_at.isoformat(),
             }
+
+    @staticmethod
+    def extra_name(data_field) -> str:
+        return f"data_{data_field.code}"
+
+    def extra_fields(self):
+        return [self[self.extra_name(f)] for f in self.data_fields]
 
     @staticmethod
     def changes_fields() -> list[str]:
@@ -357,10 +372,15 @@ class CorrectionForm(forms.Form):
         return data
 
     def changes(self) -> dict:
-        return {
+        changes = {
             **{name: self.cleaned_data[name] for name in self.changes_fields()},
             "rt": self.cleaned_data["rt"],
         }
+        if self.data_fields:
+            changes["extra"] = {
+                f.code: self.cleaned_data.get(self.extra_name(f)) for f in self.data_fields
+            }
+        return changes
 
 
 class ReopenForm(forms.Form):

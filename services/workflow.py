@@ -777,7 +777,20 @@ def _clean_value(case: Application, name: str, value) -> object:
     return text
 
 
+def _extra_changes(case: Application, answers: Mapping[str, object]) -> dict | None:
+    """The service's data fields (SITU: nama usaha) with the answers corrected, re-validated
+    as at intake; None when nothing differs."""
+    merged = {**(case.extra or {}), **answers}
+    try:
+        extra = clean_extra(case.service, merged)
+    except ValidationError as exc:
+        raise WorkflowError(" ".join(exc.messages)) from exc
+    return extra if extra != (case.extra or {}) else None
+
+
 def _diff(case: Application, changes: Mapping[str, object]) -> dict[str, tuple[object, object]]:
+    changes = dict(changes)
+    answers = changes.pop("extra", None)
     wanted = {name: _clean_value(case, name, value) for name, value in changes.items()}
     delivery = wanted.get("delivery", case.delivery)
     if delivery == Delivery.PICKUP:
@@ -789,6 +802,8 @@ def _diff(case: Application, changes: Mapping[str, object]) -> dict[str, tuple[o
         old = case.rt if name == "rt" else getattr(case, name)
         if (old.pk if name == "rt" else old) != (new.pk if name == "rt" else new):
             changed[name] = (old, new)
+    if answers and (extra := _extra_changes(case, answers)) is not None:
+        changed["extra"] = (case.extra or {}, extra)
     return changed
 
 
@@ -803,11 +818,23 @@ def _shown(name: str, value) -> str:
     return str(value) if value else "—"
 
 
-def correction_note(changed: dict[str, tuple[object, object]], reason: str) -> str:
+def _extra_parts(service, old: dict, new: dict) -> list[str]:
+    labels = {f.code: f.label for f in service.data_fields.all()}
+    return [
+        f"{labels.get(code, code)}: {old.get(code) or '—'} → {new.get(code) or '—'}"
+        for code in [*labels, *sorted((set(old) | set(new)) - set(labels))]
+        if old.get(code) != new.get(code)
+    ]
+
+
+def correction_note(changed: dict[str, tuple[object, object]], reason: str, service=None) -> str:
     parts = [
         f"{CORRECTABLE_FIELDS[name]}: {_shown(name, old)} → {_shown(name, new)}"
         for name, (old, new) in changed.items()
+        if name != "extra"
     ]
+    if "extra" in changed:
+        parts += _extra_parts(service, *changed["extra"])
     # An officer may paste a NIK into the reason; the history never holds one in full.
     reason = SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), reason)
     return "; ".join(parts) + f". Alasan: {reason}"
@@ -825,9 +852,10 @@ def application_correct(
 ) -> Correction:
     """Correct the applicant's data (a typo in the name or NIK, the wrong RT), with a reason.
 
-    ``changes`` maps field names of ``CORRECTABLE_FIELDS`` to new values; each is validated
-    as at intake and only those that differ are written, in one "correct" event listing
-    old → new (NIK and KK masked). ``expected_version`` is the ``updated_at`` the officer's
+    ``changes`` maps field names of ``CORRECTABLE_FIELDS`` to new values, and ``extra`` to
+    corrected answers of the service's data fields; each is validated as at intake and only
+    those that differ are written, in one "correct" event listing old → new (NIK and KK
+    masked). ``expected_version`` is the ``updated_at`` the officer's
     page showed: a case changed since then is refused. On an issued or completed case the
     valid letter carries the old data, so it is revoked and replaced in the same step. An
     RT change while the case waits on its RT needs ``on_rt_change`` (verification's
@@ -882,7 +910,7 @@ def application_correct(
     except IntegrityError as exc:  # another case took this NIK a moment ago
         existing = open_application_for(office=case.office, nik=case.nik, service=case.service)
         raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
-    note = correction_note(changed, reason)
+    note = correction_note(changed, reason, case.service)
     replacement = None
     if letter is not None:
         replacement = _replace_letter(case, letter, by, f"Diganti karena koreksi data: {reason}")

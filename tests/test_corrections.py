@@ -598,3 +598,56 @@ def test_reopen_page_flow_for_supervisor_and_403_for_officer(
     assert client.post(url, {"rt": rt2.pk, "reason": "pindah ke RT 002"}).status_code == 302
     application.refresh_from_db()
     assert application.state == S.IN_VERIFICATION and application.rt == rt2
+
+
+# --- the service's own data fields (SITU: nama usaha) ------------------------------------------
+@pytest.fixture
+def situ(officer, rt1):
+    return make_application(
+        officer=officer,
+        rt=rt1,
+        service_code="SITU",
+        extra={"nama_usaha": "Warung Sembak0", "jenis_usaha": "Warung", "alamat_usaha": "Jl. A"},
+    )
+
+
+@pytest.mark.django_db
+def test_a_typo_in_a_data_field_is_corrected_with_old_and_new_in_the_history(officer, situ):
+    correct(situ, officer, extra={"nama_usaha": "Warung Sembako"})
+
+    situ.refresh_from_db()
+    assert situ.extra["nama_usaha"] == "Warung Sembako"
+    assert situ.extra["jenis_usaha"] == "Warung"  # the other answers stay
+    note = situ.events.latest("id").note
+    assert note.startswith("Nama usaha: Warung Sembak0 → Warung Sembako. Alasan:")
+
+
+@pytest.mark.django_db
+def test_a_data_field_correction_is_validated_as_at_intake(officer, situ):
+    with pytest.raises(WorkflowError) as excinfo:
+        correct(situ, officer, extra={"nama_usaha": ""})
+    assert "Nama usaha" in excinfo.value.message
+    with pytest.raises(WorkflowError):
+        correct(situ, officer, extra={"tidak_ada": "x"})
+    situ.refresh_from_db()
+    assert situ.extra["nama_usaha"] == "Warung Sembak0"
+
+
+@pytest.mark.django_db
+def test_the_correction_form_asks_and_saves_the_service_data_fields(officer_client, situ):
+    page = officer_client.get(reverse("services:application_detail", args=[situ.code]))
+    assert 'value="Warung Sembak0"' in page.content.decode()
+
+    response = officer_client.post(
+        reverse("verification:correct", args=[situ.code]),
+        form_data(
+            situ,
+            data_nama_usaha="Warung Sembako",
+            data_jenis_usaha="Warung",
+            data_alamat_usaha="Jl. A",
+        ),
+    )
+
+    assert response.status_code == 302
+    situ.refresh_from_db()
+    assert situ.extra["nama_usaha"] == "Warung Sembako"
