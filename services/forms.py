@@ -11,7 +11,7 @@ from services.models import ApplicationState, Channel, Delivery, Requirement, Se
 from services.pending_uploads import PendingUploadsMixin
 from services.uploads import UploadRejected, clean_upload
 from services.validators import normalize_phone, validate_kk_number, validate_nik
-from services.workflow import ApplicantData
+from services.workflow import EDITABLE_STATES, ApplicantData
 
 ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 MAX_FILES_PER_REQUIREMENT = 10
@@ -326,6 +326,17 @@ class CorrectionForm(forms.Form):
         self.fields["rt"].queryset = RT.objects.filter(
             rw__office_id=application.office_id
         ).select_related("rw")
+        variants = catalogue.active_variants(application.service)
+        if variants:
+            # The requirements follow the variant, so it changes only before the archive.
+            self.fields["variant"] = forms.ModelChoiceField(
+                label="Jenis permohonan",
+                queryset=application.service.variants.filter(pk__in=[v.pk for v in variants]),
+                initial=application.variant_id,
+                empty_label=None if application.variant_id else "— pilih —",
+                disabled=application.state not in EDITABLE_STATES,
+                help_text="Dapat diganti sebelum diarsipkan; persyaratannya ikut berganti.",
+            )
         # The service's own data fields (SITU: nama usaha), corrected like the rest.
         self.data_fields = list(application.service.data_fields.all())
         for data_field in self.data_fields:
@@ -376,6 +387,8 @@ class CorrectionForm(forms.Form):
             **{name: self.cleaned_data[name] for name in self.changes_fields()},
             "rt": self.cleaned_data["rt"],
         }
+        if "variant" in self.fields:
+            changes["variant"] = self.cleaned_data["variant"]
         if self.data_fields:
             changes["extra"] = {
                 f.code: self.cleaned_data.get(self.extra_name(f)) for f in self.data_fields

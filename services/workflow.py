@@ -717,6 +717,7 @@ CORRECTABLE_FIELDS = {
     "purpose": "Keperluan",
     "delivery": "Hasil layanan",
     "delivery_address": "Alamat pengiriman",
+    "variant": "Jenis permohonan",
 }
 # Open cases, and completed ones (the letter is replaced in the same step, see
 # application_correct). Rejected and cancelled cases are closed: reopen first.
@@ -744,6 +745,8 @@ def _clean_value(case: Application, name: str, value) -> object:
     """The value as it would be stored, re-validated as at intake; WorkflowError if invalid."""
     if name not in CORRECTABLE_FIELDS:
         raise WorkflowError(f"Data “{name}” tidak dapat dikoreksi di sini.")
+    if name == "variant":
+        return _clean_variant(case, value)
     if name == "rt":
         rt = (
             RT.objects.select_related("rw")
@@ -788,6 +791,24 @@ def _extra_changes(case: Application, answers: Mapping[str, object]) -> dict | N
     return extra if extra != (case.extra or {}) else None
 
 
+def _clean_variant(case: Application, value) -> ServiceVariant | None:
+    """Another variant of the case's own service; the requirements follow it, so only while
+    the documents are still being checked (before the archive)."""
+    variants = active_variants(case.service)
+    if not variants:
+        return None
+    pk = getattr(value, "pk", value)
+    variant = next((v for v in variants if str(v.pk) == str(pk)), None)
+    if variant is None:
+        raise WorkflowError(f"Pilih jenis permohonan {case.service.name} yang masih dibuka.")
+    if variant.pk != case.variant_id and case.state not in EDITABLE_STATES:
+        raise WorkflowError(
+            "Jenis permohonan hanya dapat diganti sebelum permohonan diarsipkan, karena "
+            "persyaratannya ikut berganti."
+        )
+    return variant
+
+
 def _diff(case: Application, changes: Mapping[str, object]) -> dict[str, tuple[object, object]]:
     changes = dict(changes)
     answers = changes.pop("extra", None)
@@ -799,12 +820,17 @@ def _diff(case: Application, changes: Mapping[str, object]) -> dict[str, tuple[o
         raise WorkflowError("Tulis alamat pengiriman untuk kurir.")
     changed = {}
     for name, new in wanted.items():
-        old = case.rt if name == "rt" else getattr(case, name)
-        if (old.pk if name == "rt" else old) != (new.pk if name == "rt" else new):
+        old = getattr(case, name)
+        if _key(old) != _key(new):
             changed[name] = (old, new)
     if answers and (extra := _extra_changes(case, answers)) is not None:
         changed["extra"] = (case.extra or {}, extra)
     return changed
+
+
+def _key(value) -> object:
+    """What a value is compared by: a row (RT, variant) by its key, anything else as it is."""
+    return getattr(value, "pk", value)
 
 
 def _shown(name: str, value) -> str:
@@ -815,6 +841,8 @@ def _shown(name: str, value) -> str:
         return f"{value.number:03}/{value.rw.number:03}"
     if name == "delivery":
         return Delivery(value).label
+    if name == "variant":
+        return value.name if value else "—"
     return str(value) if value else "—"
 
 

@@ -651,3 +651,81 @@ def test_the_correction_form_asks_and_saves_the_service_data_fields(officer_clie
     assert response.status_code == 302
     situ.refresh_from_db()
     assert situ.extra["nama_usaha"] == "Warung Sembako"
+
+
+# --- the variant (jenis permohonan) chosen at intake -------------------------------------------
+def kk_case_with_the_documents_of(officer, rt, recorded_as: str, documents_of: str):
+    from services.catalogue import requirements_for
+    from services.models import Service
+    from services.uploads import clean_upload
+    from tests.conftest import jpeg_upload
+
+    kk = Service.objects.get(code="KK")
+    application = make_application(
+        officer=officer, rt=rt, service_code="KK", variant_code=recorded_as, docs=False
+    )
+    for requirement in requirements_for(kk, kk.variants.get(code=documents_of)):
+        services_workflow.attachment_add(
+            application=application,
+            requirement=requirement,
+            files=[clean_upload(jpeg_upload(f"{requirement.code}.jpg"))],
+            by=officer,
+        )
+    for attachment in application.attachments.all():
+        services_workflow.attachment_accept(attachment=attachment, by=officer)
+    return application
+
+
+@pytest.mark.django_db
+def test_a_wrong_variant_is_corrected_and_the_requirements_follow_it(officer, rt1):
+    # A newborn's KK recorded as "pindah datang": it cannot be archived without a moving
+    # certificate the family will never have.
+    application = kk_case_with_the_documents_of(officer, rt1, "pindah-datang", "baru")
+    with pytest.raises(WorkflowError, match="pindah"):
+        services_workflow.application_archive(application=application, by=officer)
+
+    baru = application.service.variants.get(code="baru")
+    correct(application, officer, variant=baru.pk)
+
+    application.refresh_from_db()
+    assert application.variant == baru
+    assert application.events.latest("id").note.startswith(
+        f"Jenis permohonan: Pindah datang → {baru.name}."
+    )
+    services_workflow.application_archive(application=application, by=officer)
+    application.refresh_from_db()
+    assert application.state == S.ARCHIVED
+
+
+@pytest.mark.django_db
+def test_the_variant_is_fixed_once_archived_and_must_be_of_the_service(officer, rt1):
+    application = kk_case_with_the_documents_of(officer, rt1, "baru", "baru")
+    services_workflow.application_archive(application=application, by=officer)
+    pindah = application.service.variants.get(code="pindah-datang")
+    with pytest.raises(WorkflowError, match="sebelum permohonan diarsipkan"):
+        correct(application, officer, variant=pindah.pk)
+
+    other = make_application(officer=officer, rt=rt1, service_code="KK", nik=OTHER_NIK)
+    situ_variant_free = make_application(
+        officer=officer, rt=rt1, service_code="KTP", nik="3271010101900027"
+    )
+    with pytest.raises(WorkflowError, match="jenis permohonan"):
+        correct(other, officer, variant=999999)
+    assert situ_variant_free.variant is None
+
+
+@pytest.mark.django_db
+def test_the_correction_form_offers_the_variants_of_the_case_service(officer_client, officer, rt1):
+    application = kk_case_with_the_documents_of(officer, rt1, "pindah-datang", "baru")
+    baru = application.service.variants.get(code="baru")
+    page = officer_client.get(reverse("services:application_detail", args=[application.code]))
+    assert 'name="variant"' in page.content.decode()
+
+    response = officer_client.post(
+        reverse("verification:correct", args=[application.code]),
+        form_data(application, variant=baru.pk),
+    )
+
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.variant == baru
