@@ -11,11 +11,13 @@ OFFICER_PAGES = [
     "/dasbor/",
     "/permohonan/baru/",
     "/permohonan/baru/SITU/",
+    "/permohonan/baru/KK/",
+    "/permohonan/baru/KK/pindah-datang/",
     "/layanan/",
     "/wilayah/",
     "/notifikasi/",
 ]
-RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/notifikasi/"]
+RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/rt/ajukan/KK/baru/", "/notifikasi/"]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
