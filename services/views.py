@@ -279,7 +279,10 @@ def correction_context(application: Application, user, letters: list[Letter], **
 
 
 def case_page(request, application: Application, **bound):
-    """The case page; the correct/reopen views re-render it with their bound form."""
+    """The case page; the correct/reopen/hand-over views re-render it with their bound form."""
+    hand_over_form = bound.pop("hand_over_form", None) or HandOverForm(
+        initial={"method": application.delivery}
+    )
     application = application_detail(application)
     AccessLog.objects.create(user=request.user, application=application, action="view_application")
     statuses = workflow.requirement_statuses(application)
@@ -312,7 +315,7 @@ def case_page(request, application: Application, **bound):
             "letters": letters,
             "can_hand_over": can_proceed(application.hand_over)
             and has_transition_perm(application.hand_over, request.user),
-            "hand_over_form": HandOverForm(initial={"method": application.delivery}),
+            "hand_over_form": hand_over_form,
             "can_revoke": request.user.has_perm("services.revoke_letter"),
             "Verdict": Verdict,
             **correction_context(application, request.user, letters, **bound),
@@ -557,13 +560,16 @@ def application_issue_replacement(request, code: str):
 @staff_required
 @require_POST
 def application_hand_over(request, code: str):
-    get_application_for_user(request.user, code)  # 404 before anything else
+    application = get_application_for_user(request.user, code)  # 404 before anything else
     form = HandOverForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(reverse("services:application_detail", args=[code]) + "#h-letters")
+        # The page again with what the officer chose and typed, each error at its field
+        # (the first one focused, so the page opens there).
+        first = next(iter(form.errors))
+        if first in form.fields:
+            form.fields[first].widget.attrs["autofocus"] = True
+        messages.error(request, "Periksa isian penyerahan surat di bagian Surat.")
+        return case_page(request, application, hand_over_form=form)
     return _run(
         request,
         code,

@@ -1,5 +1,7 @@
 """The case page's ergonomics: land on the next document, accept all, archive-and-send, labels."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -206,5 +208,29 @@ def test_courier_fields_are_required_for_a_courier_and_labelled_so(officer_clien
     assert "Wajib diisi bila surat dikirim lewat kurir." in page
     assert "Nomor resi — wajib bila dikirim kurir" in page
     assert "tidak wajib" not in page.split('class="no-print handover"')[1].split("</form>")[0]
+    application.refresh_from_db()
+    assert application.state == S.ISSUED
+
+
+@pytest.mark.django_db
+def test_a_hand_over_error_shows_the_form_again_with_what_the_officer_chose_and_typed(
+    officer_client, application
+):
+    Application.objects.filter(pk=application.pk).update(state=S.ISSUED)
+
+    response = officer_client.post(
+        reverse("services:application_hand_over", args=[application.code]),
+        {"state": "issued", "method": "courier", "courier_name": "JNE Palembang"},
+    )
+
+    assert response.status_code == 200
+    form = response.content.decode().split('class="no-print handover"')[1].split("</form>")[0]
+    assert re.search(r'value="courier"[^>]*checked', form)
+    assert not re.search(r'value="pickup"[^>]*checked', form)
+    assert 'value="JNE Palembang"' in form
+    # The error is at the field it belongs to, and that field is focused.
+    assert re.search(r'<input[^>]*name="courier_receipt"[^>]*autofocus', form)
+    receipt_field = form.split('name="courier_receipt"')[1].split('<div class="field')[0]
+    assert "Wajib diisi bila surat dikirim lewat kurir." in receipt_field
     application.refresh_from_db()
     assert application.state == S.ISSUED
