@@ -519,3 +519,26 @@ def test_rt_list_shows_the_time_left_to_verify(client, pending, rt_chair, time_m
     client.force_login(rt_chair)
     page = client.get(reverse("verification:rt_home")).content.decode()
     assert "jatuh tempo hari ini, sisa 2 jam kerja" in page
+
+
+@pytest.mark.django_db
+def test_the_chair_sees_the_variant_and_the_service_data_they_vouch_for(
+    client, officer, rt1, rt_chair
+):
+    situ = archived(
+        officer,
+        rt1,
+        service_code="SITU",
+        extra={"nama_usaha": "Warung Bu Sri", "jenis_usaha": "Warung", "alamat_usaha": "Jl. B"},
+    )
+    kk = archived(
+        officer, rt1, service_code="KK", variant_code="pindah-datang", nik="3271010101900029"
+    )
+    client.force_login(rt_chair)
+
+    for application, shown in ((situ, ["Nama usaha", "Warung Bu Sri"]), (kk, ["Pindah datang"])):
+        request = workflow.application_send_to_rt(application=application, by=officer)
+        page = client.get(reverse("verification:request", args=[request.uuid])).content.decode()
+        facts = page.split('id="h-warga"')[1].split("</dl>")[0]
+        for text in shown:
+            assert text in facts

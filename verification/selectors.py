@@ -51,7 +51,11 @@ def get_request_for_chair(user, uuid) -> VerificationRequest:
     try:
         return (
             VerificationRequest.objects.select_related(
-                "application__service", "application__rt__rw", "application__office", "created_by"
+                "application__service",
+                "application__variant",
+                "application__rt__rw",
+                "application__office",
+                "created_by",
             )
             .exclude(state=RequestState.REROUTED)
             .get(uuid=uuid, rt=rt)

@@ -14,6 +14,7 @@ from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.forms import CorrectionForm, ReopenForm
 from services.models import Application, Service, Verdict
+from services.catalogue import extra_rows
 from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
 from services.selectors import (
     get_application_for_user,
@@ -158,6 +159,9 @@ def request_page(request, uuid):
     vr = get_request_for_chair(request.user, uuid)
     application = vr.application
     attachments = list(application.attachments.select_related("requirement"))
+    # The variant and the service's own data (SITU: the business) are what the chair vouches
+    # for too ("tempat usaha tersebut tidak menimbulkan keberatan").
+    application.extra_rows = extra_rows(application)
     return render(
         request,
         "verification/request.html",
