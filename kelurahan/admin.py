@@ -135,7 +135,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = [MembershipInline]
-    list_display = ["username", "get_full_name", "office", "role", "is_active", "is_staff"]
+    list_display = ["username", "full_name", "office", "role", "is_active", "is_staff"]
     list_filter = ["membership__office", "membership__role", "is_active", "is_staff"]
     list_select_related = ["membership__office"]
 
@@ -143,6 +143,10 @@ class UserAdmin(DjangoUserAdmin):
         if db_field.name == "groups":
             kwargs["form_class"] = GroupChoiceField
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="nama lengkap", ordering="first_name")
+    def full_name(self, obj) -> str:
+        return obj.get_full_name()
 
     @admin.display(description="kantor", ordering="membership__office__code")
     def office(self, obj) -> str:

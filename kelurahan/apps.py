@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 
 
@@ -7,3 +8,9 @@ class KelurahanConfig(AppConfig):
 
     def ready(self) -> None:
         from kelurahan import checks  # noqa: F401  (registers the system checks)
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes under an Indonesian heading in the admin (its own is "Axes")."""
+
+    verbose_name = "Pembatasan login"

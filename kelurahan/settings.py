@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "axes",
+    "kelurahan.apps.AxesConfig",  # django-axes, with an Indonesian heading
     "csp",
     "django_q",
     "kelurahan",

@@ -101,7 +101,7 @@ class ApplicationForm(PendingUploadsMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     delivery_address = forms.CharField(
-        label="Alamat pengiriman kurir",
+        label="Alamat pengiriman kurir — wajib bila dikirim kurir",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

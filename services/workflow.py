@@ -865,7 +865,8 @@ def correction_note(changed: dict[str, tuple[object, object]], reason: str, serv
         parts += _extra_parts(service, *changed["extra"])
     # An officer may paste a NIK into the reason; the history never holds one in full.
     reason = SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), reason)
-    return "; ".join(parts) + f". Alasan: {reason}"
+    ending = "" if reason.endswith((".", "!", "?")) else "."
+    return "; ".join(parts) + f". Alasan: {reason}{ending}"
 
 
 @transaction.atomic

@@ -113,3 +113,12 @@ def test_every_admin_page_of_the_portal_opens(admin_client, officer, rt1):
             if response.status_code != 200:
                 failures.append((url, response.status_code))
     assert failures == []
+
+
+@pytest.mark.django_db
+def test_user_list_and_login_throttling_have_indonesian_headings(admin_client, officer):
+    users = visible_text(admin_client.get(reverse("admin:auth_user_changelist")))
+    index = visible_text(admin_client.get(reverse("admin:index")))
+
+    assert "Nama lengkap" in users and "Get full name" not in users
+    assert "Pembatasan login" in index and not re.search(r"\bAxes\b", index)

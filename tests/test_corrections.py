@@ -58,7 +58,7 @@ def test_each_changed_field_is_written_with_old_and_new_in_one_event(officer, ap
     assert event.transition == "correct" and event.by == officer
     assert event.note == (
         "Nama: Siti Rahmawati → Siti Rahmawaty; RT: 001/001 → 002/001. "
-        "Alasan: salah ketik saat pencatatan"
+        "Alasan: salah ketik saat pencatatan."
     )
 
 

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
+from services.catalogue import extra_rows
 from services.forms import CorrectionForm, ReopenForm
 from services.models import Application, Service, Verdict
-from services.catalogue import extra_rows
 from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
 from services.selectors import (
     get_application_for_user,
