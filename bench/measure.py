@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -26,6 +27,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from kelurahan.models import Membership, Office, Role
 from services.models import Application, ApplicationState, Letter, Notification, SlaBreach
@@ -61,7 +63,17 @@ def interleaved_ms(ours, floor, runs: int, warmup: int = 2) -> tuple[float, floa
 
 
 # --- who and what the pages are measured for ---------------------------------------------------
+class BenchFailure(Exception):
+    """A measured response was not the page it should be (a login redirect, an error, ...)."""
+
+
 def bench_targets() -> dict:
+    """The pages measured, each as (url, user, marker).
+
+    The marker is a string only the real page contains (its heading, the case code); the login
+    page a bad session is redirected to has none of them, so a redirect or an error page can
+    never be counted as the page.
+    """
     office = Office.objects.filter(code__startswith="B").order_by("code").first()
     officer = Membership.objects.filter(office=office, role=Role.OFFICER).first().user
     supervisor = Membership.objects.filter(office=office, role=Role.SUPERVISOR).first().user
@@ -71,7 +83,10 @@ def bench_targets() -> dict:
         .order_by()
         .first()
     )
-    chair = Membership.objects.get(rt_id=pending["rt_id"], role=Role.RT_CHAIR).user
+    chair_membership = Membership.objects.select_related("rt__rw", "user").get(
+        rt_id=pending["rt_id"], role=Role.RT_CHAIR
+    )
+    chair = chair_membership.user
     case = Application.objects.filter(office=office, state=S.RECEIVED).first()
     return {
         "office": office,
@@ -79,31 +94,50 @@ def bench_targets() -> dict:
         "supervisor": supervisor,
         "chair": chair,
         "pages": {
-            "ok (floor)": ("/_bench/ok", officer),
-            "queue from memory (floor)": ("/_bench/queue-from-memory", officer),
-            "officer queue": ("/permohonan/", officer),
-            "application page": (f"/permohonan/{case.code}/", officer),
-            "RT chair list": ("/rt/", chair),
-            "dashboard": ("/dasbor/", supervisor),
+            "ok (floor)": ("/_bench/ok", officer, f"ok: {officer.get_username()}"),
+            "queue from memory (floor)": (
+                "/_bench/queue-from-memory",
+                officer,
+                '<td data-label="Pemohon">Warga Memori 0</td>',
+            ),
+            "officer queue": ("/permohonan/", officer, "<h1>Antrean permohonan</h1>"),
+            "application page": (f"/permohonan/{case.code}/", officer, f"<h1>{case.code} "),
+            "RT chair list": (
+                "/rt/",
+                chair,
+                f"<h1>{escape(f'Verifikasi {chair_membership.rt}')}</h1>",
+            ),
+            "dashboard": ("/dasbor/", supervisor, "<h1>Dasbor layanan</h1>"),
         },
     }
 
 
+def check_page(name: str, status: int, body: str, marker: str, where: str) -> None:
+    """Raise BenchFailure unless one response is the page: status 200 and its marker."""
+    if status != 200:
+        raise BenchFailure(f"{name} ({where}): HTTP {status} instead of 200 with the page")
+    if marker not in body:
+        raise BenchFailure(f"{name} ({where}): HTTP 200 but not the page (no {marker!r})")
+
+
 def queries_per_page(targets: dict) -> dict:
-    """Queries each page issues, counted in-process with the test client."""
+    """Queries each page issues, counted in-process with the test client; each response is
+    checked to be the page (200 and its marker) before anything is timed."""
     counts = {}
-    for name, (url, user) in targets["pages"].items():
+    for name, (url, user, marker) in targets["pages"].items():
         client = Client()
         client.force_login(user)
         client.get(url)  # warm caches (content types, permissions)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
-        assert response.status_code == 200, (name, response.status_code)
+        check_page(name, response.status_code, response.content.decode(), marker, "in-process")
         counts[name] = len(queries)
     return counts
 
 
 def session_cookie(user) -> str:
+    """A session for ``user`` written to the database and signed with settings.SECRET_KEY,
+    which the server is given too (Server.env), so gunicorn can read it."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "kelurahan.backends.PortalBackend"
@@ -114,8 +148,16 @@ def session_cookie(user) -> str:
 
 
 # --- HTTP under load -------------------------------------------------------------------------
+SERVER_SESSION_COOKIE = "__Host-sessionid"  # settings.SESSION_COOKIE_NAME when DJANGO_DEBUG=0
+
+
 class Server:
-    """gunicorn with production settings on 127.0.0.1, stopped when the block ends."""
+    """gunicorn with production settings on 127.0.0.1, stopped when the block ends.
+
+    It runs with this process's SECRET_KEY: the sessions (and their auth hashes) the bench
+    writes here are signed with it, and a server with another key reads them as corrupted
+    and answers every request with a redirect to the login page.
+    """
 
     def __init__(self, workers: int = 2):
         self.port = _free_port()
@@ -126,13 +168,12 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
         env.update(
             DJANGO_DEBUG="0",
-            DJANGO_SECRET_KEY="bench-" + "s" * 50,
+            DJANGO_SECRET_KEY=settings.SECRET_KEY,
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
             DJANGO_SECURE_SSL_REDIRECT="0",
             STATIC_ROOT=str(self.static),
             BENCH_ENDPOINTS="1",
-            DATABASE_URL=os.environ.get("DATABASE_URL", ""),
-        )
+        )  # DATABASE_URL is this process's, inherited
         return env
 
     collected = False  # collectstatic once per bench run
@@ -172,42 +213,101 @@ def _free_port() -> int:
 
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_PCT = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-WRK_ERRORS = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+WRK_CHECK = re.compile(r"^bench-check (.*)$", re.M)
+WRK_SCRIPT = ROOT / "bench" / "check.lua"
 
 
-def wrk(url: str, cookie: str, *, duration: int, connections: int) -> dict:
+def parse_check(out: str) -> dict | None:
+    """The counts bench/check.lua prints at the end of a wrk run (None if it printed none)."""
+    found = WRK_CHECK.search(out)
+    if not found:
+        return None
+    fields = dict(item.split("=", 1) for item in found.group(1).split())
+    return {
+        "responses": int(fields.pop("responses")),
+        "marker_missing": int(fields.pop("marker_missing")),
+        "socket_errors": {k: int(fields.pop(k)) for k in ("connect", "read", "write", "timeout")},
+        "statuses": {int(k.removeprefix("status_")): int(v) for k, v in fields.items()},
+    }
+
+
+def check_problems(check: dict | None) -> list[str]:
+    """Why a wrk run did not measure the page; empty when every response was the page."""
+    if check is None:
+        return ["wrk printed no bench-check line (bench/check.lua did not run)"]
+    problems = []
+    if check["responses"] == 0:
+        problems.append("no responses")
+    others = {s: c for s, c in check["statuses"].items() if s != 200}
+    if others:
+        listed = ", ".join(f"{c} × HTTP {s}" for s, c in sorted(others.items()))
+        problems.append(f"{sum(others.values())} of {check['responses']} not 200 ({listed})")
+    if check["marker_missing"]:
+        problems.append(
+            f"{check['marker_missing']} of {check['responses']} were 200 without the page's marker"
+        )
+    errors = {k: v for k, v in check["socket_errors"].items() if v}
+    if errors:
+        problems.append("socket errors: " + ", ".join(f"{k} {v}" for k, v in errors.items()))
+    return problems
+
+
+def wrk(url: str, cookie: str, marker: str, *, duration: int, connections: int) -> dict:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
-         "-H", f"Cookie: __Host-sessionid={cookie}", url],
+         "-s", str(WRK_SCRIPT), "-H", f"Cookie: {SERVER_SESSION_COOKIE}={cookie}", url,
+         "--", marker],
         capture_output=True, text=True, check=True, timeout=duration + 60,
     ).stdout  # fmt: skip
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     pct = {p: float(v) * scale[u] for p, v, u in WRK_PCT.findall(out)}
-    errors = WRK_ERRORS.search(out)
+    check = parse_check(out)
     return {
         "rps": float(WRK_RATE.search(out).group(1)),
         "p50_ms": pct.get("50"),
         "p99_ms": pct.get("99"),
-        "errors": int(errors.group(1)) if errors else 0,
+        "check": check,
+        "problems": check_problems(check),
     }
 
 
+def fetch(url: str, cookie: str) -> tuple[int, str]:
+    """One GET with the session cookie, redirects not followed: (status, body)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    cookie_header = {"Cookie": f"{SERVER_SESSION_COOKIE}={cookie}"}
+    request = urllib.request.Request(url, headers=cookie_header)  # noqa: S310 - 127.0.0.1
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:  # 3xx (not followed), 4xx, 5xx
+        return exc.code, exc.read().decode(errors="replace")
+
+
 def http_load(targets: dict, *, duration: int, connections: int, workers: int) -> dict:
+    """Each page under wrk through gunicorn; every response is checked by bench/check.lua.
+
+    Before a page is timed, one request through the server must be the page (fail fast, e.g.
+    on a session the server cannot read). The counts of the timed run are kept in the
+    results; Command.handle fails the bench when any of them is not the page.
+    """
     if not shutil.which("wrk"):
         raise RuntimeError("wrk is missing: apt-get install -y wrk")
     results = {}
     cookies = {}
     with Server(workers) as server:
-        for name, (url, user) in targets["pages"].items():
+        for name, (url, user, marker) in targets["pages"].items():
             cookie = cookies.setdefault(user.pk, session_cookie(user))
+            full = f"http://127.0.0.1:{server.port}{url}"
+            status, body = fetch(full, cookie)
+            check_page(name, status, body, marker, f"gunicorn, {url}")
             # Unmeasured warm-up: workers import, compile templates, fill caches.
-            wrk(f"http://127.0.0.1:{server.port}{url}", cookie, duration=1, connections=4)
-            results[name] = wrk(
-                f"http://127.0.0.1:{server.port}{url}",
-                cookie,
-                duration=duration,
-                connections=connections,
-            )
+            wrk(full, cookie, marker, duration=1, connections=4)
+            results[name] = wrk(full, cookie, marker, duration=duration, connections=connections)
     return results
 
 

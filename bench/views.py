@@ -1,6 +1,8 @@
 """Endpoints that exist only for the benchmark (settings.BENCH_ENDPOINTS): the floors.
 
-- ``ok``: the cost of Django itself (middleware, session, auth) for a logged-in user;
+- ``ok``: the cost of Django itself (middleware, session, auth) for a logged-in user; it names
+  the user, so the bench can check that the session was read (LoginRequiredMiddleware sends
+  an anonymous request to the login page);
 - ``queue_from_memory``: the officer's queue template rendered from 50 in-memory rows with
   the same context, i.e. what the real queue would cost if its queries were free.
 """
@@ -20,7 +22,7 @@ from services.views import QUEUE_PAGE_SIZE, with_time_left
 
 
 def ok(request):
-    return HttpResponse("ok", content_type="text/plain")
+    return HttpResponse(f"ok: {request.user.get_username()}", content_type="text/plain")
 
 
 def _rows(office) -> list[Application]:

@@ -2,6 +2,10 @@
 
 Runs on the database of DATABASE_URL (the Makefile gives it a fresh SQLite file, then a
 throwaway PostgreSQL cluster). Writes JSON to bench/results/.
+
+Every measured response must be the page it is meant to be (HTTP 200 and a marker of the
+page's content, counted by bench/check.lua under wrk); otherwise the command prints the table
+and the counts and exits non-zero, so a page figure can never again be one of a redirect.
 """
 
 import json
@@ -15,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from bench import measure
+from bench.measure import BenchFailure
 from bench.seed import seed_city
 
 PAGES = ["officer queue", "application page", "RT chair list", "dashboard"]
@@ -43,6 +48,27 @@ class Command(BaseCommand):
             "started": time.strftime("%Y-%m-%d %H:%M:%S"),
             "phases": {},
         }
+        try:
+            self.measure_all(results, n=n, small=small, duration=duration,
+                             connections=connections, workers=workers)  # fmt: skip
+        except BenchFailure as exc:
+            raise CommandError(f"Bench failed: {exc}") from exc
+        self.stdout.write(render_table(results, small, n))
+        out = Path(settings.BASE_DIR) / "bench" / "results"
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{connection.vendor}-{n}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        failures = not_the_page(results)
+        results["failures"] = failures
+        path.write_text(json.dumps(results, indent=2, default=str))
+        self.stdout.write(f"Results: {path}")
+        if failures:
+            raise CommandError(
+                "Bench failed: measured responses were not the pages, so the figures above are"
+                " not of the pages:\n  " + "\n  ".join(failures)
+            )
+        self.stdout.write("Every measured response was its page (HTTP 200 with its marker).")
+
+    def measure_all(self, results, *, n, small, duration, connections, workers):
         for phase, size in enumerate(sorted({small, n})):
             self.stdout.write(f"Seeding {size:,} cases on {connection.vendor}…")
             start = time.perf_counter()
@@ -64,12 +90,23 @@ class Command(BaseCommand):
         results["pdf"] = measure.letter_pdf()
         results["photo"] = measure.photo()
         results["issuing"] = measure.issuing()
-        self.stdout.write(render_table(results, small, n))
-        out = Path(settings.BASE_DIR) / "bench" / "results"
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{connection.vendor}-{n}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-        path.write_text(json.dumps(results, indent=2, default=str))
-        self.stdout.write(f"Results: {path}")
+
+
+def not_the_page(results: dict) -> list[str]:
+    """One line per wrk run whose responses were not all the page (200 with its marker)."""
+    return [
+        f"{page} at {int(size):,} cases: {'; '.join(http['problems'])}"
+        for size, phase in results["phases"].items()
+        for page, http in phase["http"].items()
+        if http["problems"]
+    ]
+
+
+def _checked(http: dict) -> str:
+    check = http["check"] or {"responses": 0}
+    good = check["responses"] - sum(n for s, n in check.get("statuses", {}).items() if s != 200)
+    good -= check.get("marker_missing", 0)
+    return f"{good:,} / {check['responses']:,}"
 
 
 def render_table(r: dict, small: int, n: int) -> str:
@@ -91,6 +128,10 @@ def render_table(r: dict, small: int, n: int) -> str:
     row("queue template from memory, req/s",
         f"{small_p['http']['queue from memory (floor)']['rps']:.0f}", f"{memory['rps']:.0f}",
         "—", "—", True)  # fmt: skip
+    for page in ["ok (floor)", "queue from memory (floor)", *PAGES]:
+        a, b = small_p["http"][page], big_p["http"][page]
+        row(f"{page}: responses 200 with the page's marker", _checked(a), _checked(b), "—",
+            "all", not a["problems"] and not b["problems"])  # fmt: skip
     for page in PAGES:
         a, b = small_p["http"][page], big_p["http"][page]
         qa, qb = small_p["queries"][page], big_p["queries"][page]

@@ -1,0 +1,224 @@
+"""The guard of `make bench`: every measured response must be the page, not a login redirect.
+
+The 23 November 2026 figures were of 302s: the bench signed its sessions with its own key and
+ran gunicorn with another, and wrk counted the redirects as successes. These tests fail if
+the keys part again, if the wrk script stops counting, or if a redirect passes the verdict.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import path
+
+import kelurahan.urls
+from bench import measure
+from bench import views as bench_views
+from bench.seed import seed_city
+from kelurahan.management.commands.bench import not_the_page
+
+# The portal's URLs plus the two floors (settings.BENCH_ENDPOINTS is off in the tests).
+urlpatterns = [
+    *kelurahan.urls.urlpatterns,
+    path("_bench/ok", bench_views.ok),
+    path("_bench/queue-from-memory", bench_views.queue_from_memory),
+]
+
+GOOD = (
+    "Requests/sec:    41.20\n"
+    "bench-check responses=250 marker_missing=0 connect=0 read=0 write=0 timeout=0 status_200=250\n"
+)
+# What the old bench measured: every request a redirect to the login page.
+REDIRECTS = (
+    "Requests/sec:   620.10\n"
+    "bench-check responses=3721 marker_missing=0 connect=0 read=0 write=0 timeout=0"
+    " status_302=3721\n"
+)
+
+
+# --- the verdict on wrk's counts ---
+def test_parse_check_reads_the_counts_of_the_wrk_script():
+    check = measure.parse_check(
+        "Latency ...\nbench-check responses=12 marker_missing=3 connect=0 read=1 write=0"
+        " timeout=2 status_200=10 status_302=2\nRequests/sec: 2.0\n"
+    )
+    assert check == {
+        "responses": 12,
+        "marker_missing": 3,
+        "socket_errors": {"connect": 0, "read": 1, "write": 0, "timeout": 2},
+        "statuses": {200: 10, 302: 2},
+    }
+
+
+def test_every_response_the_page_passes():
+    assert measure.check_problems(measure.parse_check(GOOD)) == []
+
+
+def test_login_redirects_fail_the_verdict():
+    problems = measure.check_problems(measure.parse_check(REDIRECTS))
+    assert problems == ["3721 of 3721 not 200 (3721 × HTTP 302)"]
+
+
+def test_a_200_without_the_marker_fails_the_verdict():
+    out = GOOD.replace("marker_missing=0", "marker_missing=7")
+    assert measure.check_problems(measure.parse_check(out)) == [
+        "7 of 250 were 200 without the page's marker"
+    ]
+
+
+def test_no_responses_socket_errors_or_no_counts_fail_the_verdict():
+    empty = "bench-check responses=0 marker_missing=0 connect=16 read=0 write=0 timeout=0\n"
+    assert measure.check_problems(measure.parse_check(empty)) == [
+        "no responses",
+        "socket errors: connect 16",
+    ]
+    assert measure.check_problems(measure.parse_check("Requests/sec: 600\n")) == [
+        "wrk printed no bench-check line (bench/check.lua did not run)"
+    ]
+
+
+def test_the_command_lists_every_run_that_was_not_the_page():
+    ok = {"problems": []}
+    results = {
+        "phases": {
+            "10000": {"http": {"officer queue": ok, "dashboard": ok}},
+            "100000": {"http": {"officer queue": {"problems": ["5 of 9 not 200 (5 × HTTP 302)"]}}},
+        }
+    }
+    assert not_the_page(results) == [
+        "officer queue at 100,000 cases: 5 of 9 not 200 (5 × HTTP 302)"
+    ]
+    results["phases"]["100000"]["http"]["officer queue"] = ok
+    assert not_the_page(results) == []
+
+
+def test_check_page_refuses_a_redirect_and_a_page_without_its_marker():
+    with pytest.raises(measure.BenchFailure, match="HTTP 302 instead of 200"):
+        measure.check_page("officer queue", 302, "", "<h1>Antrean permohonan</h1>", "gunicorn")
+    with pytest.raises(measure.BenchFailure, match="not the page"):
+        measure.check_page("officer queue", 200, "<h1>Masuk</h1>", "<h1>Antrean", "gunicorn")
+    measure.check_page("officer queue", 200, "<h1>Antrean</h1>", "<h1>Antrean", "gunicorn")
+
+
+# --- the bench's sessions and markers against the portal ---
+@pytest.fixture
+def targets(db):
+    seed_city(300)
+    return measure.bench_targets()
+
+
+def server_settings() -> dict:
+    """SECRET_KEY and session cookie name of the settings gunicorn gets in the bench."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings;"
+        " print(json.dumps([settings.SECRET_KEY, settings.SESSION_COOKIE_NAME]))"
+    )
+    env = {**measure.Server().env(), "DJANGO_SETTINGS_MODULE": "kelurahan.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=measure.ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    key, cookie_name = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"SECRET_KEY": key, "SESSION_COOKIE_NAME": cookie_name}
+
+
+@pytest.mark.urls("tests.test_bench")
+def test_the_server_reads_the_bench_sessions_and_serves_each_page(targets):
+    """A session written by the bench process, read with the server's settings, is the page
+    (200 and its marker), not a redirect to the login page."""
+    server = server_settings()
+    assert server["SESSION_COOKIE_NAME"] == measure.SERVER_SESSION_COOKIE
+    cookies = {
+        name: measure.session_cookie(user) for name, (_, user, _) in targets["pages"].items()
+    }
+    with override_settings(**server):
+        for name, (url, _, marker) in targets["pages"].items():
+            client = Client()
+            client.cookies[server["SESSION_COOKIE_NAME"]] = cookies[name]
+            response = client.get(url)
+            assert response.status_code == 200, (
+                name,
+                response.status_code,
+                response.get("Location"),
+            )
+            assert marker in response.content.decode(), name
+            measure.check_page(name, 200, response.content.decode(), marker, "test")
+
+
+@pytest.mark.urls("tests.test_bench")
+def test_no_marker_is_on_the_login_page_or_for_an_anonymous_request(targets):
+    """Markers tell the page from the login page that a bad session is redirected to."""
+    for name, (url, _, marker) in targets["pages"].items():
+        response = Client().get(url, follow=True)
+        body = response.content.decode()
+        assert response.redirect_chain, name  # it did end on the login page
+        assert marker not in body, name
+        with pytest.raises(measure.BenchFailure):
+            measure.check_page(name, response.status_code, body, marker, "anonymous")
+
+
+@pytest.mark.urls("tests.test_bench")
+def test_the_ok_floor_names_the_logged_in_user_and_is_not_for_anonymous(targets):
+    assert Client().get("/_bench/ok").status_code == 302
+    client = Client()
+    client.force_login(targets["officer"])
+    response = client.get("/_bench/ok")
+    assert response.status_code == 200
+    assert response.content.decode() == f"ok: {targets['officer'].get_username()}"
+
+
+# --- the wrk script itself ---
+class _Pages(BaseHTTPRequestHandler):
+    """/page is the page, /redirect a login redirect, /other a 200 that is another page."""
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/masuk/?next=/page")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"<h1>Antrean permohonan</h1>" if self.path == "/page" else b"<h1>Masuk</h1>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # wrk hangs up mid-response when its time is over
+
+
+@pytest.mark.skipif(
+    not shutil.which("wrk"), reason="wrk is not installed (scripts/sysdeps.sh bench)"
+)
+def test_the_wrk_script_counts_statuses_and_markers():
+    server = _QuietServer(("127.0.0.1", 0), _Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    marker = "<h1>Antrean permohonan</h1>"
+    try:
+        page = measure.wrk(f"{base}/page", "x", marker, duration=1, connections=2)
+        redirect = measure.wrk(f"{base}/redirect", "x", marker, duration=1, connections=2)
+        other = measure.wrk(f"{base}/other", "x", marker, duration=1, connections=2)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert page["check"]["responses"] > 0
+    assert page["check"]["statuses"] == {200: page["check"]["responses"]}
+    assert page["problems"] == []
+    assert redirect["check"]["statuses"] == {302: redirect["check"]["responses"]} != {}
+    assert "not 200" in redirect["problems"][0]
+    assert other["check"]["marker_missing"] == other["check"]["responses"] > 0
+    assert "without the page's marker" in other["problems"][0]
