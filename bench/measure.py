@@ -354,7 +354,7 @@ def sweep(phase: int, overdue: int = 1000, runs: int = 3) -> dict:
             Application.objects.filter(pk=pk).update(**{DUE_FIELD[state]: t0 + step * (k + 1)})
     ids = [pk for pk, _ in picked]
     locks = _LockTimes()
-    sweep_logger = logging.getLogger("services.sweep")
+    sweep_logger = logging.getLogger("services.sla.sweep")
     sweep_logger.addHandler(locks)
     level = sweep_logger.level
     sweep_logger.setLevel(logging.INFO)
@@ -399,8 +399,9 @@ def letter_pdf() -> dict:
     import weasyprint
     from django.template.loader import render_to_string
 
-    from services.letters import letter_context, letter_template
-    from services.pdf import base_url, render_pdf
+    from services.letters.pdf import base_url, render_pdf
+    from services.letters.render import letter_template
+    from services.letters.text import letter_context
 
     letter = (
         Letter.objects.filter(kind="output")
@@ -424,7 +425,7 @@ def photo() -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image, ImageOps
 
-    from services.uploads import clean_upload
+    from services.documents.cleaning import clean_upload
 
     noise = Image.effect_noise((4000, 3000), 40).convert("RGB")
     gradient = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")

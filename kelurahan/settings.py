@@ -197,8 +197,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # because Django (and its test live server) expect a MEDIA_URL string.
 MEDIA_URL = "/_private/"
 FILE_UPLOAD_PERMISSIONS = 0o640
-# Limits for residents' documents (services.uploads). FILE_UPLOAD_MAX_MEMORY_SIZE is only
-# the spool-to-disk threshold, so the cap is enforced by the upload check itself; the
+# Limits for residents' documents (services.documents.cleaning). FILE_UPLOAD_MAX_MEMORY_SIZE is
+# only the spool-to-disk threshold, so the cap is enforced by the upload check itself; the
 # reverse proxy should refuse bodies above ~25 MB (several files per request).
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_MB", "10")) * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000

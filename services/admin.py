@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from kelurahan.admin import OfficeAdmin as BaseOfficeAdmin
 from kelurahan.models import Office
 from services import workflow
+from services.documents.cleaning import UploadRejected, clean_upload
 from services.models import (
     QUEUE_LAST,
     Application,
@@ -24,7 +25,6 @@ from services.models import (
     ServiceVariant,
     SlaBreach,
 )
-from services.uploads import UploadRejected, clean_upload
 from services.workflow import WorkflowError
 
 
@@ -278,9 +278,10 @@ class SlaBreachAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
 
 
 # --- the office logo -----------------------------------------------------------------------------
-# The kop of every letter prints it. It is cleaned like any upload (services.uploads: real type
-# from the content, pixel limits, re-encoded without metadata or trailing bytes) and stored under
-# a random name. This lives here, not in kelurahan/admin.py, because kelurahan imports no app.
+# The kop of every letter prints it. It is cleaned like any upload
+# (services.documents.cleaning: real type from the content, pixel limits, re-encoded without
+# metadata or trailing bytes) and stored under a random name. This lives here, not in
+# kelurahan/admin.py, because kelurahan imports no app.
 LOGO_NOT_IMAGE = "Logo harus berupa gambar JPG, PNG atau WebP (bukan PDF, SVG atau berkas lain)."
 
 

@@ -19,6 +19,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from services.letters.patterns import date_id
 from services.models import (
     Application,
     FieldKind,
@@ -120,8 +121,6 @@ class ExtraRow:
 
 def display(field: ServiceField | None, value) -> str:
     if field is not None and field.kind == FieldKind.DATE and isinstance(value, str):
-        from services.letters import date_id
-
         try:
             return date_id(date.fromisoformat(value))
         except ValueError:

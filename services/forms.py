@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 
 from kelurahan.models import RT
 from services import catalogue
+from services.documents.cleaning import UploadRejected, clean_upload
+from services.documents.pending import PendingUploadsMixin
 from services.models import ApplicationState, Channel, Delivery, Requirement, Service
-from services.pending_uploads import PendingUploadsMixin
-from services.uploads import UploadRejected, clean_upload
 from services.validators import normalize_phone, validate_kk_number, validate_nik
 from services.workflow import EDITABLE_STATES, ApplicantData
 

@@ -11,9 +11,12 @@ from django.http import Http404
 from kelurahan.access import STAFF_ROLES, membership_for
 from services.catalogue import active_variants, applies_to, extra_rows
 from services.models import (
+    OPEN_STATES,
     Application,
     ApplicationEvent,
     Attachment,
+    Letter,
+    LetterKind,
     Requirement,
     Service,
     ServiceVariant,
@@ -218,67 +221,18 @@ def applications_for_officer(
     )
 
 
-def dashboard_numbers(office, now) -> dict:
-    """The supervisor's view of the SLA in a handful of aggregate queries."""
-    from django.db.models import Count, Min, Q
-    from django.utils import timezone
-
-    from services.models import Milestone, SlaBreach
-
-    local = timezone.localtime(now)
-    day_end = local.replace(hour=23, minute=59, second=59, microsecond=0)
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    open_cases = Application.objects.filter(office=office, is_open=True)
-    overdue_by_state = {
-        row["state"]: row["n"]
-        for row in open_cases.filter(queue_due__lt=now).values("state").annotate(n=Count("id"))
-    }
-    waiting_rt = list(
-        open_cases.filter(state="in_verification")
-        .values("rt__number", "rt__rw__number", "rt__chair__first_name", "rt__chair__last_name")
-        .annotate(n=Count("id"), since=Min("sent_to_rt_at"))
-        .order_by("since")
+# --- cases looked up by the workflow and the pages (moved from services.workflow) ------------
+def open_application_for(*, office, nik: str, service) -> Application | None:
+    return (
+        Application.objects.filter(office=office, nik=nik, service=service, state__in=OPEN_STATES)
+        .only("code")
+        .first()
     )
-    breaches = {
-        row["milestone"]: row["n"]
-        for row in SlaBreach.objects.filter(application__office=office, detected__gte=month_start)
-        .values("milestone")
-        .annotate(n=Count("id"))
-    }
-    due_fields = {"archive": "archive_due", "verify": "verify_due", "issue": "issue_due"}
-    due_counts = Application.objects.filter(office=office).aggregate(
-        **{
-            m: Count("id", filter=Q(**{f"{f}__gte": month_start, f"{f}__lte": now}))
-            for m, f in due_fields.items()
-        }
+
+
+def current_letter(application: Application) -> Letter | None:
+    return (
+        application.letters.filter(kind=LetterKind.OUTPUT, revoked_at__isnull=True)
+        .order_by("-issued_at", "-id")
+        .first()
     )
-    breached_due = {
-        row["milestone"]: row["n"]
-        for row in SlaBreach.objects.filter(
-            application__office=office, due__gte=month_start, due__lte=now
-        )
-        .values("milestone")
-        .annotate(n=Count("id"))
-    }
-    milestones = []
-    for milestone in Milestone:
-        due = due_counts[milestone.value]
-        late = breached_due.get(milestone.value, 0)
-        milestones.append(
-            {
-                "label": milestone.label,
-                "due": due,
-                "late": late,
-                "breaches": breaches.get(milestone.value, 0),
-                "share": round(100 * (due - late) / due) if due else None,
-            }
-        )
-    return {
-        "due_today": open_cases.filter(queue_due__gte=now, queue_due__lte=day_end).count(),
-        "overdue_by_state": overdue_by_state,
-        "overdue_total": sum(overdue_by_state.values()),
-        "waiting_rt": waiting_rt,
-        "milestones": milestones,
-        "breaches_this_month": sum(breaches.values()),
-        "month_start": month_start,
-    }

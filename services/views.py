@@ -19,6 +19,8 @@ from django_fsm import can_proceed, has_transition_perm
 
 from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_required
 from services import workflow
+from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
+from services.documents.serving import attachment_response, log_access
 from services.forms import (
     ApplicationForm,
     CorrectionForm,
@@ -29,10 +31,9 @@ from services.forms import (
     ReopenForm,
     UploadForm,
 )
-from services.letters import date_id, masked_name
+from services.letters import verify
 from services.models import (
     QUEUE_LAST,
-    AccessLog,
     Application,
     ApplicationState,
     Attachment,
@@ -43,11 +44,10 @@ from services.models import (
 )
 from services.models import ApplicationState as S
 from services.notifications import mark_read
-from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
+from services.requirements import requirement_statuses
 from services.selectors import (
     application_detail,
     applications_for_officer,
-    dashboard_numbers,
     document_anchor_after,
     get_application_for_user,
     get_attachment_for_user,
@@ -56,8 +56,8 @@ from services.selectors import (
     services_for_catalogue,
     variant_choices,
 )
-from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
+from services.sla.reports import dashboard_numbers
 from services.throttle import verification_allowed
 from services.validators import validate_nik
 from services.workflow import WorkflowError, WorkflowPermissionDenied
@@ -206,7 +206,7 @@ def _still_missing(application: Application) -> list[str]:
     """
     return [
         status.requirement.label
-        for status in workflow.requirement_statuses(application)
+        for status in requirement_statuses(application)
         if not status.satisfied
         and not any(a.verdict == Verdict.PENDING for a in status.attachments)
     ]
@@ -284,8 +284,8 @@ def case_page(request, application: Application, **bound):
         initial={"method": application.delivery}
     )
     application = application_detail(application)
-    AccessLog.objects.create(user=request.user, application=application, action="view_application")
-    statuses = workflow.requirement_statuses(application)
+    log_access(request.user, application_id=application.pk, action="view_application")
+    statuses = requirement_statuses(application)
     (application,) = with_time_left([application], application.office)
     calendar_deadlines = [
         ("Hari 1 — diarsipkan", application.archive_due, application.archived_at),
@@ -589,9 +589,7 @@ def letter_pdf(request, code: str, token: str):
     letter = _letter_for_user(request.user, code, token)
     if not letter.is_rendered:
         raise Http404("PDF surat masih dibuat.")
-    AccessLog.objects.create(
-        user=request.user, application_id=letter.application_id, action="download_letter"
-    )
+    log_access(request.user, application_id=letter.application_id, action="download_letter")
     response = FileResponse(
         letter.pdf.open("rb"),
         as_attachment=True,
@@ -607,7 +605,7 @@ def bundle_pdf(request, code: str):
     application = get_application_for_user(request.user, code)
     if not application.bundle_sha256:
         raise Http404("Berkas arsip masih dibuat.")
-    AccessLog.objects.create(user=request.user, application=application, action="download_bundle")
+    log_access(request.user, application_id=application.pk, action="download_bundle")
     return FileResponse(
         application.bundle.open("rb"),
         as_attachment=True,
@@ -645,18 +643,9 @@ def letter_verify(request, token: str):
     """Public: anyone holding a letter checks it against the kelurahan's record."""
     if not verification_allowed(request):
         return render(request, "services/verify.html", {"throttled": True}, status=429)
-    letter = (
-        Letter.objects.select_related("application__service", "office").filter(token=token).first()
-    )
+    letter = verify.letter_for_token(token)
     response = render(
-        request,
-        "services/verify.html",
-        {
-            "letter": letter,
-            "holder": masked_name(letter.application.applicant_name) if letter else "",
-            "date": date_id(letter.issued_at) if letter else "",
-        },
-        status=200 if letter else 404,
+        request, "services/verify.html", verify.page_context(letter), status=200 if letter else 404
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

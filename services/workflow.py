@@ -27,8 +27,10 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from kelurahan.access import office_for, rt_for
 from kelurahan.models import RT
 from kelurahan.numbering import next_number
+from services import jobs
 from services.catalogue import active_variants, clean_extra, requirements_for
-from services.letters import new_output_letter
+from services.documents.cleaning import CleanFile
+from services.letters.numbering import new_output_letter
 from services.models import (
     OPEN_STATES,
     Application,
@@ -38,15 +40,14 @@ from services.models import (
     Letter,
     LetterKind,
     Requirement,
-    RequirementKind,
     ServiceVariant,
     Verdict,
 )
 from services.models import ApplicationState as S
+from services.requirements import missing_requirements
+from services.selectors import current_letter, open_application_for
 from services.sla import WorkingCalendar, deadlines
-from services.sweep import record_moved_breaches
-from services.tasks import enqueue_after_commit
-from services.uploads import CleanFile
+from services.sla.sweep import record_moved_breaches
 from services.validators import mask_nik, normalize_phone, validate_kk_number, validate_nik
 
 
@@ -180,14 +181,6 @@ class ApplicantData:
     assisted_by: str = ""
     delivery: str = "pickup"
     delivery_address: str = ""
-
-
-def open_application_for(*, office, nik: str, service) -> Application | None:
-    return (
-        Application.objects.filter(office=office, nik=nik, service=service, state__in=OPEN_STATES)
-        .only("code")
-        .first()
-    )
 
 
 def duplicate_message(existing: Application) -> str:
@@ -412,56 +405,6 @@ def attachment_reject(*, attachment: Attachment, by: AbstractBaseUser, reason: s
     return _set_verdict(attachment, by, Verdict.REJECTED, reason)
 
 
-# --- what is still missing --------------------------------------------------------------------
-@dataclass(frozen=True)
-class RequirementStatus:
-    requirement: Requirement
-    attachments: list[Attachment]
-    satisfied: bool
-    waived_by_rt: bool  # the RT chair's approval in the portal will stand in for it
-    problem: str  # empty when satisfied
-
-
-def requirement_statuses(application: Application) -> list[RequirementStatus]:
-    """Each requirement of the service with its files and whether it is met."""
-    attachments = getattr(application, "prefetched_attachments", None)
-    if attachments is None:
-        attachments = list(application.attachments.all())
-    statuses = []
-    for requirement in requirements_for(application.service, application.variant):
-        mine = [a for a in attachments if a.requirement_id == requirement.pk]
-        accepted = any(a.verdict == Verdict.ACCEPTED for a in mine)
-        pending = any(a.verdict == Verdict.PENDING for a in mine)
-        waivable = (
-            requirement.kind == RequirementKind.RT_COVER_LETTER
-            and application.service.rt_approval_replaces_cover_letter
-        )
-        given_in_portal = waivable and application.rt_cover_letter_at is not None
-        if accepted or not requirement.required or given_in_portal or (waivable and not mine):
-            problem = ""
-        elif pending:
-            problem = f"{requirement.label}: belum diperiksa"
-        elif mine:
-            reasons = "; ".join(a.verdict_reason for a in mine if a.verdict == Verdict.REJECTED)
-            problem = f"{requirement.label}: ditolak ({reasons})"
-        else:
-            problem = f"{requirement.label}: belum ada"
-        statuses.append(
-            RequirementStatus(
-                requirement=requirement,
-                attachments=mine,
-                satisfied=not problem,
-                waived_by_rt=waivable and not accepted and (not mine or given_in_portal),
-                problem=problem,
-            )
-        )
-    return statuses
-
-
-def missing_requirements(application: Application) -> list[str]:
-    return [s.problem for s in requirement_statuses(application) if s.problem]
-
-
 # --- transitions ------------------------------------------------------------------------------
 def _restart_clock(case: Application) -> None:
     """Day 1 starts now (resubmit, reopen): the three deadlines from this moment."""
@@ -488,7 +431,7 @@ def application_archive(
         return note
 
     case = application_transition(application, by, "archive", "diarsipkan", "", complete)
-    enqueue_after_commit("services.tasks.render_bundle_task", case.pk)
+    jobs.enqueue_after_commit(jobs.RENDER_BUNDLE, case.pk)
     return sync(application, case)
 
 
@@ -555,17 +498,9 @@ def application_issue(*, application: Application, by: AbstractBaseUser) -> Lett
         return f"Nomor {letters[0].number}"
 
     case = application_transition(application, by, "issue", "diterbitkan", "", number_it)
-    enqueue_after_commit("services.tasks.render_letter_task", letters[0].pk)
+    jobs.enqueue_after_commit(jobs.RENDER_LETTER, letters[0].pk)
     sync(application, case)
     return letters[0]
-
-
-def current_letter(application: Application) -> Letter | None:
-    return (
-        application.letters.filter(kind=LetterKind.OUTPUT, revoked_at__isnull=True)
-        .order_by("-issued_at", "-id")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -658,7 +593,7 @@ def _replace_letter(case: Application, letter: Letter, by: AbstractBaseUser, why
     ):
         raise WorkflowError(f"Surat {letter.number} sudah dicabut sebelumnya.")
     new = new_output_letter(case, by, replaces=letter)
-    enqueue_after_commit("services.tasks.render_letter_task", new.pk)
+    jobs.enqueue_after_commit(jobs.RENDER_LETTER, new.pk)
     return new
 
 
@@ -699,7 +634,7 @@ def application_issue_replacement(
     reason = (reason or "").strip()
     note = f"{new.number} menggantikan {revoked.number}" + (f": {reason}" if reason else "")
     _record(case, by, "issue_replacement", case.state, note)
-    enqueue_after_commit("services.tasks.render_letter_task", new.pk)
+    jobs.enqueue_after_commit(jobs.RENDER_LETTER, new.pk)
     sync(application, case)
     return new
 

@@ -158,8 +158,8 @@ def make_application(
     """
     from services import workflow
     from services.catalogue import requirements_for
+    from services.documents.cleaning import clean_upload
     from services.models import Service
-    from services.uploads import clean_upload
 
     service = Service.objects.get(code=service_code)
     variants = service.variants.filter(active=True)

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from services import workflow
+from services.documents.cleaning import clean_upload
 from services.models import AccessLog, Application, ApplicationState, Attachment, Service
-from services.uploads import clean_upload
 from tests.conftest import jpeg_upload, make_application, pdf_upload
 
 S = ApplicationState
@@ -485,7 +485,7 @@ def test_queue_is_paginated(officer_client, officer, rt1, settings):
 
 @pytest.mark.django_db
 def test_a_pdf_has_no_thumbnail_url(officer_client, officer, rt1):
-    from services.uploads import clean_upload
+    from services.documents.cleaning import clean_upload
 
     application = make_application(officer=officer, rt=rt1, docs=False)
     (attachment,) = workflow.attachment_add(

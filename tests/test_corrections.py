@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from services import workflow as services_workflow
 from services.models import Application, ApplicationEvent, ApplicationState, Letter, Notification
+from services.selectors import current_letter
 from services.validators import MSG_NIK_DATE
 from services.workflow import CHANGED_UNDER_YOU, WorkflowError, WorkflowPermissionDenied
 from tests.conftest import make_application, make_user
@@ -359,7 +360,7 @@ def test_correcting_an_issued_case_replaces_its_letter(officer, application):
     letter.refresh_from_db()
     assert letter.revoked_at and "koreksi data" in letter.revoked_reason
     assert done.replacement.replaces == letter and done.replacement.is_valid
-    assert services_workflow.current_letter(application) == done.replacement
+    assert current_letter(application) == done.replacement
     assert f"Surat {letter.number} diganti {done.replacement.number}" in (
         application.events.latest("id").note
     )
@@ -656,8 +657,8 @@ def test_the_correction_form_asks_and_saves_the_service_data_fields(officer_clie
 # --- the variant (jenis permohonan) chosen at intake -------------------------------------------
 def kk_case_with_the_documents_of(officer, rt, recorded_as: str, documents_of: str):
     from services.catalogue import requirements_for
+    from services.documents.cleaning import clean_upload
     from services.models import Service
-    from services.uploads import clean_upload
     from tests.conftest import jpeg_upload
 
     kk = Service.objects.get(code="KK")

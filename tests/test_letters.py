@@ -18,7 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 from services import workflow
-from services.letters import render_bundle, render_letter
+from services.letters.render import render_bundle, render_letter
 from services.models import Application, ApplicationState, Letter, LetterKind, Service
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 from tests.conftest import committed, make_application, pdf_upload
@@ -199,7 +199,7 @@ def test_each_service_letter_is_one_a4_page_with_nothing_past_the_margins(
 def test_hostile_applicant_text_is_printed_literally_and_nothing_outside_static_is_fetched(
     officer, rt1, monkeypatch
 ):
-    from services import pdf
+    from services.letters import pdf
 
     requested = []
     original = pdf.RestrictedURLFetcher.fetch
@@ -275,7 +275,7 @@ def test_every_letter_template_prints_html_in_applicant_fields_as_text(officer, 
 def test_the_digital_rt_cover_letter_prints_html_in_applicant_fields_as_text(
     officer, rt1, rt_chair
 ):
-    from services.letters import new_rt_cover_letter
+    from services.letters.numbering import new_rt_cover_letter
 
     application = hostile_case(officer, rt1)
     with transaction.atomic():
@@ -511,7 +511,7 @@ def test_letter_urls_of_another_office_answer_404(client, officer, rt1, other_of
 # --- archive bundle and the digital RT cover letter -------------------------------------------
 @pytest.mark.django_db
 def test_archive_bundle_has_a_cover_sheet_then_one_page_per_accepted_image(officer, rt1):
-    from services.uploads import clean_upload
+    from services.documents.cleaning import clean_upload
 
     application = make_application(officer=officer, rt=rt1)
     workflow.attachment_add(
@@ -533,7 +533,7 @@ def test_archive_bundle_has_a_cover_sheet_then_one_page_per_accepted_image(offic
 
 @pytest.mark.django_db
 def test_rt_approval_standing_in_for_the_cover_letter_renders_a_digital_one(officer, rt1, rt_chair):
-    from services.uploads import clean_upload
+    from services.documents.cleaning import clean_upload
     from tests.conftest import jpeg_upload
     from verification.workflow import application_send_to_rt, verification_approve
 

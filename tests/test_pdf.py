@@ -1,4 +1,5 @@
-"""services.pdf: the one PDF pipeline, its restricted URL fetcher, fonts, QR and image helpers.
+"""services.letters.pdf: the one PDF pipeline, its restricted URL fetcher, fonts, QR and image
+helpers.
 
 SECURITY.md F 38-40: user text is printed literally, the fetcher reads only static files and
 data: URLs, refuses every other protocol, redirects, '..' and symlink escapes, and is used for
@@ -23,7 +24,7 @@ import weasyprint
 from django.template import Context, Template
 from PIL import Image
 
-from services import pdf
+from services.letters import pdf
 
 A4_WIDTH_PT = 595.28
 HOSTILE_PAGE_CSS = "@page { size: 100mm 100mm }"  # if this file were ever read, the page shrinks
@@ -281,7 +282,7 @@ HOSTILE = [
 )
 def test_hostile_resources_are_refused_and_not_read(snippet, refused_url, target, opened, caplog):
     fetcher = pdf.RestrictedURLFetcher()
-    with caplog.at_level(logging.WARNING, logger="services.pdf"):
+    with caplog.at_level(logging.WARNING, logger="services.letters.pdf"):
         content = pdf.render_pdf_from_string(
             letter_html(f"<p>Isi surat</p>{snippet}"), fetcher=fetcher
         )
@@ -290,7 +291,9 @@ def test_hostile_resources_are_refused_and_not_read(snippet, refused_url, target
     assert refused_url in fetcher.refused
     assert all(url.startswith(("data:", pdf.base_url())) for url in fetcher.served)
     assert any(
-        r.name == "services.pdf" and r.levelno == logging.WARNING and refused_url in r.getMessage()
+        r.name == "services.letters.pdf"
+        and r.levelno == logging.WARNING
+        and refused_url in r.getMessage()
         for r in caplog.records
     )
     if target:

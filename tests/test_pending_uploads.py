@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from services.documents.pending import SESSION_KEY, purge_expired
 from services.models import Application, Service
-from services.pending_uploads import SESSION_KEY, purge_expired
 from tests.conftest import jpeg_upload, pdf_upload
 
 KEPT = re.compile(r'name="(berkas_\d+__simpan)" value="([^"]+)"')

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from services import workflow
 from services.models import Application, ApplicationState
+from services.requirements import requirement_statuses
 from tests.conftest import make_application
 
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
@@ -27,7 +28,7 @@ def test_the_receipt_lists_the_missing_documents_and_the_promised_date(
     officer_client, officer, rt1
 ):
     application = make_application(officer=officer, rt=rt1, docs=False)
-    statuses = workflow.requirement_statuses(application)
+    statuses = requirement_statuses(application)
     missing = [s.requirement.label for s in statuses if not s.satisfied]
     assert missing
     page = receipt(officer_client, application)

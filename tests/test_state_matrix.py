@@ -25,9 +25,10 @@ from django_fsm import ANY_OTHER_STATE, ANY_STATE
 
 from kelurahan.models import Role
 from services import workflow
-from services.letters import new_output_letter, render_letter
+from services.documents.cleaning import clean_upload
+from services.letters.numbering import new_output_letter
+from services.letters.render import render_letter
 from services.models import OPEN_STATES, Application, ApplicationEvent, ApplicationState
-from services.uploads import clean_upload
 from services.workflow import WorkflowError
 from tests.conftest import jpeg_upload, make_application, make_user
 from verification import workflow as rt_workflow

@@ -1,4 +1,4 @@
-"""services.uploads: what a resident's photo or scan must pass before it is stored.
+"""services.documents.cleaning: what a resident's photo or scan must pass before it is stored.
 
 Every test file is built in memory (Pillow, pikepdf, a hand-made PNG); no database is needed.
 """
@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
-from services.uploads import CleanFile, UploadRejected, clean_upload, display_name
+from services.documents.cleaning import CleanFile, UploadRejected, clean_upload, display_name
 
 MIB = 1024 * 1024
 ORIENTATION = 0x0112
@@ -35,7 +35,7 @@ UPLOAD_SETTINGS = (
 
 @pytest.fixture(autouse=True)
 def _documented_defaults(settings):
-    """Test the defaults of services.uploads, whatever the project settings choose."""
+    """Test the defaults of services.documents.cleaning, whatever the project settings choose."""
     for name in UPLOAD_SETTINGS:
         if hasattr(settings, name):
             delattr(settings, name)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from services import workflow
 from services.catalogue import clean_extra, requirements_for
+from services.documents.cleaning import clean_upload
 from services.models import (
     Application,
     ApplicationState,
@@ -18,7 +19,7 @@ from services.models import (
     ServiceField,
     ServiceVariant,
 )
-from services.uploads import clean_upload
+from services.requirements import requirement_statuses
 from services.workflow import WorkflowError
 from tests.conftest import PASSWORD, committed, jpeg_upload, make_application
 from tests.test_admin import data_field_rows, inline_management
@@ -124,7 +125,7 @@ def test_kk_pindah_datang_cannot_archive_without_the_moving_certificate(officer,
         workflow.application_archive(application=application, by=officer)
     application.refresh_from_db()
     assert application.state == S.RECEIVED
-    statuses = workflow.requirement_statuses(application)
+    statuses = requirement_statuses(application)
     assert [s.requirement.code for s in statuses][-1] == "surat-pindah"
 
 
@@ -567,7 +568,8 @@ def test_logo_upload_is_cleaned_and_printed_in_both_kops(
     assert pdf_image_count(second) == without_logo + 1
 
     # The RT chair's digital cover letter has the same kop.
-    from services.letters import new_rt_cover_letter, render_letter
+    from services.letters.numbering import new_rt_cover_letter
+    from services.letters.render import render_letter
 
     application = make_application(officer=officer, rt=rt1, nik="3271010101900013")
     cover = new_rt_cover_letter(application, rt_chair)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from services import workflow as services_workflow
 from services.models import Application, ApplicationEvent, ApplicationState, Channel
+from services.requirements import requirement_statuses
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 from tests.conftest import jpeg_upload, make_application, make_user
 from verification import workflow
@@ -221,7 +222,7 @@ def test_only_the_chair_of_the_request_rt_can_decide_whatever_their_permissions(
 @pytest.mark.django_db
 def test_approval_gives_the_digital_cover_letter_when_none_was_uploaded(officer, rt1, rt_chair):
     application = make_application(officer=officer, rt=rt1, docs=False)
-    from services.uploads import clean_upload
+    from services.documents.cleaning import clean_upload
 
     for requirement in application.service.requirements.exclude(kind="rt_cover_letter"):
         services_workflow.attachment_add(
@@ -239,7 +240,7 @@ def test_approval_gives_the_digital_cover_letter_when_none_was_uploaded(officer,
     request.refresh_from_db()
     assert request.gave_cover_letter
     assert application.rt_cover_letter_by == rt_chair and application.rt_cover_letter_at
-    statuses = services_workflow.requirement_statuses(application)
+    statuses = requirement_statuses(application)
     assert all(s.satisfied for s in statuses)
 
 

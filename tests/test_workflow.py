@@ -110,7 +110,7 @@ def test_rt_cover_letter_is_required_when_the_service_does_not_accept_portal_app
 def test_archive_allowed_without_cover_letter_when_the_rt_will_approve(officer, rt1):
     application = make_application(officer=officer, rt=rt1, docs=False)
     service = application.service
-    from services.uploads import clean_upload
+    from services.documents.cleaning import clean_upload
     from tests.conftest import jpeg_upload
 
     for requirement in service.requirements.exclude(code="pengantar-rt"):

@@ -13,16 +13,16 @@ from django.views.decorators.http import require_POST
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.catalogue import extra_rows
+from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
+from services.documents.serving import attachment_response
 from services.forms import CorrectionForm, ReopenForm
 from services.models import Application, Service, Verdict
-from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
 from services.selectors import (
     get_application_for_user,
     get_variant_or_404,
     services_for_catalogue,
     variant_choices,
 )
-from services.serving import attachment_response
 from services.sla import WorkingCalendar, time_left
 from services.validators import mask_nik
 from services.views import case_page

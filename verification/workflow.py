@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from kelurahan.access import rt_for
 from kelurahan.models import RT, Role
+from services import jobs
 from services import workflow as services_workflow
-from services.letters import new_rt_cover_letter
+from services.letters.numbering import new_rt_cover_letter
 from services.models import Application, Notification, RequirementKind, Verdict
 from services.notifications import notify, staff_by_office
-from services.tasks import enqueue_after_commit
 from services.workflow import (
     CHANGED_UNDER_YOU,
     Correction,
@@ -209,7 +209,7 @@ def verification_approve(
     )
     if cover_letter_by is not None:
         letter = new_rt_cover_letter(decided.application, by)
-        enqueue_after_commit("services.tasks.render_letter_task", letter.pk)
+        jobs.enqueue_after_commit(jobs.RENDER_LETTER, letter.pk)
     return decided
 
 

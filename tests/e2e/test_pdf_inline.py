@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from kelurahan.models import RT
 from services import workflow
-from services.uploads import clean_upload
+from services.documents.cleaning import clean_upload
 from tests.conftest import make_application, pdf_upload
 from tests.e2e.test_rt_chair_journey import login
 

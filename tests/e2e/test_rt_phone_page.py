@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from kelurahan.models import RT
 from services import workflow as services_workflow
-from services.uploads import clean_upload
+from services.documents.cleaning import clean_upload
 from tests.conftest import jpeg_upload, make_application
 from tests.e2e.axe import assert_no_axe_violations, assert_tap_targets
 from tests.e2e.test_rt_chair_journey import login

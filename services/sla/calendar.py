@@ -229,10 +229,3 @@ def _overdue(calendar: WorkingCalendar, due: datetime, now: datetime) -> TimeLef
     if due.date() == now.date():
         return TimeLeft(OVERDUE, f"terlambat {_hours((now - due).total_seconds())} jam")
     return TimeLeft(OVERDUE, f"terlambat {calendar.working_days_late(due, now)} hari kerja")
-
-
-def sla_sweep(now: datetime | None = None) -> int:
-    """Record the breaches since the last run (see ``services.sweep``); the contract name."""
-    from services.sweep import sla_sweep as sweep
-
-    return sweep(now)

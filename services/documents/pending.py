@@ -4,8 +4,9 @@ Why: a resident's three or four photos (sent by WhatsApp, picked one by one) mus
 picked again because the NIK had a typo. Browsers never re-fill a file input, so the server
 keeps what it already cleaned:
 
-- only ``CleanFile`` results are kept (re-encoded images, checked PDFs; services.uploads), in
-  the private media storage under ``pending/<token>`` — no URL serves that folder;
+- only ``CleanFile`` results are kept (re-encoded images, checked PDFs;
+  services.documents.cleaning), in the private media storage under ``pending/<token>`` — no
+  URL serves that folder;
 - the token is 192 random bits and is only honoured when it is listed in *this* session,
   for the same form (``scope``) and field, so another user (or another form) cannot claim
   it, and a forged token is ignored;
@@ -30,7 +31,7 @@ from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from services.uploads import CleanFile
+from services.documents.cleaning import CleanFile
 
 SESSION_KEY = "pending_uploads"
 FOLDER = "pending"

@@ -1,8 +1,18 @@
-"""Serving stored documents: one response builder for every scoped view that shows them."""
+"""Serving stored documents and the access log: one response builder for every scoped view
+that shows a document, and one function that records who viewed whose data (UU PDP)."""
+
+from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
 from services.models import AccessLog, Attachment
+
+
+def log_access(user, *, application_id: int, action: str, attachment=None) -> AccessLog:
+    """One row of the access log: who saw which case (and document), and how."""
+    return AccessLog.objects.create(
+        user=user, application_id=application_id, attachment=attachment, action=action
+    )
 
 
 def attachment_response(request, attachment: Attachment, *, thumbnail: bool = False):
@@ -11,8 +21,8 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
         raise Http404("Berkas ini tidak punya gambar kecil.")
     stored = attachment.thumbnail if thumbnail else attachment.file
     if not thumbnail:
-        AccessLog.objects.create(
-            user=request.user,
+        log_access(
+            request.user,
             application_id=attachment.application_id,
             attachment=attachment,
             action="view_document",
@@ -22,7 +32,8 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
         stored.open("rb"),
         content_type=content_type,
         # Both kinds open in the browser: images were re-encoded by us, and PDFs were refused
-        # at upload when they carry scripts, actions or embedded files (services.uploads).
+        # at upload when they carry scripts, actions or embedded files
+        # (services.documents.cleaning).
         as_attachment=False,
         filename=attachment.original_name,
     )

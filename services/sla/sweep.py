@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from kelurahan.models import Role
-from services.bulk import insert_from_select
+from services import jobs
 from services.models import (
     Application,
     ApplicationState,
@@ -28,7 +28,7 @@ from services.models import (
     SlaBreach,
     SweepState,
 )
-from services.tasks import enqueue_after_commit
+from services.sla.bulk import insert_from_select
 
 logger = logging.getLogger(__name__)
 S = ApplicationState
@@ -107,7 +107,7 @@ def record_moved_breaches(application_ids: list[int], now: datetime | None = Non
     recorded = _record_breaches(EPOCH, min(state.swept_until, now), application_ids)
     if recorded:
         _notify_breaches(min(state.swept_until, now))
-        enqueue_after_commit("services.tasks.send_notification_emails_task")
+        jobs.enqueue_after_commit(jobs.SEND_NOTIFICATION_EMAILS)
     return recorded
 
 
@@ -219,7 +219,7 @@ def sla_sweep(now: datetime | None = None) -> int:
         if recorded:
             notified += _notify_breaches(now)
         if notified:
-            enqueue_after_commit("services.tasks.send_notification_emails_task")
+            jobs.enqueue_after_commit(jobs.SEND_NOTIFICATION_EMAILS)
     # The whole sweep is one transaction: this is how long it held the write lock.
     logger.info(
         "sla sweep: %d breaches, %d notifications, transaction %.1f ms",

@@ -1,0 +1,36 @@
+"""Enqueueing background jobs: ``enqueue_after_commit`` and the jobs' dotted names.
+
+Writers (workflow, sweep, notifications) import this module, never ``services.tasks``: the
+task entry points import the writers, so importing them back would make a circle. The names
+are the paths django-q2 stores in its queue and schedules (migration 0008 and
+``kelurahan.closed_days``, which may not import ``services``, spell two of them out); a test
+checks that each one resolves to a function of ``services.tasks``.
+
+May import: Django and django-q2 only.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django_q.tasks import async_task
+
+SLA_SWEEP = "services.tasks.sla_sweep_task"
+MORNING_DIGEST = "services.tasks.morning_digest_task"
+SEND_NOTIFICATION_EMAILS = "services.tasks.send_notification_emails_task"
+RENDER_LETTER = "services.tasks.render_letter_task"
+RENDER_BUNDLE = "services.tasks.render_bundle_task"
+RECOMPUTE_DEADLINES = "services.tasks.recompute_deadlines_task"
+
+ALL = (
+    SLA_SWEEP,
+    MORNING_DIGEST,
+    SEND_NOTIFICATION_EMAILS,
+    RENDER_LETTER,
+    RENDER_BUNDLE,
+    RECOMPUTE_DEADLINES,
+)
+
+
+def enqueue_after_commit(func: str, *args) -> None:
+    """Queue ``func`` once the current transaction commits (never for a rolled-back one)."""
+    sync = settings.Q_CLUSTER.get("sync", False)
+    transaction.on_commit(lambda: async_task(func, *args, sync=sync))

@@ -1,0 +1,106 @@
+"""Rendering letters and archive bundles to PDF (the jobs' work).
+
+PDFs are rendered by jobs after commit, to a fixed path, once: a second run finds the SHA-256
+already stored and changes nothing. Letter templates live in ``templates/letters/``, one per
+service code (``kk.html`` …) plus ``rt_cover.html``, all extending ``base_letter.html``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pikepdf
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from services.catalogue import extra_rows
+from services.letters.patterns import date_id
+from services.letters.pdf import image_data_uri, render_pdf
+from services.letters.text import letter_context
+from services.models import Application, Attachment, Letter, LetterKind, Verdict
+from services.requirements import requirement_statuses
+
+
+def letter_template(letter: Letter) -> str:
+    if letter.kind == LetterKind.RT_COVER:
+        return "letters/rt_cover.html"
+    return f"letters/{letter.application.service.code.lower()}.html"
+
+
+def render_letter(letter_id: int) -> bool:
+    """Render a letter's PDF once; False when it was already there (idempotent)."""
+
+    letter = Letter.objects.select_related(
+        "application__service", "application__rt__rw", "application__variant", "office"
+    ).get(pk=letter_id)
+    if letter.is_rendered:
+        return False
+    content = render_pdf(letter_template(letter), letter_context(letter))
+    path = (
+        f"letters/{letter.office.code}/{timezone.localtime(letter.issued_at):%Y}/{letter.token}.pdf"
+    )
+    _write_fixed(path, content)
+    return bool(
+        Letter.objects.filter(pk=letter.pk, sha256="").update(
+            pdf=path, sha256=hashlib.sha256(content).hexdigest()
+        )
+    )
+
+
+def _write_fixed(path: str, content: bytes) -> None:
+    """Write to exactly ``path``, replacing a partial file an interrupted run left behind."""
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    saved = default_storage.save(path, ContentFile(content))
+    assert saved == path, (saved, path)
+
+
+def render_bundle(application_id: int) -> bool:
+    """The archive bundle: a cover sheet, then every accepted document (images one per page,
+    PDF attachments appended). Once per case; False when already there."""
+
+    application = Application.objects.select_related(
+        "service", "office", "rt__rw", "received_by", "variant"
+    ).get(pk=application_id)
+    if application.bundle_sha256:
+        return False
+    accepted = list(
+        Attachment.objects.filter(application=application, verdict=Verdict.ACCEPTED)
+        .select_related("requirement", "verdict_by")
+        .order_by("requirement__order", "uploaded_at", "id")
+    )
+    archived_event = application.events.filter(transition="archive").select_related("by").last()
+    images = []
+    for attachment in accepted:
+        if attachment.is_image:
+            with attachment.file.open("rb") as f:
+                images.append((attachment, image_data_uri(f.read(), attachment.content_type)))
+    statuses = requirement_statuses(application)
+    cover = render_pdf(
+        "letters/archive_bundle.html",
+        {
+            "application": application,
+            "checklist": statuses,
+            "extra_rows": extra_rows(application),
+            "archived_event": archived_event,
+            "images": images,
+            "date": date_id(timezone.now()),
+        },
+    )
+    bundle = pikepdf.open(io.BytesIO(cover))
+    for attachment in accepted:
+        if not attachment.is_image:
+            with attachment.file.open("rb") as f, pikepdf.open(io.BytesIO(f.read())) as extra:
+                bundle.pages.extend(extra.pages)
+    out = io.BytesIO()
+    bundle.save(out)
+    content = out.getvalue()
+    path = f"bundles/{application.office.code}/{application.code}.pdf"
+    _write_fixed(path, content)
+    return bool(
+        Application.objects.filter(pk=application.pk, bundle_sha256="").update(
+            bundle=path, bundle_sha256=hashlib.sha256(content).hexdigest()
+        )
+    )

@@ -1,0 +1,78 @@
+"""The models of ``services``, one module per idea; import them from here.
+
+- ``catalogue``: Service, ServiceVariant, ServiceField, Requirement (what admins configure);
+- ``cases``: Application (and its FSM), Attachment, ApplicationEvent, AccessLog;
+- ``letters``: Letter;
+- ``sla``: SlaBreach, SweepState;
+- ``notifications``: Notification.
+
+May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← the rest), and
+``services.letters.patterns`` (pure formatting, no models). Nothing else of ``services``:
+every other module imports the models, so an import from here would close a circle.
+Migrations store ``services.models._default_uuid``, ``attachment_path``, ``thumbnail_path``
+and ``_letter_token``: they stay importable from here.
+"""
+
+from services.models.cases import (
+    CLOSED_STATES,
+    EVENT_LABELS,
+    OPEN_STATES,
+    QUEUE_LAST,
+    AccessLog,
+    Application,
+    ApplicationEvent,
+    ApplicationState,
+    Attachment,
+    Channel,
+    Delivery,
+    Verdict,
+    _default_uuid,
+    attachment_path,
+    thumbnail_path,
+)
+from services.models.catalogue import (
+    DEFAULT_NUMBER_PATTERN,
+    FieldKind,
+    Requirement,
+    RequirementKind,
+    Service,
+    ServiceField,
+    ServiceQuerySet,
+    ServiceVariant,
+)
+from services.models.letters import Letter, LetterKind, _letter_token
+from services.models.notifications import Notification
+from services.models.sla import Milestone, SlaBreach, SweepState
+
+__all__ = [
+    "CLOSED_STATES",
+    "DEFAULT_NUMBER_PATTERN",
+    "EVENT_LABELS",
+    "OPEN_STATES",
+    "QUEUE_LAST",
+    "AccessLog",
+    "Application",
+    "ApplicationEvent",
+    "ApplicationState",
+    "Attachment",
+    "Channel",
+    "Delivery",
+    "FieldKind",
+    "Letter",
+    "LetterKind",
+    "Milestone",
+    "Notification",
+    "Requirement",
+    "RequirementKind",
+    "Service",
+    "ServiceField",
+    "ServiceQuerySet",
+    "ServiceVariant",
+    "SlaBreach",
+    "SweepState",
+    "Verdict",
+    "_default_uuid",
+    "_letter_token",
+    "attachment_path",
+    "thumbnail_path",
+]

@@ -1,0 +1,54 @@
+"""The SLA's records: breached milestones and where the sweep got to."""
+
+from django.db import models
+from django.utils import timezone
+
+from services.models.cases import Application
+
+
+class Milestone(models.TextChoices):
+    ARCHIVE = "archive", "Hari 1: arsip"
+    VERIFY = "verify", "Hari 2: verifikasi RT"
+    ISSUE = "issue", "Hari 3: surat terbit"
+
+
+class SlaBreach(models.Model):
+    """A milestone of one application that passed its deadline; recorded once."""
+
+    application = models.ForeignKey(
+        Application, verbose_name="permohonan", on_delete=models.CASCADE, related_name="breaches"
+    )
+    milestone = models.CharField("tahap", max_length=10, choices=Milestone.choices)
+    due = models.DateTimeField("batas waktu")
+    detected = models.DateTimeField("terdeteksi", default=timezone.now)
+
+    class Meta:
+        verbose_name = "pelanggaran SLA"
+        verbose_name_plural = "pelanggaran SLA"
+        ordering = ["-detected"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "milestone"], name="slabreach_once_per_milestone"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(milestone__in=Milestone.values), name="slabreach_milestone_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["detected"], name="slabreach_by_detected")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.milestone} {self.due:%Y-%m-%d %H:%M}"
+
+
+class SweepState(models.Model):
+    """Where the SLA sweep got to: it looks only at deadlines passed since ``swept_until``."""
+
+    name = models.CharField("nama", max_length=40, primary_key=True)
+    swept_until = models.DateTimeField("disapu sampai")
+
+    class Meta:
+        verbose_name = "posisi sapuan SLA"
+        verbose_name_plural = "posisi sapuan SLA"
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.swept_until:%Y-%m-%d %H:%M}"

@@ -1,0 +1,23 @@
+"""Staff notifications: the bell (in-app), the morning digest, and their emails.
+
+- ``inbox``: ``notify`` (unique per recipient and event key, so a job that runs twice notifies
+  once), ``staff_by_office``, ``unread_count``, ``mark_read``;
+- ``digest``: ``morning_digest`` (a scheduled job);
+- ``mail``: ``send_pending_emails`` (queued by ``notify``).
+
+May import: ``kelurahan``, ``services.models``, ``services.jobs``. Not ``services.workflow``
+or ``services.sla`` (they import us).
+"""
+
+from services.notifications.digest import morning_digest
+from services.notifications.inbox import mark_read, notify, staff_by_office, unread_count
+from services.notifications.mail import send_pending_emails
+
+__all__ = [
+    "mark_read",
+    "morning_digest",
+    "notify",
+    "send_pending_emails",
+    "staff_by_office",
+    "unread_count",
+]

@@ -1,0 +1,70 @@
+"""The supervisor's dashboard: the SLA in a handful of aggregate queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from services.models import Application, Milestone, SlaBreach
+
+
+def dashboard_numbers(office, now) -> dict:
+    """The supervisor's view of the SLA in a handful of aggregate queries."""
+
+    local = timezone.localtime(now)
+    day_end = local.replace(hour=23, minute=59, second=59, microsecond=0)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    open_cases = Application.objects.filter(office=office, is_open=True)
+    overdue_by_state = {
+        row["state"]: row["n"]
+        for row in open_cases.filter(queue_due__lt=now).values("state").annotate(n=Count("id"))
+    }
+    waiting_rt = list(
+        open_cases.filter(state="in_verification")
+        .values("rt__number", "rt__rw__number", "rt__chair__first_name", "rt__chair__last_name")
+        .annotate(n=Count("id"), since=Min("sent_to_rt_at"))
+        .order_by("since")
+    )
+    breaches = {
+        row["milestone"]: row["n"]
+        for row in SlaBreach.objects.filter(application__office=office, detected__gte=month_start)
+        .values("milestone")
+        .annotate(n=Count("id"))
+    }
+    due_fields = {"archive": "archive_due", "verify": "verify_due", "issue": "issue_due"}
+    due_counts = Application.objects.filter(office=office).aggregate(
+        **{
+            m: Count("id", filter=Q(**{f"{f}__gte": month_start, f"{f}__lte": now}))
+            for m, f in due_fields.items()
+        }
+    )
+    breached_due = {
+        row["milestone"]: row["n"]
+        for row in SlaBreach.objects.filter(
+            application__office=office, due__gte=month_start, due__lte=now
+        )
+        .values("milestone")
+        .annotate(n=Count("id"))
+    }
+    milestones = []
+    for milestone in Milestone:
+        due = due_counts[milestone.value]
+        late = breached_due.get(milestone.value, 0)
+        milestones.append(
+            {
+                "label": milestone.label,
+                "due": due,
+                "late": late,
+                "breaches": breaches.get(milestone.value, 0),
+                "share": round(100 * (due - late) / due) if due else None,
+            }
+        )
+    return {
+        "due_today": open_cases.filter(queue_due__gte=now, queue_due__lte=day_end).count(),
+        "overdue_by_state": overdue_by_state,
+        "overdue_total": sum(overdue_by_state.values()),
+        "waiting_rt": waiting_rt,
+        "milestones": milestones,
+        "breaches_this_month": sum(breaches.values()),
+        "month_start": month_start,
+    }
