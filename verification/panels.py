@@ -1,17 +1,19 @@
-"""The RT verification panel on the officer's case page (services templates load it)."""
+"""The RT verification panel on the officer's case page.
 
-from django import template
+Registered with ``services.case_page`` by ``VerificationConfig.ready()``; the services
+template renders it through ``{% case_panels %}`` without loading anything of this app.
+"""
+
 from django_fsm import can_proceed, has_transition_perm
 
 from services.models import Verdict
 from verification.forms import SendToRtForm
 from verification.selectors import requests_for_application
 
-register = template.Library()
+OFFICER_PANEL = "verification/_officer_panel.html"
 
 
-@register.inclusion_tag("verification/_officer_panel.html", takes_context=True)
-def verification_panel(context, application):
+def officer_panel_context(context, application) -> dict:
     user = context["request"].user
     can_send = can_proceed(application.send_to_rt) and has_transition_perm(
         application.send_to_rt, user
@@ -39,5 +41,4 @@ def verification_panel(context, application):
         "can_archive_and_send": can_archive_and_send,
         "archive_and_send_later": may_archive_and_send and not documents_ready,
         "form": SendToRtForm() if can_send or can_archive_and_send else None,
-        "csrf_token": context.get("csrf_token"),
     }
