@@ -18,7 +18,6 @@ logger = logging.getLogger(__name__)
 
 
 def placeholder_values(application: Application) -> dict[str, str]:
-
     values = {
         "nama": application.applicant_name,
         "nik": application.nik,
@@ -85,7 +84,6 @@ def office_logo_data_uri(office) -> str | None:
 
 
 def letter_context(letter: Letter) -> dict:
-
     application = letter.application
     office = letter.office
     try:

@@ -10,7 +10,6 @@ from services.models import Application, Milestone, SlaBreach
 
 def dashboard_numbers(office, now) -> dict:
     """The supervisor's view of the SLA in a handful of aggregate queries."""
-
     local = timezone.localtime(now)
     day_end = local.replace(hour=23, minute=59, second=59, microsecond=0)
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
