@@ -5,13 +5,20 @@ from django.http import FileResponse, Http404
 from services.models import AccessLog, Attachment
 
 
+def log_access(*, user, application_id: int, action: str, attachment=None) -> AccessLog:
+    """One row of the access log: who viewed or downloaded what of whose case (UU PDP)."""
+    return AccessLog.objects.create(
+        user=user, application_id=application_id, attachment=attachment, action=action
+    )
+
+
 def attachment_response(request, attachment: Attachment, *, thumbnail: bool = False):
     """The file (or its thumbnail), private and never sniffed; a full view is logged."""
     if thumbnail and not attachment.thumbnail:
         raise Http404("Berkas ini tidak punya gambar kecil.")
     stored = attachment.thumbnail if thumbnail else attachment.file
     if not thumbnail:
-        AccessLog.objects.create(
+        log_access(
             user=request.user,
             application_id=attachment.application_id,
             attachment=attachment,

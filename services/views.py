@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -31,14 +31,11 @@ from services.forms import (
 )
 from services.letters import date_id, masked_name
 from services.models import (
-    QUEUE_LAST,
-    AccessLog,
     Application,
     ApplicationState,
     Attachment,
     Letter,
     LetterKind,
-    Service,
     Verdict,
 )
 from services.models import ApplicationState as S
@@ -49,18 +46,23 @@ from services.selectors import (
     applications_for_officer,
     dashboard_numbers,
     document_anchor_after,
+    get_active_service_or_404,
     get_application_for_user,
     get_attachment_for_user,
+    get_letter_for_user,
     get_variant_or_404,
+    letter_for_verification,
+    letters_for_case,
     looks_like_nik,
+    notifications_for,
     services_for_catalogue,
     variant_choices,
+    with_time_left,
 )
-from services.serving import attachment_response
-from services.sla import WorkingCalendar, time_left
+from services.serving import attachment_response, log_access
 from services.throttle import verification_allowed
 from services.validators import validate_nik
-from services.workflow import WorkflowError, WorkflowPermissionDenied
+from services.web import run_step
 
 QUEUE_PAGE_SIZE = 50
 
@@ -140,7 +142,7 @@ def application_new(request):
 @sensitive_post_parameters("nik", "kk_number")
 def application_create(request, service_code: str, variant_code: str = ""):
     office = office_for(request.user)
-    service = get_object_or_404(Service.objects.active(), code=service_code)
+    service = get_active_service_or_404(service_code)
     variant = get_variant_or_404(service, variant_code)
     if variant is None and (
         choices := variant_choices(
@@ -160,22 +162,25 @@ def application_create(request, service_code: str, variant_code: str = ""):
         pending=PendingUploads(request.session, pending_key("intake", service, variant)),
     )
     if request.method == "POST" and form.is_valid() and not form.removed:
-        try:
-            application = workflow.application_receive(
-                office=office,
-                service=service,
-                data=form.applicant_data(),
-                files=form.documents(),
-                by=request.user,
-                variant=variant,
-                extra=form.extra_data(),
-            )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
+        response = run_step(
+            request,
+            workflow.application_receive,
+            form=form,
+            denied_on_form=True,
+            success=lambda application: f"Permohonan {application.code} tercatat.",
+            redirect_to=lambda application: reverse(
+                "services:application_receipt", kwargs={"code": application.code}
+            ),
+            office=office,
+            service=service,
+            data=form.applicant_data(),
+            files=form.documents(),
+            variant=variant,
+            extra=form.extra_data(),
+        )
+        if response is not None:
             form.forget_pending()
-            messages.success(request, f"Permohonan {application.code} tercatat.")
-            return redirect("services:application_receipt", code=application.code)
+            return response
     unsaved_post_message(request, form)
     return render(
         request,
@@ -284,7 +289,7 @@ def case_page(request, application: Application, **bound):
         initial={"method": application.delivery}
     )
     application = application_detail(application)
-    AccessLog.objects.create(user=request.user, application=application, action="view_application")
+    log_access(user=request.user, application_id=application.pk, action="view_application")
     statuses = workflow.requirement_statuses(application)
     (application,) = with_time_left([application], application.office)
     calendar_deadlines = [
@@ -295,7 +300,7 @@ def case_page(request, application: Application, **bound):
     editable = application.state in workflow.EDITABLE_STATES and request.user.has_perm(
         "services.check_attachment"
     )
-    letters = list(application.letters.select_related("revoked_by").order_by("-id"))
+    letters = letters_for_case(application)
     response = render(
         request,
         "services/application_detail.html",
@@ -329,40 +334,28 @@ def _back(application_code: str):
     return redirect("services:application_detail", code=application_code)
 
 
-def _step(request, code: str, step, success: str, *, back=None, **kwargs):
-    """Run one workflow step as the user; its message (success or refusal) goes on the page.
+def _next_document(attachment: Attachment):
+    """The case page at the next document needing a verdict (or this one), once decided."""
 
-    ``back`` (optional) returns the redirect to use instead of the top of the case page.
-    """
-    try:
-        step(by=request.user, **kwargs)
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return back() if back else _back(code)
-
-
-def _back_to_document(attachment: Attachment):
-    """The case page at the next document needing a verdict (or this one)."""
-
-    def back():
+    def target(_result):
         anchor = document_anchor_after(attachment.application, attachment)
-        return redirect(attachment.application.get_absolute_url() + "#" + anchor)
+        return attachment.application.get_absolute_url() + "#" + anchor
 
-    return back
+    return target
 
 
 def _run(request, code: str, step, success: str, **kwargs):
     """A step on the case itself, refused when the page showed an older state of it."""
     application = get_application_for_user(request.user, code)
-    expected = request.POST.get("state")
-    if expected and expected != application.state:
-        messages.error(request, workflow.CHANGED_UNDER_YOU)
-        return _back(code)
-    return _step(request, code, step, success, application=application, **kwargs)
+    return run_step(
+        request,
+        step,
+        success=success,
+        redirect_to=application,
+        stale_check=True,
+        application=application,
+        **kwargs,
+    )
 
 
 @staff_required
@@ -427,34 +420,26 @@ def attachment_upload(request, code: str):
             for error in errors:
                 messages.error(request, error)
         return _back(code)
-    try:
-        added = workflow.attachment_add(
-            application=application,
-            requirement=form.cleaned_data["requirement"],
-            files=form.cleaned_data["files"],
-            by=request.user,
-        )
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, f"{len(added)} berkas ditambahkan. Periksa lalu terima atau tolak."
-        )
-    return _back(code)
+    return run_step(
+        request,
+        workflow.attachment_add,
+        success=lambda added: f"{len(added)} berkas ditambahkan. Periksa lalu terima atau tolak.",
+        redirect_to=application,
+        application=application,
+        requirement=form.cleaned_data["requirement"],
+        files=form.cleaned_data["files"],
+    )
 
 
 @staff_required
 @require_POST
 def attachment_accept(request, code: str, uuid):
     attachment = get_attachment_for_user(request.user, code, uuid)
-    return _step(
+    return run_step(
         request,
-        code,
         workflow.attachment_accept,
-        "Berkas diterima.",
-        back=_back_to_document(attachment),
+        success="Berkas diterima.",
+        redirect_to=_next_document(attachment),
         attachment=attachment,
     )
 
@@ -463,12 +448,11 @@ def attachment_accept(request, code: str, uuid):
 @require_POST
 def attachment_accept_all(request, code: str):
     application = get_application_for_user(request.user, code)
-    return _step(
+    return run_step(
         request,
-        code,
         workflow.attachment_accept_all,
-        "Semua berkas yang belum diperiksa diterima.",
-        back=lambda: redirect(application.get_absolute_url() + "#h-docs"),
+        success="Semua berkas yang belum diperiksa diterima.",
+        redirect_to=application.get_absolute_url() + "#h-docs",
         application=application,
     )
 
@@ -483,12 +467,11 @@ def attachment_reject(request, code: str, uuid):
             request, "Tulis alasan penolakan, agar pemohon tahu apa yang harus dikirim ulang."
         )
         return redirect(f"{attachment.application.get_absolute_url()}#berkas-{attachment.uuid}")
-    return _step(
+    return run_step(
         request,
-        code,
         workflow.attachment_reject,
-        "Berkas ditolak.",
-        back=_back_to_document(attachment),
+        success="Berkas ditolak.",
+        redirect_to=_next_document(attachment),
         attachment=attachment,
         reason=form.cleaned_data["reason"],
     )
@@ -499,18 +482,6 @@ def attachment_file(request, code: str, uuid, thumbnail: bool = False):
     """Serve a stored document only to staff of its office; every view is logged."""
     attachment = get_attachment_for_user(request.user, code, uuid)
     return attachment_response(request, attachment, thumbnail=thumbnail)
-
-
-# --- the SLA on pages -------------------------------------------------------------------------
-def with_time_left(applications, office, now=None) -> list:
-    """Attach each case's next milestone and the time left to it (one calendar per page)."""
-    calendar = WorkingCalendar(office)
-    now = now or timezone.now()
-    rows = list(applications)
-    for application in rows:
-        due = application.queue_due if application.queue_due != QUEUE_LAST else None
-        application.sla = time_left(calendar, due, now) if due else None
-    return rows
 
 
 @staff_required
@@ -524,8 +495,9 @@ def notifications(request):
     """Every member's notifications (the bell), newest first."""
     if membership_for(request.user) is None:
         raise Http404("Halaman tidak ditemukan.")
-    notes = request.user.notifications.select_related("application")[:100]
-    return render(request, "services/notifications.html", {"notifications": notes})
+    return render(
+        request, "services/notifications.html", {"notifications": notifications_for(request.user)}
+    )
 
 
 @require_POST
@@ -579,19 +551,12 @@ def application_hand_over(request, code: str):
     )
 
 
-def _letter_for_user(user, code: str, token: str) -> Letter:
-    application = get_application_for_user(user, code)
-    return get_object_or_404(Letter, token=token, application=application)
-
-
 @staff_required
 def letter_pdf(request, code: str, token: str):
-    letter = _letter_for_user(request.user, code, token)
+    letter = get_letter_for_user(request.user, code, token)
     if not letter.is_rendered:
         raise Http404("PDF surat masih dibuat.")
-    AccessLog.objects.create(
-        user=request.user, application_id=letter.application_id, action="download_letter"
-    )
+    log_access(user=request.user, application_id=letter.application_id, action="download_letter")
     response = FileResponse(
         letter.pdf.open("rb"),
         as_attachment=True,
@@ -607,7 +572,7 @@ def bundle_pdf(request, code: str):
     application = get_application_for_user(request.user, code)
     if not application.bundle_sha256:
         raise Http404("Berkas arsip masih dibuat.")
-    AccessLog.objects.create(user=request.user, application=application, action="download_bundle")
+    log_access(user=request.user, application_id=application.pk, action="download_bundle")
     return FileResponse(
         application.bundle.open("rb"),
         as_attachment=True,
@@ -617,12 +582,19 @@ def bundle_pdf(request, code: str):
 
 
 def _letter_step(request, code: str, token: str, step, success: str):
-    letter = _letter_for_user(request.user, code, token)
+    letter = get_letter_for_user(request.user, code, token)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tulis alasannya.")
         return _back(code)
-    return _step(request, code, step, success, letter=letter, reason=form.cleaned_data["reason"])
+    return run_step(
+        request,
+        step,
+        success=success,
+        redirect_to=reverse("services:application_detail", kwargs={"code": code}),
+        letter=letter,
+        reason=form.cleaned_data["reason"],
+    )
 
 
 @staff_required
@@ -645,9 +617,7 @@ def letter_verify(request, token: str):
     """Public: anyone holding a letter checks it against the kelurahan's record."""
     if not verification_allowed(request):
         return render(request, "services/verify.html", {"throttled": True}, status=429)
-    letter = (
-        Letter.objects.select_related("application__service", "office").filter(token=token).first()
-    )
+    letter = letter_for_verification(token)
     response = render(
         request,
         "services/verify.html",
