@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -138,28 +142,41 @@ def application_new(request):
     )
 
 
-@staff_required
-@sensitive_post_parameters("nik", "kk_number")
-def application_create(request, service_code: str, variant_code: str = ""):
-    office = office_for(request.user)
+@dataclass(frozen=True)
+class Intake:
+    """What differs between the officer's intake and the RT chair's (assisted) intake.
+
+    Everything else (the service and variant, the choice of variant, the form and its kept
+    files, recording the case) is ``intake_page``, the same for both.
+    """
+
+    key: str  # names the files kept across a failed form ("intake", "assisted")
+    form_class: type[ApplicationForm]
+    form_kwargs: Callable[[Any], dict]  # the user → the role's form arguments
+    url_name: str  # the form's URL name; + "_variant" for a chosen variant
+    form_template: str  # the page around services/_intake_form.html
+    variant_template: str  # the page around services/_variant_choice.html
+    done_url_name: str  # where a recorded case goes (its code as argument)
+    success: str | None  # the message once recorded ({code}); None: the done page says it
+
+
+def intake_page(request, intake: Intake, service_code: str, variant_code: str = ""):
+    """Choose the variant (when the service has any), then the form; record the case."""
     service = get_active_service_or_404(service_code)
     variant = get_variant_or_404(service, variant_code)
     if variant is None and (
         choices := variant_choices(
-            service,
-            lambda v: reverse("services:application_create_variant", args=[service.code, v.code]),
+            service, lambda v: reverse(f"{intake.url_name}_variant", args=[service.code, v.code])
         )
     ):
-        return render(
-            request, "services/application_variant.html", {"service": service, "choices": choices}
-        )
-    form = ApplicationForm(
+        return render(request, intake.variant_template, {"service": service, "choices": choices})
+    form = intake.form_class(
         request.POST or None,
         request.FILES or None,
-        office=office,
         service=service,
         variant=variant,
-        pending=PendingUploads(request.session, pending_key("intake", service, variant)),
+        pending=PendingUploads(request.session, pending_key(intake.key, service, variant)),
+        **intake.form_kwargs(request.user),
     )
     if request.method == "POST" and form.is_valid() and not form.removed:
         response = run_step(
@@ -167,14 +184,13 @@ def application_create(request, service_code: str, variant_code: str = ""):
             workflow.application_receive,
             form=form,
             denied_on_form=True,
-            success=lambda application: f"Permohonan {application.code} tercatat.",
-            redirect_to=lambda application: reverse(
-                "services:application_receipt", kwargs={"code": application.code}
-            ),
-            office=office,
+            success=_recorded_message(intake),
+            redirect_to=lambda application: reverse(intake.done_url_name, args=[application.code]),
+            office=form.office,
             service=service,
             data=form.applicant_data(),
             files=form.documents(),
+            assisted_by_user=form.assisted_by_user,
             variant=variant,
             extra=form.extra_data(),
         )
@@ -184,9 +200,33 @@ def application_create(request, service_code: str, variant_code: str = ""):
     unsaved_post_message(request, form)
     return render(
         request,
-        "services/application_form.html",
-        {"form": form, "service": service, "variant": variant},
+        intake.form_template,
+        {"form": form, "service": service, "variant": variant, "intake": intake},
     )
+
+
+def _recorded_message(intake: Intake):
+    if intake.success is None:
+        return None
+    return lambda application: intake.success.format(code=application.code)
+
+
+OFFICER_INTAKE = Intake(
+    key="intake",
+    form_class=ApplicationForm,
+    form_kwargs=lambda user: {"office": office_for(user)},
+    url_name="services:application_create",
+    form_template="services/application_form.html",
+    variant_template="services/application_variant.html",
+    done_url_name="services:application_receipt",
+    success="Permohonan {code} tercatat.",
+)
+
+
+@staff_required
+@sensitive_post_parameters("nik", "kk_number")
+def application_create(request, service_code: str, variant_code: str = ""):
+    return intake_page(request, OFFICER_INTAKE, service_code, variant_code)
 
 
 @staff_required

@@ -12,20 +12,15 @@ from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.catalogue import extra_rows
 from services.forms import CorrectionForm, ReopenForm
-from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
 from services.selectors import (
-    get_active_service_or_404,
     get_application_for_user,
-    get_variant_or_404,
     services_for_catalogue,
-    variant_choices,
     with_time_left,
 )
 from services.serving import attachment_response
 from services.validators import mask_nik
-from services.views import case_page
+from services.views import Intake, case_page, intake_page
 from services.web import run_step
-from services.workflow import application_receive
 from verification import workflow
 from verification.forms import AssistedForm, AttestationForm, DecisionForm, SendToRtForm
 from verification.selectors import (
@@ -240,57 +235,22 @@ def assisted_choose(request):
     )
 
 
+ASSISTED_INTAKE = Intake(
+    key="assisted",
+    form_class=AssistedForm,
+    form_kwargs=lambda user: {"chair": user},
+    url_name="verification:assisted_create",
+    form_template="verification/assisted_form.html",
+    variant_template="verification/assisted_variant.html",
+    done_url_name="verification:assisted_done",
+    success=None,
+)
+
+
 @rt_chair_required
 @sensitive_post_parameters("nik", "kk_number")
 def assisted_create(request, service_code: str, variant_code: str = ""):
-    service = get_active_service_or_404(service_code)
-    variant = get_variant_or_404(service, variant_code)
-    if variant is None and (
-        choices := variant_choices(
-            service,
-            lambda v: reverse("verification:assisted_create_variant", args=[service.code, v.code]),
-        )
-    ):
-        return render(
-            request,
-            "verification/assisted_variant.html",
-            {"service": service, "choices": choices},
-        )
-    form = AssistedForm(
-        request.POST or None,
-        request.FILES or None,
-        chair=request.user,
-        service=service,
-        variant=variant,
-        pending=PendingUploads(request.session, pending_key("assisted", service, variant)),
-    )
-    if request.method == "POST" and form.is_valid() and not form.removed:
-        response = run_step(
-            request,
-            application_receive,
-            form=form,
-            denied_on_form=True,
-            success=None,
-            redirect_to=lambda application: reverse(
-                "verification:assisted_done", kwargs={"code": application.code}
-            ),
-            office=form.chair_rt.rw.office,
-            service=service,
-            data=form.applicant_data(),
-            files=form.documents(),
-            assisted_by_user=request.user,
-            variant=variant,
-            extra=form.extra_data(),
-        )
-        if response is not None:
-            form.forget_pending()
-            return response
-    unsaved_post_message(request, form)
-    return render(
-        request,
-        "verification/assisted_form.html",
-        {"form": form, "service": service, "variant": variant},
-    )
+    return intake_page(request, ASSISTED_INTAKE, service_code, variant_code)
 
 
 @rt_chair_required
