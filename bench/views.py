@@ -18,7 +18,8 @@ from kelurahan.access import office_for, staff_required
 from kelurahan.models import RT, RW
 from services.forms import NikSearchForm, QueueFilterForm
 from services.models import Application, Service
-from services.views import QUEUE_PAGE_SIZE, with_time_left
+from services.selectors import with_time_left
+from services.views import QUEUE_PAGE_SIZE
 
 
 def ok(request):

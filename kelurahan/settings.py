@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "kelurahan",
     "services",
     "verification",
+    # django-template-partials; loaders set up by hand below (SimpleAppConfig) so that
+    # development keeps its uncached loaders.
+    "template_partials.apps.SimpleAppConfig",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +107,15 @@ TEMPLATES = [
                 "services.context_processors.bell",
             ],
             # The cached loader in production; plain loaders in development so edits show.
-            "loaders": _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
+            # The partials loader around them finds "page.html#section" (a named partial).
+            "loaders": [
+                (
+                    "template_partials.loader.Loader",
+                    _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
+                )
+            ],
+            # {% partialdef %} in every template (the case page's sections) without a load.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]

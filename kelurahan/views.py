@@ -1,12 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kelurahan.access import STAFF_ROLES, office_for, role_for, staff_required
-from kelurahan.models import RT, Role
+from kelurahan.models import Role
+from kelurahan.selectors import territory_for
 
 
 def home(request):
@@ -23,10 +23,9 @@ def home(request):
 def territory(request):
     """The office's RW and RT with their chairs: whom to call to verify a resident."""
     office = office_for(request.user)
-    rws = office.rws.prefetch_related(
-        Prefetch("rts", queryset=RT.objects.select_related("chair__membership").order_by("number"))
-    ).order_by("number")
-    return render(request, "kelurahan/territory.html", {"office": office, "rws": rws})
+    return render(
+        request, "kelurahan/territory.html", {"office": office, "rws": territory_for(office)}
+    )
 
 
 @login_not_required

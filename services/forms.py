@@ -106,8 +106,23 @@ class ApplicationForm(PendingUploadsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    # The intake page's cards, in order: a heading ("" for none) and the fields in it. The
+    # service's own questions follow the first card; the documents come last.
+    SECTIONS = (
+        (
+            "Data pemohon",
+            ("applicant_name", "nik", "kk_number", "phone", "email", "address", "rt", "purpose"),
+        ),
+        ("Jalur dan pengambilan hasil", ("channel", "assisted_by", "delivery", "delivery_address")),
+    )
+    # Optional fields whose label says when they are needed: no "(tidak wajib)" on them.
+    NO_OPTIONAL_MARK = ("delivery_address",)
+    # Who is recorded as having submitted for the resident (the RT chair's form sets it).
+    assisted_by_user = None
+
     def __init__(self, *args, office, service: Service, variant=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.office = office
         self.service = service
         self.variant = variant
         self.fields["rt"].queryset = RT.objects.filter(rw__office=office).select_related("rw")
@@ -121,6 +136,13 @@ class ApplicationForm(PendingUploadsMixin, forms.Form):
                 required=False,
                 help_text=requirement.help_text,
             )
+
+    def sections(self) -> list[tuple[str, list]]:
+        """``SECTIONS`` as bound fields, each with whether to hide its "(tidak wajib)"."""
+        return [
+            (heading, [(self[name], name in self.NO_OPTIONAL_MARK) for name in names])
+            for heading, names in self.SECTIONS
+        ]
 
     @staticmethod
     def file_field_name(requirement: Requirement) -> str:

@@ -7,21 +7,25 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from kelurahan.access import STAFF_ROLES, membership_for
 from services.catalogue import active_variants, applies_to, extra_rows
 from services.models import (
     OPEN_STATES,
+    QUEUE_LAST,
     Application,
     ApplicationEvent,
     Attachment,
     Letter,
     LetterKind,
+    Notification,
     Requirement,
     Service,
     ServiceVariant,
     Verdict,
 )
+from services.sla import WorkingCalendar, time_left
 
 # A reference code as typed: office code, a dash, then any part of the rest (BKS-2611-0042).
 REFERENCE_PREFIX = re.compile(r"^[A-Z]{2,8}-")
@@ -219,6 +223,54 @@ def applications_for_officer(
         )
         .order_by("queue_due", "id")
     )
+
+
+# --- reads of the officer's pages (the views hold no query of their own) ---------------------
+def get_active_service_or_404(code: str) -> Service:
+    """An open service by its code (KK, KTP, …): the intake of either role starts from it."""
+    try:
+        return Service.objects.active().get(code=code)
+    except Service.DoesNotExist as exc:
+        raise Http404("Layanan tidak ditemukan.") from exc
+
+
+def letters_for_case(application: Application) -> list[Letter]:
+    """The case's letters, newest first, with who revoked each."""
+    return list(application.letters.select_related("revoked_by").order_by("-id"))
+
+
+def get_letter_for_user(user, code: str, token: str) -> Letter:
+    """A letter of a case in the user's office, or 404 for anyone else."""
+    application = get_application_for_user(user, code)
+    try:
+        return Letter.objects.get(token=token, application=application)
+    except Letter.DoesNotExist as exc:
+        raise Http404("Surat tidak ditemukan.") from exc
+
+
+def notifications_for(user, *, limit: int = 100) -> list[Notification]:
+    """The member's notifications (the bell), newest first."""
+    return list(user.notifications.select_related("application")[:limit])
+
+
+def next_due(application: Application):
+    """The case's next milestone deadline, None when it has none (closed, clock stopped)."""
+    return application.queue_due if application.queue_due != QUEUE_LAST else None
+
+
+def with_time_left(rows, office, *, due=next_due, now=None) -> list:
+    """Attach ``row.sla``, the time left to ``due(row)`` (None without a deadline), to each row.
+
+    One working calendar per page, for the officer's queue and case page (``due``: the next
+    milestone) and the RT chair's list (``due``: the request's ``verify_due``).
+    """
+    calendar = WorkingCalendar(office)
+    now = now or timezone.now()
+    rows = list(rows)
+    for row in rows:
+        deadline = due(row)
+        row.sla = time_left(calendar, deadline, now) if deadline else None
+    return rows
 
 
 # --- cases looked up by the workflow and the pages (moved from services.workflow) ------------

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -33,13 +37,11 @@ from services.forms import (
 )
 from services.letters import verify
 from services.models import (
-    QUEUE_LAST,
     Application,
     ApplicationState,
     Attachment,
     Letter,
     LetterKind,
-    Service,
     Verdict,
 )
 from services.models import ApplicationState as S
@@ -49,18 +51,22 @@ from services.selectors import (
     application_detail,
     applications_for_officer,
     document_anchor_after,
+    get_active_service_or_404,
     get_application_for_user,
     get_attachment_for_user,
+    get_letter_for_user,
     get_variant_or_404,
+    letters_for_case,
     looks_like_nik,
+    notifications_for,
     services_for_catalogue,
     variant_choices,
+    with_time_left,
 )
-from services.sla import WorkingCalendar, time_left
 from services.sla.reports import dashboard_numbers
 from services.throttle import verification_allowed
 from services.validators import validate_nik
-from services.workflow import WorkflowError, WorkflowPermissionDenied
+from services.web import run_step
 
 QUEUE_PAGE_SIZE = 50
 
@@ -136,52 +142,91 @@ def application_new(request):
     )
 
 
-@staff_required
-@sensitive_post_parameters("nik", "kk_number")
-def application_create(request, service_code: str, variant_code: str = ""):
-    office = office_for(request.user)
-    service = get_object_or_404(Service.objects.active(), code=service_code)
+@dataclass(frozen=True)
+class Intake:
+    """What differs between the officer's intake and the RT chair's (assisted) intake.
+
+    Everything else (the service and variant, the choice of variant, the form and its kept
+    files, recording the case) is ``intake_page``, the same for both.
+    """
+
+    key: str  # names the files kept across a failed form ("intake", "assisted")
+    form_class: type[ApplicationForm]
+    form_kwargs: Callable[[Any], dict]  # the user → the role's form arguments
+    url_name: str  # the form's URL name; + "_variant" for a chosen variant
+    form_template: str  # the page around services/_intake_form.html
+    variant_template: str  # the page around services/_variant_choice.html
+    done_url_name: str  # where a recorded case goes (its code as argument)
+    success: str | None  # the message once recorded ({code}); None: the done page says it
+
+
+def intake_page(request, intake: Intake, service_code: str, variant_code: str = ""):
+    """Choose the variant (when the service has any), then the form; record the case."""
+    service = get_active_service_or_404(service_code)
     variant = get_variant_or_404(service, variant_code)
     if variant is None and (
         choices := variant_choices(
-            service,
-            lambda v: reverse("services:application_create_variant", args=[service.code, v.code]),
+            service, lambda v: reverse(f"{intake.url_name}_variant", args=[service.code, v.code])
         )
     ):
-        return render(
-            request, "services/application_variant.html", {"service": service, "choices": choices}
-        )
-    form = ApplicationForm(
+        return render(request, intake.variant_template, {"service": service, "choices": choices})
+    form = intake.form_class(
         request.POST or None,
         request.FILES or None,
-        office=office,
         service=service,
         variant=variant,
-        pending=PendingUploads(request.session, pending_key("intake", service, variant)),
+        pending=PendingUploads(request.session, pending_key(intake.key, service, variant)),
+        **intake.form_kwargs(request.user),
     )
     if request.method == "POST" and form.is_valid() and not form.removed:
-        try:
-            application = workflow.application_receive(
-                office=office,
-                service=service,
-                data=form.applicant_data(),
-                files=form.documents(),
-                by=request.user,
-                variant=variant,
-                extra=form.extra_data(),
-            )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
+        response = run_step(
+            request,
+            workflow.application_receive,
+            form=form,
+            denied_on_form=True,
+            success=_recorded_message(intake),
+            redirect_to=lambda application: reverse(intake.done_url_name, args=[application.code]),
+            office=form.office,
+            service=service,
+            data=form.applicant_data(),
+            files=form.documents(),
+            assisted_by_user=form.assisted_by_user,
+            variant=variant,
+            extra=form.extra_data(),
+        )
+        if response is not None:
             form.forget_pending()
-            messages.success(request, f"Permohonan {application.code} tercatat.")
-            return redirect("services:application_receipt", code=application.code)
+            return response
     unsaved_post_message(request, form)
     return render(
         request,
-        "services/application_form.html",
-        {"form": form, "service": service, "variant": variant},
+        intake.form_template,
+        {"form": form, "service": service, "variant": variant, "intake": intake},
     )
+
+
+def _recorded_message(intake: Intake):
+    if intake.success is None:
+        return None
+    return lambda application: intake.success.format(code=application.code)
+
+
+OFFICER_INTAKE = Intake(
+    key="intake",
+    form_class=ApplicationForm,
+    form_kwargs=lambda user: {"office": office_for(user)},
+    url_name="services:application_create",
+    form_template="services/application_form.html",
+    variant_template="services/application_variant.html",
+    done_url_name="services:application_receipt",
+    success="Permohonan {code} tercatat.",
+)
+
+
+@staff_required
+@sensitive_post_parameters("nik", "kk_number")
+def application_create(request, service_code: str, variant_code: str = ""):
+    return intake_page(request, OFFICER_INTAKE, service_code, variant_code)
 
 
 @staff_required
@@ -284,7 +329,7 @@ def case_page(request, application: Application, **bound):
         initial={"method": application.delivery}
     )
     application = application_detail(application)
-    log_access(request.user, application_id=application.pk, action="view_application")
+    log_access(user=request.user, application_id=application.pk, action="view_application")
     statuses = requirement_statuses(application)
     (application,) = with_time_left([application], application.office)
     calendar_deadlines = [
@@ -295,7 +340,7 @@ def case_page(request, application: Application, **bound):
     editable = application.state in workflow.EDITABLE_STATES and request.user.has_perm(
         "services.check_attachment"
     )
-    letters = list(application.letters.select_related("revoked_by").order_by("-id"))
+    letters = letters_for_case(application)
     response = render(
         request,
         "services/application_detail.html",
@@ -329,40 +374,28 @@ def _back(application_code: str):
     return redirect("services:application_detail", code=application_code)
 
 
-def _step(request, code: str, step, success: str, *, back=None, **kwargs):
-    """Run one workflow step as the user; its message (success or refusal) goes on the page.
+def _next_document(attachment: Attachment):
+    """The case page at the next document needing a verdict (or this one), once decided."""
 
-    ``back`` (optional) returns the redirect to use instead of the top of the case page.
-    """
-    try:
-        step(by=request.user, **kwargs)
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return back() if back else _back(code)
-
-
-def _back_to_document(attachment: Attachment):
-    """The case page at the next document needing a verdict (or this one)."""
-
-    def back():
+    def target(_result):
         anchor = document_anchor_after(attachment.application, attachment)
-        return redirect(attachment.application.get_absolute_url() + "#" + anchor)
+        return attachment.application.get_absolute_url() + "#" + anchor
 
-    return back
+    return target
 
 
 def _run(request, code: str, step, success: str, **kwargs):
     """A step on the case itself, refused when the page showed an older state of it."""
     application = get_application_for_user(request.user, code)
-    expected = request.POST.get("state")
-    if expected and expected != application.state:
-        messages.error(request, workflow.CHANGED_UNDER_YOU)
-        return _back(code)
-    return _step(request, code, step, success, application=application, **kwargs)
+    return run_step(
+        request,
+        step,
+        success=success,
+        redirect_to=application,
+        stale_check=True,
+        application=application,
+        **kwargs,
+    )
 
 
 @staff_required
@@ -427,34 +460,26 @@ def attachment_upload(request, code: str):
             for error in errors:
                 messages.error(request, error)
         return _back(code)
-    try:
-        added = workflow.attachment_add(
-            application=application,
-            requirement=form.cleaned_data["requirement"],
-            files=form.cleaned_data["files"],
-            by=request.user,
-        )
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, f"{len(added)} berkas ditambahkan. Periksa lalu terima atau tolak."
-        )
-    return _back(code)
+    return run_step(
+        request,
+        workflow.attachment_add,
+        success=lambda added: f"{len(added)} berkas ditambahkan. Periksa lalu terima atau tolak.",
+        redirect_to=application,
+        application=application,
+        requirement=form.cleaned_data["requirement"],
+        files=form.cleaned_data["files"],
+    )
 
 
 @staff_required
 @require_POST
 def attachment_accept(request, code: str, uuid):
     attachment = get_attachment_for_user(request.user, code, uuid)
-    return _step(
+    return run_step(
         request,
-        code,
         workflow.attachment_accept,
-        "Berkas diterima.",
-        back=_back_to_document(attachment),
+        success="Berkas diterima.",
+        redirect_to=_next_document(attachment),
         attachment=attachment,
     )
 
@@ -463,12 +488,11 @@ def attachment_accept(request, code: str, uuid):
 @require_POST
 def attachment_accept_all(request, code: str):
     application = get_application_for_user(request.user, code)
-    return _step(
+    return run_step(
         request,
-        code,
         workflow.attachment_accept_all,
-        "Semua berkas yang belum diperiksa diterima.",
-        back=lambda: redirect(application.get_absolute_url() + "#h-docs"),
+        success="Semua berkas yang belum diperiksa diterima.",
+        redirect_to=application.get_absolute_url() + "#h-docs",
         application=application,
     )
 
@@ -483,12 +507,11 @@ def attachment_reject(request, code: str, uuid):
             request, "Tulis alasan penolakan, agar pemohon tahu apa yang harus dikirim ulang."
         )
         return redirect(f"{attachment.application.get_absolute_url()}#berkas-{attachment.uuid}")
-    return _step(
+    return run_step(
         request,
-        code,
         workflow.attachment_reject,
-        "Berkas ditolak.",
-        back=_back_to_document(attachment),
+        success="Berkas ditolak.",
+        redirect_to=_next_document(attachment),
         attachment=attachment,
         reason=form.cleaned_data["reason"],
     )
@@ -499,18 +522,6 @@ def attachment_file(request, code: str, uuid, thumbnail: bool = False):
     """Serve a stored document only to staff of its office; every view is logged."""
     attachment = get_attachment_for_user(request.user, code, uuid)
     return attachment_response(request, attachment, thumbnail=thumbnail)
-
-
-# --- the SLA on pages -------------------------------------------------------------------------
-def with_time_left(applications, office, now=None) -> list:
-    """Attach each case's next milestone and the time left to it (one calendar per page)."""
-    calendar = WorkingCalendar(office)
-    now = now or timezone.now()
-    rows = list(applications)
-    for application in rows:
-        due = application.queue_due if application.queue_due != QUEUE_LAST else None
-        application.sla = time_left(calendar, due, now) if due else None
-    return rows
 
 
 @staff_required
@@ -524,8 +535,9 @@ def notifications(request):
     """Every member's notifications (the bell), newest first."""
     if membership_for(request.user) is None:
         raise Http404("Halaman tidak ditemukan.")
-    notes = request.user.notifications.select_related("application")[:100]
-    return render(request, "services/notifications.html", {"notifications": notes})
+    return render(
+        request, "services/notifications.html", {"notifications": notifications_for(request.user)}
+    )
 
 
 @require_POST
@@ -579,17 +591,12 @@ def application_hand_over(request, code: str):
     )
 
 
-def _letter_for_user(user, code: str, token: str) -> Letter:
-    application = get_application_for_user(user, code)
-    return get_object_or_404(Letter, token=token, application=application)
-
-
 @staff_required
 def letter_pdf(request, code: str, token: str):
-    letter = _letter_for_user(request.user, code, token)
+    letter = get_letter_for_user(request.user, code, token)
     if not letter.is_rendered:
         raise Http404("PDF surat masih dibuat.")
-    log_access(request.user, application_id=letter.application_id, action="download_letter")
+    log_access(user=request.user, application_id=letter.application_id, action="download_letter")
     response = FileResponse(
         letter.pdf.open("rb"),
         as_attachment=True,
@@ -605,7 +612,7 @@ def bundle_pdf(request, code: str):
     application = get_application_for_user(request.user, code)
     if not application.bundle_sha256:
         raise Http404("Berkas arsip masih dibuat.")
-    log_access(request.user, application_id=application.pk, action="download_bundle")
+    log_access(user=request.user, application_id=application.pk, action="download_bundle")
     return FileResponse(
         application.bundle.open("rb"),
         as_attachment=True,
@@ -615,12 +622,19 @@ def bundle_pdf(request, code: str):
 
 
 def _letter_step(request, code: str, token: str, step, success: str):
-    letter = _letter_for_user(request.user, code, token)
+    letter = get_letter_for_user(request.user, code, token)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tulis alasannya.")
         return _back(code)
-    return _step(request, code, step, success, letter=letter, reason=form.cleaned_data["reason"])
+    return run_step(
+        request,
+        step,
+        success=success,
+        redirect_to=reverse("services:application_detail", kwargs={"code": code}),
+        letter=letter,
+        reason=form.cleaned_data["reason"],
+    )
 
 
 @staff_required

@@ -44,9 +44,25 @@ class AssistedForm(ApplicationForm):
     """
 
     HIDDEN = ("rt", "channel", "assisted_by", "email")
+    # One card, phone first: what the chair asks the resident, then how the letter comes back.
+    SECTIONS = (
+        (
+            "",
+            (
+                "applicant_name",
+                "nik",
+                "phone",
+                "address",
+                "purpose",
+                "delivery",
+                "delivery_address",
+            ),
+        ),
+    )
 
     def __init__(self, *args, chair, service, **kwargs):
         self.chair = chair
+        self.assisted_by_user = chair
         self.chair_rt = rt_for(chair)
         super().__init__(*args, office=self.chair_rt.rw.office, service=service, **kwargs)
         for name in self.HIDDEN:

@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from kelurahan.access import rt_for
-from services.models import ApplicationState, Attachment
-from verification.models import RequestState, VerificationRequest
+from services.models import Application, ApplicationState, Attachment, Verdict
+from verification.models import NeighbourAttestation, RequestState, VerificationRequest
 
 
 def pending_for_chair(user) -> QuerySet[VerificationRequest]:
@@ -70,6 +70,28 @@ def get_attachment_for_chair(user, request_uuid, attachment_uuid) -> Attachment:
         return Attachment.objects.get(uuid=attachment_uuid, application_id=request.application_id)
     except (Attachment.DoesNotExist, ValueError) as exc:
         raise Http404("Berkas tidak ditemukan.") from exc
+
+
+def documents_for_request(request: VerificationRequest) -> tuple[list, list]:
+    """The case's documents for the chair: those the officer did not reject (what the chair
+    confirms), and those the officer already rejected (shown apart, labelled)."""
+    attachments = list(request.application.attachments.select_related("requirement"))
+    return (
+        [a for a in attachments if a.verdict != Verdict.REJECTED],
+        [a for a in attachments if a.verdict == Verdict.REJECTED],
+    )
+
+
+def attestations_for_request(request: VerificationRequest) -> list[NeighbourAttestation]:
+    return list(request.attestations.all())
+
+
+def get_assisted_application_for_chair(user, code: str) -> Application:
+    """A case this chair submitted for a resident, or 404 (anyone else's, any other code)."""
+    try:
+        return Application.objects.select_related("service").get(code=code, assisted_by_user=user)
+    except Application.DoesNotExist as exc:
+        raise Http404("Permohonan tidak ditemukan.") from exc
 
 
 def requests_for_application(application) -> list[VerificationRequest]:

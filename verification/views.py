@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.catalogue import extra_rows
-from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
 from services.documents.serving import attachment_response
 from services.forms import CorrectionForm, ReopenForm
-from services.models import Application, Service, Verdict
 from services.selectors import (
     get_application_for_user,
-    get_variant_or_404,
     services_for_catalogue,
-    variant_choices,
+    with_time_left,
 )
-from services.sla import WorkingCalendar, time_left
 from services.validators import mask_nik
-from services.views import case_page
-from services.workflow import (
-    CHANGED_UNDER_YOU,
-    WorkflowError,
-    WorkflowPermissionDenied,
-    application_receive,
-)
+from services.views import Intake, case_page, intake_page
+from services.web import run_step
 from verification import workflow
 from verification.forms import AssistedForm, AttestationForm, DecisionForm, SendToRtForm
 from verification.selectors import (
+    attestations_for_request,
+    documents_for_request,
+    get_assisted_application_for_chair,
     get_attachment_for_chair,
     get_request_for_chair,
     pending_for_chair,
@@ -51,19 +43,15 @@ def _send(request, code: str, step, success: str):
     if not form.is_valid():
         messages.error(request, "Periksa isian kiriman ke RT.")
         return redirect(application)
-    expected = request.POST.get("state")
-    if expected and expected != application.state:
-        messages.error(request, CHANGED_UNDER_YOU)
-        return redirect(application)
-    try:
-        step(application=application, by=request.user, **form.cleaned_data)
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success.format(rt=application.rt))
-    return redirect(application)
+    return run_step(
+        request,
+        step,
+        success=lambda _: success.format(rt=application.rt),
+        redirect_to=application,
+        stale_check=True,
+        application=application,
+        **form.cleaned_data,
+    )
 
 
 @staff_required
@@ -93,27 +81,29 @@ def correct(request, code: str):
     application = get_application_for_user(request.user, code)
     form = CorrectionForm(request.POST, application=application)
     if form.is_valid():
-        try:
-            done = workflow.application_correct(
-                application=application,
-                by=request.user,
-                changes=form.changes(),
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except WorkflowPermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
-            success = "Data pemohon dikoreksi."
-            if done.replacement:
-                success += f" Surat pengganti {done.replacement.number} sedang dibuat."
-            if "rt" in done.changed and application.state == "in_verification":
-                success += f" Permintaan verifikasi dialihkan ke Ketua {application.rt}."
-            messages.success(request, success)
-            return redirect(application)
+        response = run_step(
+            request,
+            workflow.application_correct,
+            form=form,
+            success=lambda done: _corrected(application, done),
+            redirect_to=application,
+            application=application,
+            changes=form.changes(),
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+        if response is not None:
+            return response
     return case_page(request, application, correct_form=form)
+
+
+def _corrected(application, done) -> str:
+    success = "Data pemohon dikoreksi."
+    if done.replacement:
+        success += f" Surat pengganti {done.replacement.number} sedang dibuat."
+    if "rt" in done.changed and application.state == "in_verification":
+        success += f" Permintaan verifikasi dialihkan ke Ketua {application.rt}."
+    return success
 
 
 @staff_required
@@ -122,19 +112,17 @@ def reopen(request, code: str):
     application = get_application_for_user(request.user, code)
     form = ReopenForm(request.POST, application=application)
     if form.is_valid():
-        try:
-            workflow.application_reopen_and_send_to_rt(
-                application=application, by=request.user, **form.cleaned_data
-            )
-        except WorkflowPermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request, f"Permohonan dibuka kembali dan dikirim ke Ketua {application.rt}."
-            )
-            return redirect(application)
+        response = run_step(
+            request,
+            workflow.application_reopen_and_send_to_rt,
+            form=form,
+            success=lambda _: f"Permohonan dibuka kembali dan dikirim ke Ketua {application.rt}.",
+            redirect_to=application,
+            application=application,
+            **form.cleaned_data,
+        )
+        if response is not None:
+            return response
     return case_page(request, application, reopen_form=form)
 
 
@@ -142,11 +130,11 @@ def reopen(request, code: str):
 @rt_chair_required
 def rt_home(request):
     rt = rt_for(request.user)
-    pending = list(pending_for_chair(request.user))
-    calendar, now = WorkingCalendar(office_for(request.user)), timezone.now()
-    for vr in pending:
-        due = vr.application.verify_due
-        vr.sla = time_left(calendar, due, now) if due else None
+    pending = with_time_left(
+        pending_for_chair(request.user),
+        office_for(request.user),
+        due=lambda vr: vr.application.verify_due,
+    )
     return render(
         request,
         "verification/rt_home.html",
@@ -158,7 +146,7 @@ def rt_home(request):
 def request_page(request, uuid):
     vr = get_request_for_chair(request.user, uuid)
     application = vr.application
-    attachments = list(application.attachments.select_related("requirement"))
+    attachments, rejected_attachments = documents_for_request(vr)
     # The variant and the service's own data (SITU: the business) are what the chair vouches
     # for too ("tempat usaha tersebut tidak menimbulkan keberatan").
     application.extra_rows = extra_rows(application)
@@ -171,9 +159,9 @@ def request_page(request, uuid):
             "masked_nik": mask_nik(application.nik),
             # What the officer accepted is what the chair confirms; what the officer already
             # rejected is shown apart, labelled, so it is not mistaken for the evidence.
-            "attachments": [a for a in attachments if a.verdict != Verdict.REJECTED],
-            "rejected_attachments": [a for a in attachments if a.verdict == Verdict.REJECTED],
-            "attestations": vr.attestations.all(),
+            "attachments": attachments,
+            "rejected_attachments": rejected_attachments,
+            "attestations": attestations_for_request(vr),
             "decidable": vr.state == "pending" and application.state == "in_verification",
             "attestation_form": AttestationForm(),
             "decision_form": DecisionForm(),
@@ -185,15 +173,16 @@ def _decide(request, uuid, step, success: str, **extra):
     vr = get_request_for_chair(request.user, uuid)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        step(request=vr, by=request.user, note=note, **extra)
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-        return redirect("verification:request", uuid=vr.uuid)
-    messages.success(request, success.format(code=vr.application.code))
-    return redirect("verification:rt_home")
+    return run_step(
+        request,
+        step,
+        success=success.format(code=vr.application.code),
+        redirect_to="verification:rt_home",
+        refused_to=reverse("verification:request", kwargs={"uuid": vr.uuid}),
+        request=vr,
+        note=note,
+        **extra,
+    )
 
 
 @rt_chair_required
@@ -222,15 +211,14 @@ def add_attestation(request, uuid):
     if not form.is_valid():
         messages.error(request, "Lengkapi nama, alamat, hubungan dan keterangan tetangga.")
         return redirect("verification:request", uuid=vr.uuid)
-    try:
-        workflow.attestation_add(request=vr, by=request.user, **form.cleaned_data)
-    except WorkflowPermissionDenied as exc:
-        return HttpResponseForbidden(exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Kesaksian tetangga dicatat.")
-    return redirect("verification:request", uuid=vr.uuid)
+    return run_step(
+        request,
+        workflow.attestation_add,
+        success="Kesaksian tetangga dicatat.",
+        redirect_to=reverse("verification:request", kwargs={"uuid": vr.uuid}),
+        request=vr,
+        **form.cleaned_data,
+    )
 
 
 @rt_chair_required
@@ -247,61 +235,25 @@ def assisted_choose(request):
     )
 
 
+ASSISTED_INTAKE = Intake(
+    key="assisted",
+    form_class=AssistedForm,
+    form_kwargs=lambda user: {"chair": user},
+    url_name="verification:assisted_create",
+    form_template="verification/assisted_form.html",
+    variant_template="verification/assisted_variant.html",
+    done_url_name="verification:assisted_done",
+    success=None,
+)
+
+
 @rt_chair_required
 @sensitive_post_parameters("nik", "kk_number")
 def assisted_create(request, service_code: str, variant_code: str = ""):
-    service = get_object_or_404(Service.objects.active(), code=service_code)
-    variant = get_variant_or_404(service, variant_code)
-    if variant is None and (
-        choices := variant_choices(
-            service,
-            lambda v: reverse("verification:assisted_create_variant", args=[service.code, v.code]),
-        )
-    ):
-        return render(
-            request,
-            "verification/assisted_variant.html",
-            {"service": service, "choices": choices},
-        )
-    form = AssistedForm(
-        request.POST or None,
-        request.FILES or None,
-        chair=request.user,
-        service=service,
-        variant=variant,
-        pending=PendingUploads(request.session, pending_key("assisted", service, variant)),
-    )
-    if request.method == "POST" and form.is_valid() and not form.removed:
-        try:
-            application = application_receive(
-                office=form.chair_rt.rw.office,
-                service=service,
-                data=form.applicant_data(),
-                files=form.documents(),
-                by=request.user,
-                assisted_by_user=request.user,
-                variant=variant,
-                extra=form.extra_data(),
-            )
-        except WorkflowError as exc:
-            form.add_error(None, exc.message)
-        else:
-            form.forget_pending()
-            return redirect("verification:assisted_done", code=application.code)
-    unsaved_post_message(request, form)
-    return render(
-        request,
-        "verification/assisted_form.html",
-        {"form": form, "service": service, "variant": variant},
-    )
+    return intake_page(request, ASSISTED_INTAKE, service_code, variant_code)
 
 
 @rt_chair_required
 def assisted_done(request, code: str):
-    try:
-        application = Application.objects.select_related("service").get(
-            code=code, assisted_by_user=request.user
-        )
-    except Application.DoesNotExist as exc:
-        raise Http404("Permohonan tidak ditemukan.") from exc
+    application = get_assisted_application_for_chair(request.user, code)
     return render(request, "verification/assisted_done.html", {"application": application})

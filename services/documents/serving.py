@@ -8,8 +8,8 @@ from django.http import FileResponse, Http404
 from services.models import AccessLog, Attachment
 
 
-def log_access(user, *, application_id: int, action: str, attachment=None) -> AccessLog:
-    """One row of the access log: who saw which case (and document), and how."""
+def log_access(*, user, application_id: int, action: str, attachment=None) -> AccessLog:
+    """One row of the access log: who viewed or downloaded what of whose case (UU PDP)."""
     return AccessLog.objects.create(
         user=user, application_id=application_id, attachment=attachment, action=action
     )
@@ -22,7 +22,7 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
     stored = attachment.thumbnail if thumbnail else attachment.file
     if not thumbnail:
         log_access(
-            request.user,
+            user=request.user,
             application_id=attachment.application_id,
             attachment=attachment,
             action="view_document",
