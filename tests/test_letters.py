@@ -22,15 +22,10 @@ from services.letters import render_bundle, render_letter
 from services.models import Application, ApplicationState, Letter, LetterKind, Service
 from services.workflow import WorkflowError, WorkflowPermissionDenied
 from tests.conftest import committed, pdf_upload
-from tests.factories import ApplicationFactory, case_in
+from tests.factories import ApplicationFactory, case_in, issued_letter
 
 S = ApplicationState
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils")
-
-
-def issued(officer, rt, **kwargs) -> Letter:
-    """The letter of a case just issued, its PDF rendered (the job run as after a commit)."""
-    return workflow.current_letter(case_in(S.ISSUED, officer=officer, rt=rt, jobs=True, **kwargs))
 
 
 def pdf_text(letter: Letter) -> str:
@@ -54,8 +49,8 @@ def pdf_png(letter: Letter, tmp_path, dpi: int = 100) -> list:
 @pytest.mark.django_db
 def test_issue_numbers_the_letter_with_the_default_pattern(officer, rt1, time_machine):
     time_machine.move_to("2026-11-23 10:00 +0700", tick=False)
-    first = issued(officer, rt1, nik="3271010101900011")
-    second = issued(officer, rt1, nik="3271010101900012", service="SITU")
+    first = issued_letter(officer=officer, rt=rt1, nik="3271010101900011")
+    second = issued_letter(officer=officer, rt=rt1, nik="3271010101900012", service="SITU")
     assert first.number == "474.4/001/BKS/XI/2026"
     assert second.number == "503/002/BKS/XI/2026"  # one counter per office by default
     application = first.application
@@ -69,10 +64,10 @@ def test_counter_per_service_and_yearly_reset(officer, rt1, time_machine):
     office.letter_counter_per_service = True
     office.save()
     time_machine.move_to("2026-12-31 10:00 +0700", tick=False)
-    assert issued(officer, rt1, nik="3271010101900011").seq == 1
-    assert issued(officer, rt1, nik="3271010101900012", service="SITU").seq == 1
+    assert issued_letter(officer=officer, rt=rt1, nik="3271010101900011").seq == 1
+    assert issued_letter(officer=officer, rt=rt1, nik="3271010101900012", service="SITU").seq == 1
     time_machine.move_to("2027-01-04 10:00 +0700", tick=False)
-    letter = issued(officer, rt1, nik="3271010101900013")
+    letter = issued_letter(officer=officer, rt=rt1, nik="3271010101900013")
     assert (letter.seq, letter.number) == (1, "474.4/001/BKS/I/2027")
 
 
@@ -121,7 +116,7 @@ def copy_of(letter: Letter, **changes) -> Letter:
 def test_the_database_refuses_a_duplicate_letter_number_in_one_office(
     officer, rt1, other_officer, write
 ):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     duplicates = [
         copy_of(letter, counter_key="letter-import", seq=1),  # same number
         copy_of(letter, number=letter.number + "-B"),  # same counter and sequence
@@ -145,7 +140,7 @@ def test_the_database_refuses_a_duplicate_letter_number_in_one_office(
 def test_pdf_carries_number_name_office_and_a_qr_to_the_verification_page(
     officer, rt1, tmp_path, settings
 ):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     assert letter.is_rendered and letter.pdf.name.endswith(f"{letter.token}.pdf")
     text = pdf_text(letter)
     assert letter.number in text
@@ -326,7 +321,7 @@ def test_placeholders_in_the_letter_body_are_filled_with_the_applicant_text_as_t
 
 @pytest.mark.django_db
 def test_render_job_run_twice_leaves_one_file_with_the_same_hash(officer, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     sha, name = letter.sha256, letter.pdf.name
     folder = os.path.dirname(letter.pdf.storage.path(name))
     files_before = sorted(os.listdir(folder))
@@ -356,7 +351,7 @@ def test_a_render_interrupted_after_writing_is_redone_at_the_same_path(officer, 
 # --- verification, revocation, re-issue ------------------------------------------------------
 @pytest.mark.django_db
 def test_verification_page_is_public_and_shows_valid_then_revoked(officer, supervisor, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     url = reverse("services:letter_verify", args=[letter.token])
     anonymous = Client()
     page = anonymous.get(url)
@@ -374,7 +369,7 @@ def test_verification_page_is_public_and_shows_valid_then_revoked(officer, super
 
 @pytest.mark.django_db
 def test_revoking_a_letter_writes_one_event_on_the_case_history(officer, supervisor, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     application = letter.application
     before = list(application.events.values_list("id", flat=True))
     workflow.letter_revoke(letter=letter, by=supervisor, reason="salah nama")
@@ -410,7 +405,7 @@ def test_verification_is_throttled_per_address(client, settings):
 
 @pytest.mark.django_db
 def test_reissue_revokes_the_old_letter_and_numbers_a_new_one(officer, rt1):
-    old = issued(officer, rt1)
+    old = issued_letter(officer=officer, rt=rt1)
     new = committed(workflow.letter_reissue, letter=old, by=officer, reason="salah ketik alamat")
     old.refresh_from_db()
     new.refresh_from_db()
@@ -423,7 +418,7 @@ def test_reissue_revokes_the_old_letter_and_numbers_a_new_one(officer, rt1):
 # --- hand-over --------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_hand_over_by_pickup_or_courier_completes_the_case(officer, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     application = letter.application
     with pytest.raises(WorkflowError, match="nama orang"):
         workflow.application_hand_over(application=application, by=officer, method="pickup")
@@ -431,7 +426,7 @@ def test_hand_over_by_pickup_or_courier_completes_the_case(officer, rt1):
         application=application, by=officer, method="pickup", received_by="Siti (pemohon)"
     )
     assert application.state == S.COMPLETED and application.handed_over_to == "Siti (pemohon)"
-    courier = issued(officer, rt1, nik="3271010101900012").application
+    courier = issued_letter(officer=officer, rt=rt1, nik="3271010101900012").application
     with pytest.raises(WorkflowError, match="resi"):
         workflow.application_hand_over(
             application=courier, by=officer, method="courier", courier_name="JNE"
@@ -487,7 +482,7 @@ def test_officer_issues_downloads_and_hands_over_through_the_pages(officer_clien
 
 @pytest.mark.django_db
 def test_letter_urls_of_another_office_answer_404(client, officer, rt1, other_officer, rt_chair):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     code = letter.application.code
     urls = [
         ("get", reverse("services:letter_pdf", args=[code, letter.token])),
