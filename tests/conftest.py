@@ -1,11 +1,22 @@
 """Shared fixtures: two offices, and in the first an officer, a supervisor and two RT chairs."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from kelurahan.models import RT, RW, Membership, Office, Role
-
-PASSWORD = "Sandi-Uji-Yang-Panjang-1"
+from kelurahan.models import RT, RW, Office
+from tests.factories import (
+    PASSWORD,  # noqa: F401 - imported from here by the tests
+    SAMPLE_ANSWERS,  # noqa: F401
+    ApplicationFactory,
+    OfficeFactory,
+    OfficerFactory,
+    RtChairFactory,
+    RTFactory,
+    RWFactory,
+    SupervisorFactory,
+    jpeg_upload,  # noqa: F401
+    pdf_upload,  # noqa: F401
+    sample_extra,  # noqa: F401
+)
 
 
 @pytest.fixture(autouse=True)
@@ -14,80 +25,59 @@ def _fast_and_sync(settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
 
 
-def make_office(code: str, name: str) -> Office:
-    return Office.objects.create(
-        code=code,
-        name=name,
-        kecamatan="Kalidoni",
-        city="Kota Palembang",
-        address=f"Jl. Kantor {name} No. 1",
-        lurah_name=f"Lurah {name}",
-        lurah_nip="197805122005012003",
-    )
-
-
-def make_user(username: str, office: Office, role: str, rt: RT | None = None):
-    user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, first_name=username.title()
-    )
-    Membership.objects.create(user=user, office=office, role=role, rt=rt)
-    return user
-
-
 @pytest.fixture
 def office(db) -> Office:
-    return make_office("BKS", "Bukit Sangkal")
+    return OfficeFactory(code="BKS", name="Bukit Sangkal")
 
 
 @pytest.fixture
 def other_office(db) -> Office:
-    return make_office("KBR", "Kober")
+    return OfficeFactory(code="KBR", name="Kober")
 
 
 @pytest.fixture
 def rw1(office) -> RW:
-    return RW.objects.create(office=office, number=1)
+    return RWFactory(office=office, number=1)
 
 
 @pytest.fixture
 def rt1(rw1) -> RT:
-    return RT.objects.create(rw=rw1, number=1)
+    return RTFactory(rw=rw1, number=1)
 
 
 @pytest.fixture
 def rt2(rw1) -> RT:
-    return RT.objects.create(rw=rw1, number=2)
+    return RTFactory(rw=rw1, number=2)
 
 
 @pytest.fixture
 def other_rt(other_office) -> RT:
-    rw = RW.objects.create(office=other_office, number=7)
-    return RT.objects.create(rw=rw, number=9)
+    return RTFactory(rw__office=other_office, rw__number=7, number=9)
 
 
 @pytest.fixture
 def officer(office):
-    return make_user("petugas", office, Role.OFFICER)
+    return OfficerFactory(username="petugas", office=office)
 
 
 @pytest.fixture
 def supervisor(office):
-    return make_user("lurah", office, Role.SUPERVISOR)
+    return SupervisorFactory(username="lurah", office=office)
 
 
 @pytest.fixture
 def rt_chair(office, rt1):
-    return make_user("ketua_rt01", office, Role.RT_CHAIR, rt=rt1)
+    return RtChairFactory(username="ketua_rt01", rt=rt1)
 
 
 @pytest.fixture
 def other_rt_chair(office, rt2):
-    return make_user("ketua_rt02", office, Role.RT_CHAIR, rt=rt2)
+    return RtChairFactory(username="ketua_rt02", rt=rt2)
 
 
 @pytest.fixture
 def other_officer(other_office, other_rt):
-    return make_user("petugas_kbr", other_office, Role.OFFICER)
+    return OfficerFactory(username="petugas_kbr", office=other_office)
 
 
 @pytest.fixture
@@ -101,95 +91,9 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def jpeg_upload(name: str = "ktp.jpg", size=(800, 600), color=(200, 180, 160)):
-    import io
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
-
-
-def pdf_upload(name: str = "surat.pdf"):
-    import io
-
-    import pikepdf
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
-
-
-SAMPLE_ANSWERS = {"text": "Contoh", "long_text": "Contoh isian", "date": "2026-12-12"}
-
-
-def sample_extra(service) -> dict:
-    """An answer to each required data field of the service (SITU: nama usaha, ...)."""
-    answers = {}
-    for field in service.data_fields.filter(required=True):
-        if field.kind == "choice":
-            answers[field.code] = field.choice_list()[0]
-        elif field.kind == "number":
-            answers[field.code] = 1
-        else:
-            answers[field.code] = SAMPLE_ANSWERS[field.kind]
-    return answers
-
-
-def make_application(
-    *,
-    officer,
-    rt,
-    service_code: str = "KTP",
-    nik: str = "3271014501900002",
-    docs: bool = True,
-    variant_code: str | None = None,
-    extra: dict | None = None,
-):
-    """A received application with one pending JPEG per requirement (when ``docs``).
-
-    A service with variants gets ``variant_code`` or its first variant; required data
-    fields get sample answers unless ``extra`` is given.
-    """
-    from services import workflow
-    from services.catalogue import requirements_for
-    from services.documents.cleaning import clean_upload
-    from services.models import Service
-
-    service = Service.objects.get(code=service_code)
-    variants = service.variants.filter(active=True)
-    variant = variants.get(code=variant_code) if variant_code else variants.first()
-    files = {}
-    if docs:
-        files = {
-            r: [clean_upload(jpeg_upload(f"{r.code}.jpg"))]
-            for r in requirements_for(service, variant)
-        }
-    return workflow.application_receive(
-        office=officer.membership.office,
-        service=service,
-        data=workflow.ApplicantData(
-            applicant_name="Siti Rahmawati",
-            nik=nik,
-            phone="+6281234567890",
-            address="Jl. Mawar No. 3",
-            rt_id=rt.pk,
-        ),
-        files=files,
-        by=officer,
-        variant=variant,
-        extra=sample_extra(service) if extra is None else extra,
-    )
-
-
 @pytest.fixture
 def application(officer, rt1):
-    return make_application(officer=officer, rt=rt1)
+    return ApplicationFactory(officer=officer, rt=rt1)
 
 
 def pytest_collection_modifyitems(items):

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from kelurahan.models import RT, RW
+from kelurahan.models import RT
+from tests.factories import RWFactory, UserFactory
 
 STAFF_PAGES = ["home", "services:catalogue", "territory", "admin:index"]
 
@@ -37,7 +38,7 @@ def test_territory_lists_the_office_rw_and_rt_with_their_chairs(client, officer,
 def test_user_of_another_office_sees_none_of_this_office_rt_or_rw(
     client, other_officer, rt_chair, rt2
 ):
-    RW.objects.create(office=rt_chair.membership.office, number=5)
+    RWFactory(office=rt_chair.membership.office, number=5)
     client.force_login(other_officer)
     for name in ["home", "services:catalogue", "territory"]:
         response = client.get(reverse(name), follow=True)
@@ -130,7 +131,7 @@ def test_an_rt_has_at_most_one_chair(office, rt1, rt_chair, django_user_model):
 
     from kelurahan.models import Membership
 
-    user = django_user_model.objects.create_user("ketua_kedua")
+    user = UserFactory(username="ketua_kedua")
     second = Membership(user=user, office=office, role="rt_chair", rt=rt1)
     with pytest.raises(ValidationError, match="sudah punya Ketua RT"):
         second.full_clean()

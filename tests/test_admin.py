@@ -4,12 +4,12 @@ import pytest
 from django.urls import reverse
 
 from services.models import Application, ApplicationState, Requirement, Service
-from tests.conftest import make_application
+from tests.factories import AdminFactory, ApplicationFactory, UserFactory
 
 
 @pytest.fixture
 def admin_client(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("pengelola", "a@example.com", "x")
+    admin = AdminFactory(username="pengelola", password="x")
     client.force_login(admin)
     return client
 
@@ -121,7 +121,7 @@ def test_admin_deactivates_and_activates_services(admin_client):
 
 @pytest.mark.django_db
 def test_admin_application_page_shows_history_and_cannot_edit_state(admin_client, officer, rt1):
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     page = admin_client.get(
         reverse("admin:services_application_change", args=[application.pk])
     ).content.decode()
@@ -131,7 +131,7 @@ def test_admin_application_page_shows_history_and_cannot_edit_state(admin_client
 
 @pytest.mark.django_db
 def test_admin_action_goes_through_the_workflow(admin_client, officer, rt1):
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     url = reverse("admin:services_application_changelist")
     response = admin_client.post(
         url, {"action": "archive", "_selected_action": [application.pk]}, follow=True
@@ -146,7 +146,7 @@ def test_admin_action_goes_through_the_workflow(admin_client, officer, rt1):
 
 @pytest.mark.django_db
 def test_admin_sets_a_user_office_role_and_rt(admin_client, office, rt1, django_user_model):
-    user = django_user_model.objects.create_user("baru")
+    user = UserFactory(username="baru")
     url = reverse("admin:auth_user_change", args=[user.pk])
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from kelurahan.models import Role
 from services import workflow
-from tests.conftest import make_application
+from tests.factories import AdminFactory, ApplicationFactory
 
 OUR_APPS = ("kelurahan", "services", "verification")
 
@@ -28,7 +28,7 @@ def visible_text(response) -> str:
 
 @pytest.fixture
 def admin_client(client, django_user_model):
-    admin_user = django_user_model.objects.create_superuser("pengelola", "a@example.com", "x")
+    admin_user = AdminFactory(username="pengelola", password="x")
     client.force_login(admin_user)
     return client
 
@@ -49,7 +49,7 @@ def test_every_field_and_model_of_the_portal_has_an_indonesian_name():
 
 @pytest.mark.django_db
 def test_history_in_the_admin_reads_as_steps_and_states_not_codes(admin_client, officer, rt1):
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     attachment = application.attachments.first()
     workflow.attachment_accept(attachment=attachment, by=officer)
     workflow.application_cancel(application=application, by=officer, reason="Salah layanan")
@@ -98,7 +98,7 @@ def test_job_cluster_pages_are_in_indonesian(admin_client):
 
 @pytest.mark.django_db
 def test_every_admin_page_of_the_portal_opens(admin_client, officer, rt1):
-    make_application(officer=officer, rt=rt1)
+    ApplicationFactory(officer=officer, rt=rt1)
     failures = []
     for model in admin.site._registry:
         opts = model._meta

@@ -7,7 +7,8 @@ from django.urls import reverse
 from services import workflow
 from services.documents.cleaning import clean_upload
 from services.models import AccessLog, Application, ApplicationState, Attachment, Service
-from tests.conftest import jpeg_upload, make_application, pdf_upload
+from tests.conftest import jpeg_upload, pdf_upload
+from tests.factories import ApplicationFactory, OfficeFactory, OfficerFactory, RTFactory, case_in
 
 S = ApplicationState
 
@@ -217,9 +218,8 @@ def test_case_page_shows_data_documents_timeline_and_only_allowed_buttons(
     assert "Tandai belum lengkap" in page and "Arsipkan" in page and "Batalkan" in page
     assert "ajukan ulang" not in page
     assert AccessLog.objects.filter(application=application, action="view_application").exists()
-    force = Application.objects.filter(pk=application.pk)
-    force.update(state=S.COMPLETED)
-    page = officer_client.get(detail_url(application)).content.decode()
+    completed = case_in(S.COMPLETED, officer=officer, rt=application.rt, nik="3271010101900011")
+    page = officer_client.get(detail_url(completed)).content.decode()
     assert "Langkah berikutnya" not in page
 
 
@@ -416,7 +416,7 @@ def test_queue_query_count_is_the_same_for_5_and_200_applications(
 
     def fill(n):
         for i in range(Application.objects.count(), n):
-            make_application(
+            ApplicationFactory(
                 officer=officer, rt=rt1, nik=f"3271010101{900000 + i:06d}"[:16], docs=False
             )
 
@@ -436,9 +436,9 @@ def test_queue_query_count_is_the_same_for_5_and_200_applications(
 def test_queue_filters_by_state_service_and_rt_and_searches_code_and_name(
     officer_client, officer, rt1, rt2
 ):
-    ktp = make_application(officer=officer, rt=rt1, docs=False)
-    situ = make_application(
-        officer=officer, rt=rt2, service_code="SITU", docs=False, nik="3271010101900009"
+    ktp = ApplicationFactory(officer=officer, rt=rt1, docs=False)
+    situ = ApplicationFactory(
+        officer=officer, rt=rt2, service="SITU", docs=False, nik="3271010101900009"
     )
     workflow.application_cancel(application=situ, by=officer, reason="batal")
     url = reverse("services:queue")
@@ -458,7 +458,7 @@ def test_queue_filters_by_state_service_and_rt_and_searches_code_and_name(
 
 @pytest.mark.django_db
 def test_nik_search_goes_by_post_and_never_into_the_url(officer_client, officer, rt1):
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     response = officer_client.post(reverse("services:queue"), {"q": application.nik})
     page = response.content.decode()
     assert application.code in page and "Hasil pencarian NIK" in page
@@ -475,7 +475,7 @@ def test_queue_is_paginated(officer_client, officer, rt1, settings):
     views.QUEUE_PAGE_SIZE = 2
     try:
         for i in range(3):
-            make_application(officer=officer, rt=rt1, docs=False, nik=f"327101010190001{i}")
+            ApplicationFactory(officer=officer, rt=rt1, docs=False, nik=f"327101010190001{i}")
         page1 = officer_client.get(reverse("services:queue")).content.decode()
         page2 = officer_client.get(reverse("services:queue"), {"halaman": 2}).content.decode()
     finally:
@@ -487,7 +487,7 @@ def test_queue_is_paginated(officer_client, officer, rt1, settings):
 def test_a_pdf_has_no_thumbnail_url(officer_client, officer, rt1):
     from services.documents.cleaning import clean_upload
 
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     (attachment,) = workflow.attachment_add(
         application=application,
         requirement=application.service.requirements.first(),
@@ -510,13 +510,10 @@ def test_a_pdf_has_no_thumbnail_url(officer_client, officer, rt1):
 
 @pytest.mark.django_db
 def test_search_by_reference_code_works_for_two_letter_office_codes(client, rt1, officer):
-    from kelurahan.models import RT, RW
-    from tests.conftest import make_office, make_user
-
-    office = make_office("AB", "Ampel")
-    rt = RT.objects.create(rw=RW.objects.create(office=office, number=1), number=1)
-    clerk = make_user("petugas_ab", office, "officer")
-    application = make_application(officer=clerk, rt=rt, docs=False)
+    office = OfficeFactory(code="AB", name="Ampel")
+    rt = RTFactory(rw__office=office, rw__number=1, number=1)
+    clerk = OfficerFactory(username="petugas_ab", office=office)
+    application = ApplicationFactory(officer=clerk, rt=rt, docs=False)
     client.force_login(clerk)
     page = client.get(reverse("services:queue"), {"q": application.code[:7].lower()})
     assert application.code in page.content.decode()
@@ -524,7 +521,7 @@ def test_search_by_reference_code_works_for_two_letter_office_codes(client, rt1,
 
 @pytest.mark.django_db
 def test_a_bad_filter_is_shown_and_the_others_still_apply(officer_client, officer, rt1, other_rt):
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     workflow.application_cancel(application=application, by=officer, reason="batal")
     response = officer_client.get(
         reverse("services:queue"), {"state": "cancelled", "rt": other_rt.pk}

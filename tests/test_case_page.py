@@ -8,8 +8,8 @@ from django.urls import reverse
 from kelurahan.models import RT
 from services import workflow
 from services.forms import HandOverForm
-from services.models import Application, ApplicationEvent, ApplicationState, Verdict
-from tests.conftest import make_application
+from services.models import ApplicationEvent, ApplicationState, Verdict
+from tests.factories import ApplicationFactory, case_in
 
 S = ApplicationState
 
@@ -146,7 +146,7 @@ def test_accept_all_by_another_office_in_the_workflow_is_refused(other_officer, 
 def test_archive_and_send_shows_once_every_document_is_accepted_and_works(
     officer_client, officer, rt1_with_chair
 ):
-    application = make_application(officer=officer, rt=rt1_with_chair)
+    application = ApplicationFactory(officer=officer, rt=rt1_with_chair)
     page = officer_client.get(detail_url(application)).content.decode()
     assert "Arsipkan &amp; kirim ke Ketua RT</button>" not in page
     assert "muncul di sini setelah semua berkas diperiksa" in page
@@ -164,7 +164,7 @@ def test_archive_and_send_shows_once_every_document_is_accepted_and_works(
 
 @pytest.mark.django_db
 def test_archive_and_send_does_not_show_when_the_rt_has_no_chair(officer_client, officer, rt2):
-    application = make_application(officer=officer, rt=rt2)
+    application = ApplicationFactory(officer=officer, rt=rt2)
     workflow.attachment_accept_all(application=application, by=officer)
     page = officer_client.get(detail_url(application)).content.decode()
     assert "Arsipkan &amp; kirim ke Ketua RT</button>" not in page
@@ -175,22 +175,22 @@ def test_archive_and_send_does_not_show_when_the_rt_has_no_chair(officer_client,
 def test_optional_labels_are_said_once_and_each_note_has_its_own_label(
     officer_client, officer, rt1_with_chair
 ):
-    application = make_application(officer=officer, rt=rt1_with_chair)
+    application = ApplicationFactory(officer=officer, rt=rt1_with_chair)
     page = officer_client.get(detail_url(application)).content.decode()
     assert "(tidak wajib) (tidak wajib)" not in page
     assert page.count("Catatan (tidak wajib)") == 0
     assert "Catatan pengarsipan" in page
     assert "Pesan kekurangan untuk pemohon" in page
 
-    Application.objects.filter(pk=application.pk).update(state=S.ARCHIVED)
-    page = officer_client.get(detail_url(application)).content.decode()
+    archived = case_in(S.ARCHIVED, officer=officer, rt=rt1_with_chair, nik="3271010101900011")
+    page = officer_client.get(detail_url(archived)).content.decode()
     assert "Catatan untuk Ketua RT" in page
     assert "(tidak wajib) (tidak wajib)" not in page
     assert "(tidak wajib)</span> <span" not in page
 
 
 @pytest.mark.django_db
-def test_courier_fields_are_required_for_a_courier_and_labelled_so(officer_client, application):
+def test_courier_fields_are_required_for_a_courier_and_labelled_so(officer_client, officer, rt1):
     assert not HandOverForm({"method": "courier", "courier_name": "JNE"}).is_valid()
     assert not HandOverForm({"method": "pickup"}).is_valid()
     assert HandOverForm({"method": "pickup", "received_by": "Siti"}).is_valid()
@@ -198,7 +198,7 @@ def test_courier_fields_are_required_for_a_courier_and_labelled_so(officer_clien
         {"method": "courier", "courier_name": "JNE", "courier_receipt": "123"}
     ).is_valid()
 
-    Application.objects.filter(pk=application.pk).update(state=S.ISSUED)
+    application = case_in(S.ISSUED, officer=officer, rt=rt1)
     response = officer_client.post(
         reverse("services:application_hand_over", args=[application.code]),
         {"state": "issued", "method": "courier", "courier_name": "JNE"},
@@ -214,9 +214,9 @@ def test_courier_fields_are_required_for_a_courier_and_labelled_so(officer_clien
 
 @pytest.mark.django_db
 def test_a_hand_over_error_shows_the_form_again_with_what_the_officer_chose_and_typed(
-    officer_client, application
+    officer_client, officer, rt1
 ):
-    Application.objects.filter(pk=application.pk).update(state=S.ISSUED)
+    application = case_in(S.ISSUED, officer=officer, rt=rt1)
 
     response = officer_client.post(
         reverse("services:application_hand_over", args=[application.code]),

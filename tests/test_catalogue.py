@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from services.models import Requirement, RequirementKind, Service
+from tests.factories import UserFactory
 
 EXPECTED = {
     "KK": [
@@ -69,6 +70,6 @@ def test_catalogue_query_count_does_not_grow_with_services(
 
 @pytest.mark.django_db
 def test_user_without_an_office_gets_404(client, django_user_model):
-    user = django_user_model.objects.create_user(username="tanpa_kantor", password="x")
+    user = UserFactory(username="tanpa_kantor", password="x")
     client.force_login(user)
     assert client.get(reverse("services:catalogue")).status_code == 404

@@ -4,13 +4,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from kelurahan.models import OfficeClosedDay
 from services import workflow
 from services.models import Application, ApplicationState
-from tests.conftest import make_application
+from tests.factories import AdminFactory, ApplicationFactory, received_in_bulk
 
 S = ApplicationState
 WIB = ZoneInfo("Asia/Jakarta")
@@ -23,7 +22,7 @@ def at(text: str) -> datetime:
 @pytest.fixture
 def admin_client(client, monday_case):
     # Logged in after the clock moved, or the session would have expired.
-    admin = get_user_model().objects.create_superuser("pengelola", "a@example.org", "x")
+    admin = AdminFactory(username="pengelola", email="a@example.org", password="x")
     client.force_login(admin)
     return client
 
@@ -32,7 +31,7 @@ def admin_client(client, monday_case):
 def monday_case(officer, rt1, time_machine):
     """Received Monday 7 Dec 2026 09:00: due Mon 7, Tue 8 and Wed 9 at 16:00."""
     time_machine.move_to(at("2026-12-07T09:00"), tick=False)
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     assert application.verify_due == at("2026-12-08T16:00")
     return application
 
@@ -150,7 +149,7 @@ def test_reached_milestones_keep_their_deadline_and_closed_cases_are_untouched(
     for attachment in monday_case.attachments.all():
         workflow.attachment_accept(attachment=attachment, by=officer)
     workflow.application_archive(application=monday_case, by=officer)  # day 1 met on Monday
-    cancelled = make_application(officer=officer, rt=rt1, nik="3271010101900011")
+    cancelled = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900011")
     workflow.application_cancel(application=cancelled, by=officer, reason="batal")
     OfficeClosedDay.objects.create(office=office, date=date(2026, 12, 7), reason="banjir")
     assert workflow.deadlines_recompute(office=office, reason="hari tutup 7 Des") == 1
@@ -184,7 +183,7 @@ def test_recompute_starts_from_the_resubmission_not_the_intake(
 def test_recompute_touches_only_the_office_of_the_closed_day(
     officer, other_officer, office, other_office, other_rt, monday_case
 ):
-    theirs = make_application(officer=other_officer, rt=other_rt)
+    theirs = ApplicationFactory(officer=other_officer, rt=other_rt)
     OfficeClosedDay.objects.create(office=other_office, date=date(2026, 12, 8), reason="x")
     assert workflow.deadlines_recompute(office=office, reason="x") == 0
     assert workflow.deadlines_recompute(office=other_office, reason="x") == 1
@@ -198,9 +197,7 @@ def test_recompute_touches_only_the_office_of_the_closed_day(
 def test_recompute_query_count_does_not_grow_with_the_cases(
     officer, office, rt1, monday_case, django_assert_max_num_queries
 ):
-    from tests.test_sla_sweep import overdue_cases
-
-    overdue_cases(officer, rt1, 60, due=at("2026-12-07T16:00"))
+    received_in_bulk(60, officer=officer, rt=rt1, due=at("2026-12-07T16:00"))
     OfficeClosedDay.objects.create(office=office, date=date(2026, 12, 8), reason="x")
     # Select (with the rows locked), the closed days, one UPDATE per new set of deadlines,
     # one INSERT of the events, the sweep position (and, had the sweep run, up to three
@@ -238,7 +235,7 @@ def test_a_deadline_moved_behind_the_sweep_is_recorded_as_breached_once(
 
     wrong = OfficeClosedDay.objects.create(office=office, date=date(2026, 12, 8), reason="salah")
     time_machine.move_to(at("2026-12-07T09:00"), tick=False)
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     for attachment in application.attachments.all():
         workflow.attachment_accept(attachment=attachment, by=officer)
     workflow.application_archive(application=application, by=officer)
@@ -264,8 +261,8 @@ def test_migration_fills_the_clock_start_from_the_last_resubmission(officer, rt1
 
     migration = importlib.import_module("services.migrations.0015_corrections")
     time_machine.move_to(at("2026-12-07T09:00"), tick=False)
-    resubmitted = make_application(officer=officer, rt=rt1)
-    untouched = make_application(officer=officer, rt=rt1, nik="3271010101900011")
+    resubmitted = ApplicationFactory(officer=officer, rt=rt1)
+    untouched = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900011")
     resubmitted.events.create(transition="resubmit", at=at("2026-12-09T10:00"))
     resubmitted.events.create(transition="resubmit", at=at("2026-12-10T11:00"))
     Application.objects.update(sla_started_at=None)  # as before the field existed

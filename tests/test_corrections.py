@@ -13,7 +13,7 @@ from services.models import Application, ApplicationEvent, ApplicationState, Let
 from services.selectors import current_letter
 from services.validators import MSG_NIK_DATE
 from services.workflow import CHANGED_UNDER_YOU, WorkflowError, WorkflowPermissionDenied
-from tests.conftest import make_application, make_user
+from tests.factories import ApplicationFactory, OfficerFactory, RTFactory, case_in, sent_to_rt
 from verification import workflow
 from verification.models import RequestState, VerificationRequest
 
@@ -21,29 +21,10 @@ S = ApplicationState
 OTHER_NIK = "3271010101900011"
 
 
-def archived(officer, rt, **kwargs) -> Application:
-    application = make_application(officer=officer, rt=rt, **kwargs)
-    for attachment in application.attachments.all():
-        services_workflow.attachment_accept(attachment=attachment, by=officer)
-    services_workflow.application_archive(application=application, by=officer)
-    return application
-
-
-def in_verification(officer, rt, **kwargs) -> VerificationRequest:
-    application = archived(officer, rt, **kwargs)
-    return workflow.application_send_to_rt(application=application, by=officer, note="cek KK")
-
-
 def correct(application, by, reason="salah ketik saat pencatatan", **changes):
     return workflow.application_correct(
         application=application, by=by, changes=changes, reason=reason
     )
-
-
-def set_state(application, state) -> Application:
-    Application.objects.filter(pk=application.pk).update(state=state)
-    application.refresh_from_db()
-    return application
 
 
 # --- the correction itself ----------------------------------------------------------------------
@@ -110,7 +91,7 @@ def test_an_invalid_nik_is_refused_with_the_validator_message_and_nothing_change
 
 @pytest.mark.django_db
 def test_a_nik_of_another_open_case_for_the_service_is_refused_naming_it(officer, rt1, application):
-    other = make_application(officer=officer, rt=rt1, nik=OTHER_NIK)
+    other = ApplicationFactory(officer=officer, rt=rt1, nik=OTHER_NIK)
     with pytest.raises(WorkflowError) as excinfo:
         correct(application, officer, nik=OTHER_NIK)
     assert other.code in excinfo.value.message
@@ -182,8 +163,8 @@ def test_an_rt_chair_or_another_office_cannot_correct(application, rt_chair, oth
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("state", [S.CANCELLED, S.REJECTED])
-def test_closed_cases_are_not_corrected(officer, application, state):
-    set_state(application, state)
+def test_closed_cases_are_not_corrected(officer, rt1, state):
+    application = case_in(state, officer=officer, rt=rt1)
     with pytest.raises(WorkflowError) as excinfo:
         correct(application, officer, applicant_name="X")
     assert "tidak dapat dikoreksi datanya" in excinfo.value.message
@@ -191,8 +172,8 @@ def test_closed_cases_are_not_corrected(officer, application, state):
 
 
 @pytest.mark.django_db
-def test_the_rt_is_fixed_once_the_rt_chair_verified(officer, application, rt2):
-    set_state(application, S.VERIFIED)
+def test_the_rt_is_fixed_once_the_rt_chair_verified(officer, rt1, rt2):
+    application = case_in(S.VERIFIED, officer=officer, rt=rt1)
     with pytest.raises(WorkflowError) as excinfo:
         correct(application, officer, rt=rt2)
     assert "setelah Ketua RT memverifikasi" in excinfo.value.message
@@ -203,7 +184,7 @@ def test_the_rt_is_fixed_once_the_rt_chair_verified(officer, application, rt2):
 def test_services_side_alone_refuses_an_rt_change_that_would_need_rerouting(
     officer, rt1, rt2, rt_chair
 ):
-    request = in_verification(officer, rt1)
+    request = sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK")
     with pytest.raises(WorkflowError):
         services_workflow.application_correct(
             application=request.application, by=officer, changes={"rt": rt2}, reason="pindah"
@@ -215,7 +196,7 @@ def test_services_side_alone_refuses_an_rt_change_that_would_need_rerouting(
 def test_rt_change_in_verification_reroutes_the_request_to_the_new_chair(
     client, officer, rt1, rt2, rt_chair, other_rt_chair
 ):
-    old = in_verification(officer, rt1)
+    old = sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK")
     application = old.application
     correct(application, officer, rt=rt2, reason="pemohon warga RT 002")
     old.refresh_from_db()
@@ -245,10 +226,8 @@ def test_rt_change_in_verification_reroutes_the_request_to_the_new_chair(
 
 @pytest.mark.django_db
 def test_reroute_to_an_rt_without_a_chair_changes_nothing(officer, rt1, rt_chair, rw1):
-    from kelurahan.models import RT
-
-    no_chair = RT.objects.create(rw=rw1, number=3)
-    request = in_verification(officer, rt1)
+    no_chair = RTFactory(rw=rw1, number=3)
+    request = sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK")
     with pytest.raises(WorkflowError) as excinfo:
         correct(request.application, officer, rt=no_chair)
     assert "RT 003/RW 001 belum punya Ketua RT" in excinfo.value.message
@@ -261,7 +240,7 @@ def test_reroute_to_an_rt_without_a_chair_changes_nothing(officer, rt1, rt_chair
 def test_rt_correction_racing_the_chairs_approval_leaves_one_consistent_outcome(
     officer, rt1, rt2, rt_chair, other_rt_chair
 ):
-    request = in_verification(officer, rt1)
+    request = sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK")
     application = request.application
     seen = Application.objects.get(pk=application.pk).updated_at
     barrier = threading.Barrier(2)
@@ -312,7 +291,7 @@ def test_rt_correction_racing_the_chairs_approval_leaves_one_consistent_outcome(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_officers_correcting_from_the_same_page_one_wins(officer, office, application):
-    other = make_user("petugas2", office, "officer")
+    other = OfficerFactory(username="petugas2", office=office)
     seen = Application.objects.get(pk=application.pk).updated_at
     barrier = threading.Barrier(2)
     results = []
@@ -348,14 +327,10 @@ def test_two_officers_correcting_from_the_same_page_one_wins(officer, office, ap
 
 
 # --- issued and completed cases: the letter follows the data ------------------------------------
-def issued(officer, application) -> Letter:
-    set_state(application, S.VERIFIED)
-    return services_workflow.application_issue(application=application, by=officer)
-
-
 @pytest.mark.django_db
-def test_correcting_an_issued_case_replaces_its_letter(officer, application):
-    letter = issued(officer, application)
+def test_correcting_an_issued_case_replaces_its_letter(officer, rt1):
+    application = case_in(S.ISSUED, officer=officer, rt=rt1)
+    letter = current_letter(application)
     done = correct(application, officer, applicant_name="Siti Rahmawaty")
     letter.refresh_from_db()
     assert letter.revoked_at and "koreksi data" in letter.revoked_reason
@@ -367,9 +342,9 @@ def test_correcting_an_issued_case_replaces_its_letter(officer, application):
 
 
 @pytest.mark.django_db
-def test_a_revoked_letter_on_a_completed_case_can_be_replaced(officer, supervisor, application):
-    letter = issued(officer, application)
-    set_state(application, S.COMPLETED)
+def test_a_revoked_letter_on_a_completed_case_can_be_replaced(officer, supervisor, rt1):
+    application = case_in(S.COMPLETED, officer=officer, rt=rt1)
+    letter = current_letter(application)
     services_workflow.letter_revoke(letter=letter, by=supervisor, reason="nama salah")
     correct(application, officer, applicant_name="Siti Rahmawaty")  # no valid letter: data only
     assert Letter.objects.filter(application=application).count() == 1
@@ -388,8 +363,9 @@ def test_a_revoked_letter_on_a_completed_case_can_be_replaced(officer, superviso
 
 
 @pytest.mark.django_db
-def test_hand_over_after_a_revocation_asks_for_the_replacement(officer, supervisor, application):
-    letter = issued(officer, application)
+def test_hand_over_after_a_revocation_asks_for_the_replacement(officer, supervisor, rt1):
+    application = case_in(S.ISSUED, officer=officer, rt=rt1)
+    letter = current_letter(application)
     services_workflow.letter_revoke(letter=letter, by=supervisor, reason="salah")
     with pytest.raises(WorkflowError) as excinfo:
         services_workflow.application_hand_over(
@@ -400,10 +376,10 @@ def test_hand_over_after_a_revocation_asks_for_the_replacement(officer, supervis
 
 @pytest.mark.django_db
 def test_replacement_button_shows_only_when_the_letter_was_revoked(
-    client, officer, supervisor, application
+    client, officer, supervisor, rt1
 ):
-    letter = issued(officer, application)
-    set_state(application, S.COMPLETED)
+    application = case_in(S.COMPLETED, officer=officer, rt=rt1)
+    letter = current_letter(application)
     client.force_login(officer)
     page = reverse("services:application_detail", args=[application.code])
     assert "Terbitkan surat pengganti" not in client.get(page).content.decode()
@@ -416,19 +392,12 @@ def test_replacement_button_shows_only_when_the_letter_was_revoked(
 
 
 # --- reopening an RT rejection ------------------------------------------------------------------
-def rejected(officer, rt, chair) -> Application:
-    request = in_verification(officer, rt)
-    workflow.verification_reject(request=request, by=chair, note="pindah ke RT 002")
-    request.application.refresh_from_db()
-    return request.application
-
-
 @pytest.mark.django_db
 def test_supervisor_reopens_moves_to_the_right_rt_and_sends_it_in_one_step(
     officer, supervisor, rt1, rt2, rt_chair, other_rt_chair, time_machine
 ):
     time_machine.move_to("2026-11-23 09:00 +0700", tick=False)
-    application = rejected(officer, rt1, rt_chair)
+    application = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
     assert application.closed_at
     time_machine.move_to("2026-11-26 10:00 +0700", tick=False)  # a Thursday
     request = workflow.application_reopen_and_send_to_rt(
@@ -449,7 +418,7 @@ def test_supervisor_reopens_moves_to_the_right_rt_and_sends_it_in_one_step(
 
 @pytest.mark.django_db
 def test_an_officer_cannot_reopen(officer, rt1, rt_chair):
-    application = rejected(officer, rt1, rt_chair)
+    application = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
     with pytest.raises(WorkflowPermissionDenied):
         workflow.application_reopen_and_send_to_rt(
             application=application, by=officer, reason="coba"
@@ -462,10 +431,8 @@ def test_an_officer_cannot_reopen(officer, rt1, rt_chair):
 def test_reopen_is_all_or_nothing_when_the_new_rt_has_no_chair(
     supervisor, officer, rt1, rt_chair, rw1
 ):
-    from kelurahan.models import RT
-
-    no_chair = RT.objects.create(rw=rw1, number=3)
-    application = rejected(officer, rt1, rt_chair)
+    no_chair = RTFactory(rw=rw1, number=3)
+    application = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
     events = application.events.count()
     with pytest.raises(WorkflowError):
         workflow.application_reopen_and_send_to_rt(
@@ -478,8 +445,8 @@ def test_reopen_is_all_or_nothing_when_the_new_rt_has_no_chair(
 
 @pytest.mark.django_db
 def test_reopen_refused_when_a_new_open_case_exists_for_the_nik(supervisor, officer, rt1, rt_chair):
-    application = rejected(officer, rt1, rt_chair)
-    newer = make_application(officer=officer, rt=rt1)  # same NIK and service, made afterwards
+    application = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
+    newer = ApplicationFactory(officer=officer, rt=rt1)  # same NIK and service, made afterwards
     with pytest.raises(WorkflowError) as excinfo:
         workflow.application_reopen_and_send_to_rt(
             application=application, by=supervisor, reason="salah tolak"
@@ -490,12 +457,12 @@ def test_reopen_refused_when_a_new_open_case_exists_for_the_nik(supervisor, offi
 
 
 @pytest.mark.django_db
-def test_reopen_needs_a_reason_and_a_rejected_case(supervisor, officer, application):
+def test_reopen_needs_a_reason_and_a_rejected_case(supervisor, officer, application, rt1):
     with pytest.raises(WorkflowError):
         workflow.application_reopen_and_send_to_rt(
             application=application, by=supervisor, reason="x"
         )
-    set_state(application, S.REJECTED)
+    application = case_in(S.REJECTED, officer=officer, rt=rt1, nik=OTHER_NIK)
     with pytest.raises(WorkflowError) as excinfo:
         workflow.application_reopen_and_send_to_rt(
             application=application, by=supervisor, reason=" "
@@ -544,7 +511,7 @@ def test_correction_form_saves_and_redirects(officer_client, application, rt2):
 def test_correction_errors_are_shown_on_the_case_page_keeping_the_input(
     officer_client, application, rt1
 ):
-    make_application(officer=application.received_by, rt=rt1, nik=OTHER_NIK)
+    ApplicationFactory(officer=application.received_by, rt=rt1, nik=OTHER_NIK)
     url = reverse("verification:correct", args=[application.code])
     bad_nik = officer_client.post(
         url, form_data(application, nik="3271013201900001", applicant_name="Siti Baru")
@@ -585,7 +552,7 @@ def test_correct_and_reopen_urls_are_404_outside_the_office_and_for_rt_chairs(
 def test_reopen_page_flow_for_supervisor_and_403_for_officer(
     client, officer, supervisor, rt1, rt2, rt_chair, other_rt_chair
 ):
-    application = rejected(officer, rt1, rt_chair)
+    application = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
     page = reverse("services:application_detail", args=[application.code])
     url = reverse("verification:reopen", args=[application.code])
     client.force_login(officer)
@@ -604,10 +571,10 @@ def test_reopen_page_flow_for_supervisor_and_403_for_officer(
 # --- the service's own data fields (SITU: nama usaha) ------------------------------------------
 @pytest.fixture
 def situ(officer, rt1):
-    return make_application(
+    return ApplicationFactory(
         officer=officer,
         rt=rt1,
-        service_code="SITU",
+        service="SITU",
         extra={"nama_usaha": "Warung Sembak0", "jenis_usaha": "Warung", "alamat_usaha": "Jl. A"},
     )
 
@@ -655,33 +622,19 @@ def test_the_correction_form_asks_and_saves_the_service_data_fields(officer_clie
 
 
 # --- the variant (jenis permohonan) chosen at intake -------------------------------------------
-def kk_case_with_the_documents_of(officer, rt, recorded_as: str, documents_of: str):
-    from services.catalogue import requirements_for
-    from services.documents.cleaning import clean_upload
-    from services.models import Service
-    from tests.conftest import jpeg_upload
-
-    kk = Service.objects.get(code="KK")
-    application = make_application(
-        officer=officer, rt=rt, service_code="KK", variant_code=recorded_as, docs=False
-    )
-    for requirement in requirements_for(kk, kk.variants.get(code=documents_of)):
-        services_workflow.attachment_add(
-            application=application,
-            requirement=requirement,
-            files=[clean_upload(jpeg_upload(f"{requirement.code}.jpg"))],
-            by=officer,
-        )
-    for attachment in application.attachments.all():
-        services_workflow.attachment_accept(attachment=attachment, by=officer)
-    return application
-
-
 @pytest.mark.django_db
 def test_a_wrong_variant_is_corrected_and_the_requirements_follow_it(officer, rt1):
     # A newborn's KK recorded as "pindah datang": it cannot be archived without a moving
     # certificate the family will never have.
-    application = kk_case_with_the_documents_of(officer, rt1, "pindah-datang", "baru")
+    application = ApplicationFactory(
+        officer=officer,
+        rt=rt1,
+        service="KK",
+        variant="pindah-datang",
+        docs=False,
+        documents_of="baru",
+        checked=True,
+    )
     with pytest.raises(WorkflowError, match="pindah"):
         services_workflow.application_archive(application=application, by=officer)
 
@@ -700,21 +653,37 @@ def test_a_wrong_variant_is_corrected_and_the_requirements_follow_it(officer, rt
 
 @pytest.mark.django_db
 def test_the_variant_is_fixed_once_archived_and_must_be_of_the_service(officer, rt1):
-    application = kk_case_with_the_documents_of(officer, rt1, "baru", "baru")
+    application = ApplicationFactory(
+        officer=officer,
+        rt=rt1,
+        service="KK",
+        variant="baru",
+        docs=False,
+        documents_of="baru",
+        checked=True,
+    )
     services_workflow.application_archive(application=application, by=officer)
     pindah = application.service.variants.get(code="pindah-datang")
     with pytest.raises(WorkflowError, match="sebelum permohonan diarsipkan"):
         correct(application, officer, variant=pindah.pk)
 
     # A variant of another service (or one that does not exist) is not a choice.
-    other = make_application(officer=officer, rt=rt1, service_code="KK", nik=OTHER_NIK)
+    other = ApplicationFactory(officer=officer, rt=rt1, service="KK", nik=OTHER_NIK)
     with pytest.raises(WorkflowError, match="jenis permohonan"):
         correct(other, officer, variant=999999)
 
 
 @pytest.mark.django_db
 def test_the_correction_form_offers_the_variants_of_the_case_service(officer_client, officer, rt1):
-    application = kk_case_with_the_documents_of(officer, rt1, "pindah-datang", "baru")
+    application = ApplicationFactory(
+        officer=officer,
+        rt=rt1,
+        service="KK",
+        variant="pindah-datang",
+        docs=False,
+        documents_of="baru",
+        checked=True,
+    )
     baru = application.service.variants.get(code="baru")
     page = officer_client.get(reverse("services:application_detail", args=[application.code]))
     assert 'name="variant"' in page.content.decode()

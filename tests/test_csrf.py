@@ -14,10 +14,10 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.urls import reverse
 
-from services import workflow
 from services.models import Application, ApplicationEvent, ApplicationState, Letter
-from tests.conftest import PASSWORD, make_application, named_url_patterns
-from verification import workflow as rt_workflow
+from services.selectors import current_letter
+from tests.conftest import PASSWORD, named_url_patterns
+from tests.factories import case_in, sent_to_rt
 from verification.models import VerificationRequest
 
 S = ApplicationState
@@ -40,14 +40,9 @@ FORM = {
 @pytest.fixture
 def world(officer, supervisor, rt1, rt_chair):
     """A case with documents waiting at the RT, and a case with an issued letter."""
-    waiting = make_application(officer=officer, rt=rt1, nik="3271014501900012")
-    for attachment in waiting.attachments.all():
-        workflow.attachment_accept(attachment=attachment, by=officer)
-    workflow.application_archive(application=waiting, by=officer)
-    request = rt_workflow.application_send_to_rt(application=waiting, by=officer)
-    done = make_application(officer=officer, rt=rt1, nik="3271014501900013", docs=False)
-    Application.objects.filter(pk=done.pk).update(state=S.VERIFIED)
-    letter = workflow.application_issue(application=done, by=officer)  # PDF not needed here
+    request = sent_to_rt(officer=officer, rt=rt1, nik="3271014501900012")
+    done = case_in(S.ISSUED, officer=officer, rt=rt1, nik="3271014501900013")
+    letter = current_letter(done)  # PDF not needed here
     return {"request": request, "letter": letter, "supervisor": supervisor, "rt_chair": rt_chair}
 
 

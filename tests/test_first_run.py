@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import Office
-from tests.conftest import make_office
+from tests.factories import OfficeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def test_seed_demo_if_empty_loads_the_demo_and_the_demo_officer_can_log_in(clien
 @pytest.mark.django_db
 def test_seed_demo_if_empty_leaves_a_database_with_an_office_alone(settings):
     settings.DEBUG = True
-    make_office("KBR", "Kober")
+    OfficeFactory(code="KBR", name="Kober")
 
     call_command("seed_demo", "--if-empty")
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from services.models import Application, SlaBreach
-from tests.conftest import make_application
+from tests.factories import ApplicationFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def database_url() -> str:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_running_cluster_sweeps_on_schedule_and_records_the_breach(officer, supervisor, rt1):
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     past = timezone.now() - timedelta(hours=1)
     Application.objects.filter(pk=application.pk).update(archive_due=past)
     Schedule.objects.update_or_create(

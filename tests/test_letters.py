@@ -21,25 +21,11 @@ from services import workflow
 from services.letters.render import render_bundle, render_letter
 from services.models import Application, ApplicationState, Letter, LetterKind, Service
 from services.workflow import WorkflowError, WorkflowPermissionDenied
-from tests.conftest import committed, make_application, pdf_upload
+from tests.conftest import committed, pdf_upload
+from tests.factories import ApplicationFactory, case_in, issued_letter
 
 S = ApplicationState
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils")
-
-
-def verified(officer, rt, **kwargs) -> Application:
-    """A case at day 3 (the earlier steps have their own tests)."""
-    application = make_application(officer=officer, rt=rt, **kwargs)
-    Application.objects.filter(pk=application.pk).update(state=S.VERIFIED)
-    application.refresh_from_db()
-    return application
-
-
-def issued(officer, rt, **kwargs) -> Letter:
-    application = verified(officer, rt, **kwargs)
-    letter = committed(workflow.application_issue, application=application, by=officer)
-    letter.refresh_from_db()
-    return letter
 
 
 def pdf_text(letter: Letter) -> str:
@@ -63,8 +49,8 @@ def pdf_png(letter: Letter, tmp_path, dpi: int = 100) -> list:
 @pytest.mark.django_db
 def test_issue_numbers_the_letter_with_the_default_pattern(officer, rt1, time_machine):
     time_machine.move_to("2026-11-23 10:00 +0700", tick=False)
-    first = issued(officer, rt1, nik="3271010101900011")
-    second = issued(officer, rt1, nik="3271010101900012", service_code="SITU")
+    first = issued_letter(officer=officer, rt=rt1, nik="3271010101900011")
+    second = issued_letter(officer=officer, rt=rt1, nik="3271010101900012", service="SITU")
     assert first.number == "474.4/001/BKS/XI/2026"
     assert second.number == "503/002/BKS/XI/2026"  # one counter per office by default
     application = first.application
@@ -78,16 +64,16 @@ def test_counter_per_service_and_yearly_reset(officer, rt1, time_machine):
     office.letter_counter_per_service = True
     office.save()
     time_machine.move_to("2026-12-31 10:00 +0700", tick=False)
-    assert issued(officer, rt1, nik="3271010101900011").seq == 1
-    assert issued(officer, rt1, nik="3271010101900012", service_code="SITU").seq == 1
+    assert issued_letter(officer=officer, rt=rt1, nik="3271010101900011").seq == 1
+    assert issued_letter(officer=officer, rt=rt1, nik="3271010101900012", service="SITU").seq == 1
     time_machine.move_to("2027-01-04 10:00 +0700", tick=False)
-    letter = issued(officer, rt1, nik="3271010101900013")
+    letter = issued_letter(officer=officer, rt=rt1, nik="3271010101900013")
     assert (letter.seq, letter.number) == (1, "474.4/001/BKS/I/2027")
 
 
 @pytest.mark.django_db
 def test_issue_is_refused_before_verification(officer, rt1):
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     with pytest.raises(WorkflowError):
         workflow.application_issue(application=application, by=officer)
     assert not Letter.objects.exists()
@@ -96,7 +82,9 @@ def test_issue_is_refused_before_verification(officer, rt1):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fifty_concurrent_issues_get_fifty_consecutive_numbers(officer, rt1, settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # queue the renders, don't run
-    cases = [verified(officer, rt1, nik=f"32710101019{i:05d}", docs=False) for i in range(50)]
+    cases = [
+        case_in(S.VERIFIED, officer=officer, rt=rt1, nik=f"32710101019{i:05d}") for i in range(50)
+    ]
 
     def issue(application):
         try:
@@ -128,7 +116,7 @@ def copy_of(letter: Letter, **changes) -> Letter:
 def test_the_database_refuses_a_duplicate_letter_number_in_one_office(
     officer, rt1, other_officer, write
 ):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     duplicates = [
         copy_of(letter, counter_key="letter-import", seq=1),  # same number
         copy_of(letter, number=letter.number + "-B"),  # same counter and sequence
@@ -152,7 +140,7 @@ def test_the_database_refuses_a_duplicate_letter_number_in_one_office(
 def test_pdf_carries_number_name_office_and_a_qr_to_the_verification_page(
     officer, rt1, tmp_path, settings
 ):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     assert letter.is_rendered and letter.pdf.name.endswith(f"{letter.token}.pdf")
     text = pdf_text(letter)
     assert letter.number in text
@@ -171,7 +159,7 @@ def test_pdf_carries_number_name_office_and_a_qr_to_the_verification_page(
 def test_each_service_letter_is_one_a4_page_with_nothing_past_the_margins(
     officer, rt1, tmp_path, code
 ):
-    application = verified(officer, rt1, service_code=code)
+    application = case_in(S.VERIFIED, officer=officer, rt=rt1, service=code)
     Application.objects.filter(pk=application.pk).update(
         applicant_name="Raden Ajeng Siti Nurhaliza Kusumawardhani Puspitasari Wijayakusuma",
         address="Jl. Letnan Jenderal Harun Sohar Gang Mawar Merah Nomor 127 Blok C/17 "
@@ -209,7 +197,7 @@ def test_hostile_applicant_text_is_printed_literally_and_nothing_outside_static_
         return original(self, url, *args, **kwargs)
 
     monkeypatch.setattr(pdf.RestrictedURLFetcher, "fetch", spy)
-    application = verified(officer, rt1)
+    application = case_in(S.VERIFIED, officer=officer, rt=rt1)
     hostile = '<img src="file:///etc/passwd"> x'
     Application.objects.filter(pk=application.pk).update(
         applicant_name=hostile, address="Jl. A; background: url(http://127.0.0.1/) }"
@@ -254,8 +242,8 @@ def assert_printed_literally(content: bytes, markup: dict[str, str], fields: lis
         assert text.count(word) == text.count(literal), f"{name}: {value!r} became markup"
 
 
-def hostile_case(officer, rt, make=verified, **extra) -> Application:
-    application = make(officer=officer, rt=rt, **extra)
+def hostile_case(officer, rt, state=S.VERIFIED, **extra) -> Application:
+    application = case_in(state, officer=officer, rt=rt, **extra)
     Application.objects.filter(pk=application.pk).update(**HOSTILE_FIELDS)
     application.refresh_from_db()
     return application
@@ -264,7 +252,7 @@ def hostile_case(officer, rt, make=verified, **extra) -> Application:
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", ["KK", "KTP", "NIKAH", "SITU"])
 def test_every_letter_template_prints_html_in_applicant_fields_as_text(officer, rt1, code):
-    application = hostile_case(officer, rt1, service_code=code)
+    application = hostile_case(officer, rt1, service=code)
     letter = committed(workflow.application_issue, application=application, by=officer)
     letter.refresh_from_db()
     with letter.pdf.open("rb") as f:
@@ -290,7 +278,7 @@ def test_the_digital_rt_cover_letter_prints_html_in_applicant_fields_as_text(
 
 @pytest.mark.django_db
 def test_the_archive_bundle_prints_html_in_applicant_and_document_fields_as_text(officer, rt1):
-    application = hostile_case(officer, rt1, make=make_application)
+    application = hostile_case(officer, rt1, state=S.RECEIVED)
     attachments = list(application.attachments.all())
     markup = {
         **HOSTILE_FIELDS,
@@ -318,7 +306,7 @@ def test_placeholders_in_the_letter_body_are_filled_with_the_applicant_text_as_t
     Service.objects.filter(code="SITU").update(
         letter_body="Usaha milik {nama} di {alamat}.\n\nKeperluan: {keperluan} ({layanan})."
     )
-    application = hostile_case(officer, rt1, service_code="SITU")
+    application = hostile_case(officer, rt1, service="SITU")
     letter = committed(workflow.application_issue, application=application, by=officer)
     letter.refresh_from_db()
     with letter.pdf.open("rb") as f:
@@ -333,7 +321,7 @@ def test_placeholders_in_the_letter_body_are_filled_with_the_applicant_text_as_t
 
 @pytest.mark.django_db
 def test_render_job_run_twice_leaves_one_file_with_the_same_hash(officer, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     sha, name = letter.sha256, letter.pdf.name
     folder = os.path.dirname(letter.pdf.storage.path(name))
     files_before = sorted(os.listdir(folder))
@@ -348,7 +336,9 @@ def test_render_job_run_twice_leaves_one_file_with_the_same_hash(officer, rt1):
 @pytest.mark.django_db
 def test_a_render_interrupted_after_writing_is_redone_at_the_same_path(officer, rt1, settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
-    letter = workflow.application_issue(application=verified(officer, rt1), by=officer)
+    letter = workflow.application_issue(
+        application=case_in(S.VERIFIED, officer=officer, rt=rt1), by=officer
+    )
     assert render_letter(letter.pk) is True
     letter.refresh_from_db()
     path = letter.pdf.name
@@ -361,7 +351,7 @@ def test_a_render_interrupted_after_writing_is_redone_at_the_same_path(officer, 
 # --- verification, revocation, re-issue ------------------------------------------------------
 @pytest.mark.django_db
 def test_verification_page_is_public_and_shows_valid_then_revoked(officer, supervisor, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     url = reverse("services:letter_verify", args=[letter.token])
     anonymous = Client()
     page = anonymous.get(url)
@@ -379,7 +369,7 @@ def test_verification_page_is_public_and_shows_valid_then_revoked(officer, super
 
 @pytest.mark.django_db
 def test_revoking_a_letter_writes_one_event_on_the_case_history(officer, supervisor, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     application = letter.application
     before = list(application.events.values_list("id", flat=True))
     workflow.letter_revoke(letter=letter, by=supervisor, reason="salah nama")
@@ -415,7 +405,7 @@ def test_verification_is_throttled_per_address(client, settings):
 
 @pytest.mark.django_db
 def test_reissue_revokes_the_old_letter_and_numbers_a_new_one(officer, rt1):
-    old = issued(officer, rt1)
+    old = issued_letter(officer=officer, rt=rt1)
     new = committed(workflow.letter_reissue, letter=old, by=officer, reason="salah ketik alamat")
     old.refresh_from_db()
     new.refresh_from_db()
@@ -428,7 +418,7 @@ def test_reissue_revokes_the_old_letter_and_numbers_a_new_one(officer, rt1):
 # --- hand-over --------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_hand_over_by_pickup_or_courier_completes_the_case(officer, rt1):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     application = letter.application
     with pytest.raises(WorkflowError, match="nama orang"):
         workflow.application_hand_over(application=application, by=officer, method="pickup")
@@ -436,7 +426,7 @@ def test_hand_over_by_pickup_or_courier_completes_the_case(officer, rt1):
         application=application, by=officer, method="pickup", received_by="Siti (pemohon)"
     )
     assert application.state == S.COMPLETED and application.handed_over_to == "Siti (pemohon)"
-    courier = issued(officer, rt1, nik="3271010101900012").application
+    courier = issued_letter(officer=officer, rt=rt1, nik="3271010101900012").application
     with pytest.raises(WorkflowError, match="resi"):
         workflow.application_hand_over(
             application=courier, by=officer, method="courier", courier_name="JNE"
@@ -454,7 +444,9 @@ def test_hand_over_by_pickup_or_courier_completes_the_case(officer, rt1):
 @pytest.mark.django_db
 def test_hand_over_waits_for_the_pdf(officer, rt1, settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
-    letter = workflow.application_issue(application=verified(officer, rt1), by=officer)
+    letter = workflow.application_issue(
+        application=case_in(S.VERIFIED, officer=officer, rt=rt1), by=officer
+    )
     with pytest.raises(WorkflowError, match="masih dibuat"):
         workflow.application_hand_over(
             application=letter.application, by=officer, method="pickup", received_by="X"
@@ -464,7 +456,7 @@ def test_hand_over_waits_for_the_pdf(officer, rt1, settings):
 # --- pages and access -------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_officer_issues_downloads_and_hands_over_through_the_pages(officer_client, officer, rt1):
-    application = verified(officer, rt1)
+    application = case_in(S.VERIFIED, officer=officer, rt=rt1)
     page = officer_client.get(reverse("services:application_detail", args=[application.code]))
     assert "Terbitkan surat" in page.content.decode()
     committed(
@@ -490,7 +482,7 @@ def test_officer_issues_downloads_and_hands_over_through_the_pages(officer_clien
 
 @pytest.mark.django_db
 def test_letter_urls_of_another_office_answer_404(client, officer, rt1, other_officer, rt_chair):
-    letter = issued(officer, rt1)
+    letter = issued_letter(officer=officer, rt=rt1)
     code = letter.application.code
     urls = [
         ("get", reverse("services:letter_pdf", args=[code, letter.token])),
@@ -513,7 +505,7 @@ def test_letter_urls_of_another_office_answer_404(client, officer, rt1, other_of
 def test_archive_bundle_has_a_cover_sheet_then_one_page_per_accepted_image(officer, rt1):
     from services.documents.cleaning import clean_upload
 
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     workflow.attachment_add(
         application=application,
         requirement=application.service.requirements.get(code="fotokopi-kk"),
@@ -537,7 +529,7 @@ def test_rt_approval_standing_in_for_the_cover_letter_renders_a_digital_one(offi
     from tests.conftest import jpeg_upload
     from verification.workflow import application_send_to_rt, verification_approve
 
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     for requirement in application.service.requirements.exclude(kind="rt_cover_letter"):
         workflow.attachment_add(
             application=application,

@@ -5,7 +5,7 @@ from django.db import IntegrityError
 
 from kelurahan.access import office_for, rt_for
 from kelurahan.models import Membership, Role
-from tests.conftest import make_user
+from tests.factories import RtChairFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_membership_puts_the_user_in_its_role_group(officer):
 
 @pytest.mark.django_db
 def test_rt_chair_membership_sets_the_rt_chair(office, rt1, rt2):
-    chair = make_user("ketua", office, Role.RT_CHAIR, rt=rt1)
+    chair = RtChairFactory(username="ketua", rt=rt1)
     rt1.refresh_from_db()
     assert rt1.chair == chair
     assert office_for(chair) == office and rt_for(chair) == rt1
@@ -43,7 +43,7 @@ def test_rt_chair_membership_sets_the_rt_chair(office, rt1, rt2):
 
 @pytest.mark.django_db
 def test_rt_chair_needs_an_rt_of_their_own_office(office, other_rt, django_user_model):
-    user = django_user_model.objects.create_user(username="x")
+    user = UserFactory(username="x")
     with pytest.raises(ValidationError):
         Membership(user=user, office=office, role=Role.RT_CHAIR).full_clean()
     with pytest.raises(ValidationError):
@@ -54,6 +54,6 @@ def test_rt_chair_needs_an_rt_of_their_own_office(office, other_rt, django_user_
 
 @pytest.mark.django_db
 def test_database_refuses_an_rt_chair_without_rt(office, django_user_model):
-    user = django_user_model.objects.create_user(username="x")
+    user = UserFactory(username="x")
     with pytest.raises(IntegrityError):
         Membership.objects.create(user=user, office=office, role=Role.RT_CHAIR)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from services.documents.pending import SESSION_KEY, purge_expired
 from services.models import Application, Service
 from tests.conftest import jpeg_upload, pdf_upload
+from tests.factories import OfficerFactory
 
 KEPT = re.compile(r'name="(berkas_\d+__simpan)" value="([^"]+)"')
 
@@ -105,12 +106,9 @@ def test_kept_files_and_new_ones_are_used_together(officer_client, rt1, first_tw
 def test_another_user_cannot_claim_the_kept_files(
     officer_client, officer, rt1, first_two, settings
 ):
-    from kelurahan.models import Role
-    from tests.conftest import make_user
-
     kept = kept_inputs(failed_intake(officer_client, rt1, first_two))
     colleague = Client()
-    colleague.force_login(make_user("petugas2", officer.membership.office, Role.OFFICER))
+    colleague.force_login(OfficerFactory(username="petugas2", office=officer.membership.office))
     colleague.post(intake_url(), {**intake_data(rt1), **kept})
     application = Application.objects.get()
     assert application.attachments.count() == 0  # the tokens are not in this session

@@ -5,7 +5,7 @@ from django.db import connection
 
 from services.models import Application
 from services.selectors import applications_for_officer, looks_like_nik, phone_fragment
-from tests.conftest import make_application
+from tests.factories import ApplicationFactory
 
 QUEUE = "/permohonan/"
 
@@ -16,13 +16,13 @@ def found(response) -> str:
 
 @pytest.fixture
 def case(officer, rt1):
-    # make_application stores the phone as +6281234567890.
-    return make_application(officer=officer, rt=rt1, docs=False)
+    # ApplicationFactory stores the phone as +6281234567890.
+    return ApplicationFactory(officer=officer, rt=rt1, docs=False)
 
 
 @pytest.fixture
 def other(officer, rt1):
-    application = make_application(officer=officer, rt=rt1, docs=False, nik="3271010101900003")
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False, nik="3271010101900003")
     Application.objects.filter(pk=application.pk).update(
         phone="+6289876543210", applicant_name="Budi Santoso"
     )
@@ -111,7 +111,7 @@ def test_search_query_count_does_not_grow_with_the_matches(
 
     def fill(n):
         for i in range(Application.objects.count(), n):
-            make_application(
+            ApplicationFactory(
                 officer=officer, rt=rt1, nik=f"3271010101{900000 + i:06d}"[:16], docs=False
             )
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from services import workflow
 from services.models import Application, ApplicationState
 from services.requirements import requirement_statuses
-from tests.conftest import make_application
+from tests.factories import ApplicationFactory
 
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 MONTHS = "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
@@ -27,7 +27,7 @@ def receipt(client, application) -> str:
 def test_the_receipt_lists_the_missing_documents_and_the_promised_date(
     officer_client, officer, rt1
 ):
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     statuses = requirement_statuses(application)
     missing = [s.requirement.label for s in statuses if not s.satisfied]
     assert missing

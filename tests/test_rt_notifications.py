@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.models import Notification, SweepState
+from services.models import ApplicationState, Notification, SweepState
 from services.sla import sla_sweep
-from tests.test_corrections import in_verification
+from tests.factories import case_in, sent_to_rt
 from verification import workflow
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -29,7 +29,7 @@ def at(text: str) -> datetime:
 def test_officers_of_the_office_hear_the_rt_decision(
     officer, supervisor, other_officer, rt1, rt_chair, step, note, verb
 ):
-    request = in_verification(officer, rt1)
+    request = sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK")
     code = request.application.code
     step(request=request, by=rt_chair, note=note)
     notes = Notification.objects.filter(kind="rt_decision")
@@ -42,9 +42,7 @@ def test_officers_of_the_office_hear_the_rt_decision(
 
 @pytest.mark.django_db
 def test_the_supervisor_who_sent_it_hears_too_once(officer, supervisor, rt1, rt_chair):
-    from tests.test_corrections import archived
-
-    application = archived(officer, rt1)
+    application = case_in(ApplicationState.ARCHIVED, officer=officer, rt=rt1)
     request = workflow.application_send_to_rt(application=application, by=supervisor)
     workflow.verification_approve(request=request, by=rt_chair)
     recipients = Notification.objects.filter(kind="rt_decision").values_list("recipient", flat=True)
@@ -56,8 +54,8 @@ def test_the_chair_is_told_once_when_their_deadline_passed(
     officer, rt1, rt_chair, other_rt_chair, time_machine
 ):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)  # Monday: verify_due Tue 16:00
-    request = in_verification(officer, rt1)
-    decided = in_verification(officer, rt1, nik="3271010101900011")
+    request = sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK")
+    decided = sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK", nik="3271010101900011")
     workflow.verification_approve(request=decided, by=rt_chair)
     time_machine.move_to(at("2026-11-24T15:59"), tick=False)
     sla_sweep()

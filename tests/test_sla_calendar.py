@@ -8,7 +8,7 @@ import pytest
 from kelurahan.models import OfficeClosedDay
 from services import sla
 from services.sla import DUE_TODAY, ON_TIME, OVERDUE, TimeLeft, WorkingCalendar, time_left
-from tests.conftest import make_office
+from tests.factories import OfficeFactory
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -25,7 +25,7 @@ def close(year: int, month: int, day: int) -> datetime:
 
 @pytest.fixture
 def calendar() -> WorkingCalendar:
-    return WorkingCalendar(make_office("BKS", "Bukit Sangkal"))
+    return WorkingCalendar(OfficeFactory(code="BKS", name="Bukit Sangkal"))
 
 
 # --- working days ---------------------------------------------------------------------------
@@ -106,8 +106,8 @@ def test_the_cutoff_comes_from_the_settings(calendar, settings):
 
 
 def test_an_office_closed_day_shifts_its_deadlines_but_not_another_offices():
-    office = make_office("BKS", "Bukit Sangkal")
-    other = make_office("KBR", "Kober")
+    office = OfficeFactory(code="BKS", name="Bukit Sangkal")
+    other = OfficeFactory(code="KBR", name="Kober")
     OfficeClosedDay.objects.create(office=office, date=date(2026, 11, 24), reason="Rapat kota")
     monday = wib(2026, 11, 23, 10)
 

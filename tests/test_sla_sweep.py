@@ -1,6 +1,6 @@
 """Deadlines on cases, the SLA sweep, reminders, notifications, the digest and the schedules."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,12 +8,11 @@ from django.core import mail
 from django.urls import reverse
 from django_q.models import Schedule
 
-from kelurahan.models import Role
 from services import workflow
-from services.models import Application, Notification, Service, SlaBreach
+from services.models import Notification, SlaBreach
 from services.notifications import morning_digest
 from services.sla import sla_sweep
-from tests.conftest import make_application, make_user
+from tests.factories import ApplicationFactory, OfficerFactory, received_in_bulk
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -22,34 +21,10 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=WIB)
 
 
-def overdue_cases(officer, rt, n: int, due: datetime) -> None:
-    """n received cases whose archive deadline is ``due`` (inserted in bulk)."""
-    office = officer.membership.office
-    service = Service.objects.get(code="KTP")
-    Application.objects.bulk_create(
-        Application(
-            code=f"BLK-{i:06d}",
-            office=office,
-            service=service,
-            applicant_name=f"Warga {i}",
-            nik=f"32710101019{i:05d}",
-            phone="+6281234567890",
-            address="Jl. Uji",
-            rt=rt,
-            received_by=officer,
-            received_at=due - timedelta(hours=6),
-            archive_due=due,
-            verify_due=due + timedelta(days=1),
-            issue_due=due + timedelta(days=2),
-        )
-        for i in range(n)
-    )
-
-
 @pytest.mark.django_db
 def test_intake_stores_the_three_deadlines(officer, rt1, time_machine):
     time_machine.move_to(at("2026-11-20T10:00"), tick=False)  # a Friday
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     assert application.archive_due == at("2026-11-20T16:00")
     assert application.verify_due == at("2026-11-23T16:00")
     assert application.issue_due == at("2026-11-24T16:00")
@@ -59,7 +34,7 @@ def test_intake_stores_the_three_deadlines(officer, rt1, time_machine):
 @pytest.mark.django_db
 def test_incomplete_stops_the_clock_and_resubmit_restarts_day_one(officer, rt1, time_machine):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     workflow.attachment_reject(
         attachment=application.attachments.first(), by=officer, reason="buram"
     )
@@ -79,7 +54,7 @@ def test_sweep_run_twice_records_each_breach_once_and_notifies_once(
     officer, supervisor, rt1, time_machine
 ):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     time_machine.move_to(at("2026-11-23T16:05"), tick=False)
     assert sla_sweep() == 1
     assert sla_sweep() == 0
@@ -102,13 +77,13 @@ def test_sweep_keeps_running_when_a_resubmitted_case_breaches_the_same_milestone
     from services.models import SweepState
 
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)  # Monday
-    case = make_application(officer=officer, rt=rt1, nik="3271010101900011")
+    case = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900011")
     time_machine.move_to(at("2026-11-23T16:05"), tick=False)
     assert sla_sweep() == 1  # day 1 missed
     time_machine.move_to(at("2026-11-24T09:00"), tick=False)
     workflow.attachment_reject(attachment=case.attachments.first(), by=officer, reason="buram")
     workflow.application_mark_incomplete(application=case, by=officer)
-    other = make_application(officer=officer, rt=rt1, nik="3271010101900012")
+    other = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900012")
     time_machine.move_to(at("2026-11-24T10:00"), tick=False)
     workflow.application_resubmit(application=case, by=officer)
     assert case.archive_due == other.archive_due == at("2026-11-24T16:00")
@@ -132,7 +107,7 @@ def test_sweep_keeps_running_when_a_resubmitted_case_breaches_the_same_milestone
 @pytest.mark.django_db
 def test_sweep_after_downtime_catches_up_each_milestone_once(officer, rt1, time_machine):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    make_application(officer=officer, rt=rt1)
+    ApplicationFactory(officer=officer, rt=rt1)
     time_machine.move_to(at("2026-11-26T09:00"), tick=False)  # three days without a sweep
     assert sla_sweep() == 3
     assert set(SlaBreach.objects.values_list("milestone", flat=True)) == {
@@ -146,7 +121,7 @@ def test_sweep_after_downtime_catches_up_each_milestone_once(officer, rt1, time_
 @pytest.mark.django_db
 def test_a_milestone_reached_late_is_still_a_breach(officer, rt1, time_machine):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     sla_sweep()
     time_machine.move_to(at("2026-11-23T16:30"), tick=False)
     for attachment in application.attachments.all():
@@ -163,7 +138,7 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_overdue_cases(
     officer, supervisor, rt1, n, django_assert_num_queries, time_machine
 ):
     time_machine.move_to(at("2026-11-23T16:30"), tick=False)
-    overdue_cases(officer, rt1, n, due=at("2026-11-23T16:00"))
+    received_in_bulk(n, officer=officer, rt=rt1, due=at("2026-11-23T16:00"))
     # Same number of queries for 10 and 1,000 overdue cases (see the parametrisation).
     with django_assert_num_queries(SWEEP_QUERIES):
         assert sla_sweep() == n
@@ -184,7 +159,7 @@ def test_rt_chair_is_reminded_once_a_few_hours_before_verify_due(
     from verification.workflow import application_send_to_rt
 
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     for attachment in application.attachments.all():
         workflow.attachment_accept(attachment=attachment, by=officer)
     workflow.application_archive(application=application, by=officer)
@@ -207,7 +182,7 @@ def test_notification_email_goes_out_once_to_people_with_an_address(
     officer.email = "rina@kelurahan.example"
     officer.save()
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    make_application(officer=officer, rt=rt1)
+    ApplicationFactory(officer=officer, rt=rt1)
     time_machine.move_to(at("2026-11-23T16:05"), tick=False)
     from django.test import TestCase
 
@@ -222,7 +197,7 @@ def test_notification_email_goes_out_once_to_people_with_an_address(
 @pytest.mark.django_db
 def test_morning_digest_is_sent_once_a_day(officer, supervisor, rt1, time_machine):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    make_application(officer=officer, rt=rt1)
+    ApplicationFactory(officer=officer, rt=rt1)
     time_machine.move_to(at("2026-11-24T07:00"), tick=False)
     morning_digest()
     morning_digest()
@@ -252,9 +227,9 @@ def test_job_cluster_settings_follow_the_django_q2_rules(settings):
 @pytest.mark.django_db
 def test_queue_puts_the_overdue_case_first_with_its_mark(client, officer, rt1, time_machine):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    late = make_application(officer=officer, rt=rt1, nik="3271010101900011")
+    late = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900011")
     time_machine.move_to(at("2026-11-24T09:00"), tick=False)
-    fresh = make_application(officer=officer, rt=rt1, nik="3271010101900012")
+    fresh = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900012")
     client.force_login(officer)
     page = client.get(reverse("services:queue")).content.decode()
     assert page.index(late.code) < page.index(fresh.code)
@@ -267,7 +242,7 @@ def test_bell_counts_unread_and_the_list_marks_them_read(
     client, supervisor, officer, rt1, time_machine
 ):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    make_application(officer=officer, rt=rt1)
+    ApplicationFactory(officer=officer, rt=rt1)
     time_machine.move_to(at("2026-11-23T16:05"), tick=False)
     sla_sweep()
     client.force_login(supervisor)
@@ -284,9 +259,9 @@ def test_dashboard_shows_due_overdue_waiting_rt_and_the_on_time_share(
     client, supervisor, officer, rt1, time_machine, django_assert_max_num_queries
 ):
     time_machine.move_to(at("2026-11-23T09:00"), tick=False)
-    make_application(officer=officer, rt=rt1, nik="3271010101900011")
+    ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900011")
     time_machine.move_to(at("2026-11-24T09:00"), tick=False)
-    make_application(officer=officer, rt=rt1, nik="3271010101900012")
+    ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900012")
     sla_sweep()
     client.force_login(supervisor)
     with django_assert_max_num_queries(16):
@@ -309,7 +284,7 @@ def test_dashboard_is_for_staff_only(client, rt_chair, other_officer):
 
 @pytest.mark.django_db
 def test_notifications_are_private_to_their_recipient(client, officer, office):
-    other = make_user("petugas2", office, Role.OFFICER)
+    other = OfficerFactory(username="petugas2", office=office)
     Notification.objects.create(recipient=officer, key="x", kind="breach", message="RAHASIA")
     client.force_login(other)
     assert "RAHASIA" not in client.get(reverse("services:notifications")).content.decode()

@@ -23,14 +23,14 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_fsm import ANY_OTHER_STATE, ANY_STATE
 
-from kelurahan.models import Role
 from services import workflow
 from services.documents.cleaning import clean_upload
 from services.letters.numbering import new_output_letter
 from services.letters.render import render_letter
 from services.models import OPEN_STATES, Application, ApplicationEvent, ApplicationState
 from services.workflow import WorkflowError
-from tests.conftest import jpeg_upload, make_application, make_user
+from tests.conftest import jpeg_upload
+from tests.factories import ApplicationFactory, SupervisorFactory
 from verification import workflow as rt_workflow
 from verification.models import RequestState, VerificationRequest
 
@@ -170,11 +170,13 @@ def acting_user(case: Case):
 
 def case_in(state: str, transition: str, officer, rt, chair) -> Case:
     """A case in ``state`` with everything ``transition`` needs except the right state."""
-    case = Case(make_application(officer=officer, rt=rt), officer, chair)
+    case = Case(ApplicationFactory(officer=officer, rt=rt), officer, chair)
     step = STEPS[transition]
     step.prepare(case)  # documents are checked while the case is still `received`
     if step.by_supervisor:
-        case.supervisor = make_user("lurah_matriks", officer.membership.office, Role.SUPERVISOR)
+        case.supervisor = SupervisorFactory(
+            username="lurah_matriks", office=officer.membership.office
+        )
     # Tests only: the FSM field is protected, so put the case in any state through the queryset.
     Application.objects.filter(pk=case.application.pk).update(state=state)
     case.application.refresh_from_db()
@@ -279,7 +281,7 @@ def test_each_transition_locks_the_case_row_before_saving_it(transition, officer
 @pytest.mark.django_db
 @pytest.mark.parametrize("step", ["attachment_add", "attachment_accept", "attachment_reject"])
 def test_each_document_step_locks_the_case_row_before_writing(step, officer, rt1):
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     attachment = application.attachments.first()
     run = {
         "attachment_add": lambda: workflow.attachment_add(

@@ -21,7 +21,8 @@ from services.models import (
 )
 from services.requirements import requirement_statuses
 from services.workflow import WorkflowError
-from tests.conftest import PASSWORD, committed, jpeg_upload, make_application
+from tests.conftest import PASSWORD, committed, jpeg_upload
+from tests.factories import AdminFactory, ApplicationFactory, issued_letter
 from tests.test_admin import data_field_rows, inline_management
 
 S = ApplicationState
@@ -51,30 +52,6 @@ def pdf_image_count(letter: Letter) -> int:
     return sum(len(page.images) for page in reader.pages)
 
 
-def issue(application, officer) -> Letter:
-    Application.objects.filter(pk=application.pk).update(state=S.VERIFIED)
-    application.refresh_from_db()
-    return committed(workflow.application_issue, application=application, by=officer)
-
-
-def receive(officer, rt, service_code, *, variant=None, extra=None, files=None):
-    return workflow.application_receive(
-        office=officer.membership.office,
-        service=Service.objects.get(code=service_code),
-        data=workflow.ApplicantData(
-            applicant_name="Siti Rahmawati",
-            nik="3271014501900002",
-            phone="+6281234567890",
-            address="Jl. Mawar No. 3",
-            rt_id=rt.pk,
-        ),
-        files=files or {},
-        by=officer,
-        variant=variant,
-        extra=extra,
-    )
-
-
 # --- the seeded catalogue ---------------------------------------------------------------------
 @pytest.mark.django_db
 def test_kk_has_four_variants_and_only_pindah_datang_asks_the_moving_certificate():
@@ -102,7 +79,7 @@ def test_kk_has_four_variants_and_only_pindah_datang_asks_the_moving_certificate
 # --- variants decide the requirements ---------------------------------------------------------
 @pytest.mark.django_db
 def test_kk_baru_archives_without_the_moving_certificate(officer, rt1):
-    application = make_application(officer=officer, rt=rt1, service_code="KK", variant_code="baru")
+    application = ApplicationFactory(officer=officer, rt=rt1, service="KK", variant="baru")
     assert application.variant == kk("baru")
     assert "surat-pindah" not in {a.requirement.code for a in application.attachments.all()}
     accept_all(application, officer)
@@ -119,7 +96,9 @@ def test_kk_pindah_datang_cannot_archive_without_the_moving_certificate(officer,
         for r in requirements_for(service, variant)
         if r.code != "surat-pindah"
     }
-    application = receive(officer, rt1, "KK", variant=variant, files=files)
+    application = ApplicationFactory(
+        officer=officer, rt=rt1, service="KK", docs=False, variant=variant, files=files
+    )
     accept_all(application, officer)
     with pytest.raises(WorkflowError, match="Surat keterangan pindah dari daerah asal: belum ada"):
         workflow.application_archive(application=application, by=officer)
@@ -131,7 +110,7 @@ def test_kk_pindah_datang_cannot_archive_without_the_moving_certificate(officer,
 
 @pytest.mark.django_db
 def test_a_file_for_a_requirement_of_another_variant_is_refused(officer, rt1):
-    application = make_application(officer=officer, rt=rt1, service_code="KK", variant_code="baru")
+    application = ApplicationFactory(officer=officer, rt=rt1, service="KK", variant="baru")
     moving = application.service.requirements.get(code="surat-pindah")
     with pytest.raises(WorkflowError, match="bukan untuk jenis permohonan"):
         workflow.attachment_add(
@@ -142,10 +121,11 @@ def test_a_file_for_a_requirement_of_another_variant_is_refused(officer, rt1):
         )
     service, variant = application.service, kk("baru")
     with pytest.raises(WorkflowError, match="bukan dari jenis permohonan"):
-        receive(
-            officer,
-            rt1,
-            "KK",
+        ApplicationFactory(
+            officer=officer,
+            rt=rt1,
+            service="KK",
+            docs=False,
             variant=variant,
             files={moving: [clean_upload(jpeg_upload())]},
         )
@@ -156,12 +136,12 @@ def test_a_file_for_a_requirement_of_another_variant_is_refused(officer, rt1):
 @pytest.mark.django_db
 def test_a_case_with_a_variant_of_another_service_is_refused(officer, rt1):
     with pytest.raises(WorkflowError, match="bukan untuk layanan Pembuatan KTP"):
-        receive(officer, rt1, "KTP", variant=kk("baru"))
+        ApplicationFactory(officer=officer, rt=rt1, service="KTP", docs=False, variant=kk("baru"))
     with pytest.raises(WorkflowError, match="Pilih jenis permohonan"):
-        receive(officer, rt1, "KK", variant=None)
+        ApplicationFactory(officer=officer, rt=rt1, service="KK", docs=False, variant=False)
     ServiceVariant.objects.filter(pk=kk("baru").pk).update(active=False)
     with pytest.raises(WorkflowError, match="sedang tidak dibuka"):
-        receive(officer, rt1, "KK", variant=kk("baru"))
+        ApplicationFactory(officer=officer, rt=rt1, service="KK", docs=False, variant=kk("baru"))
     assert not Application.objects.exists()
 
 
@@ -237,9 +217,7 @@ def test_situ_form_asks_validates_and_stores_the_business_data(officer_client, r
 
 @pytest.mark.django_db
 def test_the_case_page_and_receipt_show_the_variant(officer_client, officer, rt1):
-    application = make_application(
-        officer=officer, rt=rt1, service_code="KK", variant_code="pindah-datang"
-    )
+    application = ApplicationFactory(officer=officer, rt=rt1, service="KK", variant="pindah-datang")
     for name in ("application_receipt", "application_detail"):
         html = officer_client.get(reverse(f"services:{name}", args=[application.code])).content
         assert "Jenis permohonan" in html.decode() and "Pindah datang" in html.decode()
@@ -260,11 +238,14 @@ def test_date_number_and_choice_fields_are_validated_and_stored_as_json(officer,
     messages = " ".join(excinfo.value.messages)
     assert "Tanggal hilang:" in messages and "Jumlah:" in messages and "Alasan:" in messages
     with pytest.raises(WorkflowError, match="tidak dikenal"):
-        receive(officer, rt1, "KTP", extra={"nama_usaha": "x"})
-    application = receive(
-        officer,
-        rt1,
-        "KTP",
+        ApplicationFactory(
+            officer=officer, rt=rt1, service="KTP", docs=False, extra={"nama_usaha": "x"}
+        )
+    application = ApplicationFactory(
+        officer=officer,
+        rt=rt1,
+        service="KTP",
+        docs=False,
         extra={"tanggal_hilang": "2026-11-02", "jumlah": "3", "alasan": "Rusak"},
     )
     application.refresh_from_db()
@@ -315,7 +296,7 @@ def test_catalogue_lists_the_variants_data_and_which_requirement_is_for_whom(off
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", ["KK", "KTP", "NIKAH", "SITU"])
 def test_no_letter_says_its_opening_sentence_twice(officer, rt1, code):
-    letter = issue(make_application(officer=officer, rt=rt1, service_code=code), officer)
+    letter = issued_letter(officer=officer, rt=rt1, service=code)
     text = pdf_text(letter)
     assert text.count("Yang bertanda tangan di bawah ini") == 1, text
     assert "Orang tersebut di atas benar penduduk" in text
@@ -326,17 +307,17 @@ def test_data_fields_fill_placeholders_and_html_in_a_value_prints_literally(offi
     Service.objects.filter(code="SITU").update(
         letter_body="Usaha {nama_usaha} ({jenis_usaha}) di {alamat_usaha}."
     )
-    application = make_application(
+    letter = issued_letter(
         officer=officer,
         rt=rt1,
-        service_code="SITU",
+        service="SITU",
         extra={
             "nama_usaha": '<b>Warung</b> "Sri" & Co',
             "jenis_usaha": "warung makan",
             "alamat_usaha": "Pasar Kalidoni blok B",
         },
     )
-    text = pdf_text(issue(application, officer))
+    text = pdf_text(letter)
     assert 'Usaha <b>Warung</b> "Sri" & Co (warung makan) di Pasar Kalidoni blok B' in text
     assert "Nama usaha : <b>Warung</b>" in text  # the data table row
     assert "{" not in text
@@ -344,26 +325,24 @@ def test_data_fields_fill_placeholders_and_html_in_a_value_prints_literally(offi
 
 @pytest.mark.django_db
 def test_nikah_letter_names_the_future_spouse_in_the_body(officer, rt1):
-    application = make_application(
-        officer=officer, rt=rt1, service_code="NIKAH", extra={"nama_calon_pasangan": "Budi Santoso"}
+    letter = issued_letter(
+        officer=officer, rt=rt1, service="NIKAH", extra={"nama_calon_pasangan": "Budi Santoso"}
     )
-    text = pdf_text(issue(application, officer))
+    text = pdf_text(letter)
     assert "melangsungkan pernikahan dengan Budi Santoso" in text
     assert "Nama calon pasangan" not in text  # on_letter off: the body says it
 
 
 @pytest.mark.django_db
 def test_kk_letter_prints_the_variant(officer, rt1):
-    application = make_application(
-        officer=officer, rt=rt1, service_code="KK", variant_code="pindah-datang"
-    )
-    assert "Jenis permohonan : Pindah datang" in pdf_text(issue(application, officer))
+    letter = issued_letter(officer=officer, rt=rt1, service="KK", variant="pindah-datang")
+    assert "Jenis permohonan : Pindah datang" in pdf_text(letter)
 
 
 # --- the admin --------------------------------------------------------------------------------
 @pytest.fixture
 def admin_client(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("pengelola", "a@example.com", PASSWORD)
+    admin = AdminFactory(username="pengelola", password=PASSWORD)
     client.force_login(admin)
     return client
 
@@ -552,7 +531,7 @@ def test_logo_upload_is_cleaned_and_printed_in_both_kops(
     admin_client, office, officer, rt1, rt_chair
 ):
     url = reverse("admin:kelurahan_office_change", args=[office.pk])
-    first = issue(make_application(officer=officer, rt=rt1, nik="3271010101900011"), officer)
+    first = issued_letter(officer=officer, rt=rt1, nik="3271010101900011")
     without_logo = pdf_image_count(first)
 
     response = admin_client.post(url, office_post(office, logo=png_logo()), follow=False)
@@ -564,14 +543,14 @@ def test_logo_upload_is_cleaned_and_printed_in_both_kops(
         stored = f.read()
     assert stored.startswith(b"\xff\xd8\xff") and b"<script>" not in stored
 
-    second = issue(make_application(officer=officer, rt=rt1, nik="3271010101900012"), officer)
+    second = issued_letter(officer=officer, rt=rt1, nik="3271010101900012")
     assert pdf_image_count(second) == without_logo + 1
 
     # The RT chair's digital cover letter has the same kop.
     from services.letters.numbering import new_rt_cover_letter
     from services.letters.render import render_letter
 
-    application = make_application(officer=officer, rt=rt1, nik="3271010101900013")
+    application = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900013")
     cover = new_rt_cover_letter(application, rt_chair)
     render_letter(cover.pk)
     assert pdf_image_count(cover) == without_logo + 1
@@ -608,7 +587,7 @@ def test_a_stored_logo_that_is_no_image_leaves_the_kop_without_it(office, office
     from django.core.files.base import ContentFile
 
     office.logo.save("x.png", ContentFile(b"<html>not an image</html>"))
-    letter = issue(make_application(officer=officer, rt=rt1), officer)
+    letter = issued_letter(officer=officer, rt=rt1)
     letter.refresh_from_db()
     assert letter.sha256 and "KELURAHAN BUKIT SANGKAL" in pdf_text(letter)
 
@@ -623,7 +602,7 @@ def test_anonymous_gets_no_variant_intake(officer):
 
 @pytest.mark.django_db
 def test_archive_bundle_cover_names_the_variant_and_lists_only_its_requirements(officer, rt1):
-    application = make_application(officer=officer, rt=rt1, service_code="KK", variant_code="baru")
+    application = ApplicationFactory(officer=officer, rt=rt1, service="KK", variant="baru")
     accept_all(application, officer)
     committed(workflow.application_archive, application=application, by=officer)
     application.refresh_from_db()

@@ -11,31 +11,30 @@ from services import workflow as services_workflow
 from services.models import Application, ApplicationEvent, ApplicationState, Channel
 from services.requirements import requirement_statuses
 from services.workflow import WorkflowError, WorkflowPermissionDenied
-from tests.conftest import jpeg_upload, make_application, make_user
+from tests.conftest import jpeg_upload
+from tests.factories import (
+    AdminFactory,
+    ApplicationFactory,
+    OfficerFactory,
+    RtChairFactory,
+    case_in,
+    sent_to_rt,
+)
 from verification import workflow
 from verification.models import RequestState, VerificationRequest
 
 S = ApplicationState
 
 
-def archived(officer, rt, **kwargs):
-    application = make_application(officer=officer, rt=rt, **kwargs)
-    for attachment in application.attachments.all():
-        services_workflow.attachment_accept(attachment=attachment, by=officer)
-    services_workflow.application_archive(application=application, by=officer)
-    return application
-
-
 @pytest.fixture
 def pending(officer, rt1, rt_chair):
-    application = archived(officer, rt1)
-    return workflow.application_send_to_rt(application=application, by=officer, note="cek KK")
+    return sent_to_rt(officer=officer, rt=rt1, rt_note="cek KK")
 
 
 # --- sending ----------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_send_to_rt_creates_the_request_and_moves_the_case(officer, rt1, rt_chair):
-    application = archived(officer, rt1)
+    application = case_in(S.ARCHIVED, officer=officer, rt=rt1)
     request = workflow.application_send_to_rt(application=application, by=officer, note="cek")
     assert application.state == S.IN_VERIFICATION and application.sent_to_rt_at
     assert request.rt == rt1 and request.state == RequestState.PENDING
@@ -45,7 +44,7 @@ def test_send_to_rt_creates_the_request_and_moves_the_case(officer, rt1, rt_chai
 
 @pytest.mark.django_db
 def test_send_to_rt_without_a_chair_names_the_rt_and_changes_nothing(officer, rt2):
-    application = archived(officer, rt2)
+    application = case_in(S.ARCHIVED, officer=officer, rt=rt2)
     events = application.events.count()
     with pytest.raises(WorkflowError) as excinfo:
         workflow.application_send_to_rt(application=application, by=officer)
@@ -59,7 +58,7 @@ def test_send_to_rt_without_a_chair_names_the_rt_and_changes_nothing(officer, rt
 @pytest.mark.django_db
 def test_officer_archives_and_sends_in_one_action_with_two_events(officer_client, rt1, rt_chair):
     officer = rt_chair.membership.office.members.get(role="officer").user
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     for attachment in application.attachments.all():
         services_workflow.attachment_accept(attachment=attachment, by=officer)
     response = officer_client.post(
@@ -84,7 +83,7 @@ def test_officer_archives_and_sends_in_one_action_with_two_events(officer_client
 
 @pytest.mark.django_db
 def test_flagging_neighbours_needs_a_reason(officer, rt1, rt_chair):
-    application = archived(officer, rt1)
+    application = case_in(S.ARCHIVED, officer=officer, rt=rt1)
     with pytest.raises(WorkflowError, match="alasan"):
         workflow.application_send_to_rt(application=application, by=officer, needs_neighbours=True)
     assert Application.objects.get(pk=application.pk).state == S.ARCHIVED
@@ -149,7 +148,7 @@ def test_a_cancelled_case_cannot_be_decided(pending, rt_chair, officer):
 
 @pytest.mark.django_db
 def test_flagged_request_needs_an_attestation_before_approval(officer, rt1, rt_chair):
-    application = archived(officer, rt1)
+    application = case_in(S.ARCHIVED, officer=officer, rt=rt1)
     request = workflow.application_send_to_rt(
         application=application, by=officer, needs_neighbours=True, neighbour_reason="baru pindah"
     )
@@ -177,9 +176,8 @@ def test_chair_of_another_rt_or_an_officer_cannot_decide(pending, other_rt_chair
 
 
 def superuser(office):
-    from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_superuser("pengelola", "admin@example.com", "x")
+    return AdminFactory(username="pengelola", email="admin@example.com", password="x")
 
 
 def officer_given_the_rt_permission(office):
@@ -187,7 +185,7 @@ def officer_given_the_rt_permission(office):
     # chair's permission, but chairs no RT.
     from django.contrib.auth.models import Permission
 
-    user = make_user("petugas_salah_atur", office, "officer")
+    user = OfficerFactory(username="petugas_salah_atur", office=office)
     user.user_permissions.add(Permission.objects.get(codename="verify_application"))
     return user
 
@@ -221,7 +219,7 @@ def test_only_the_chair_of_the_request_rt_can_decide_whatever_their_permissions(
 
 @pytest.mark.django_db
 def test_approval_gives_the_digital_cover_letter_when_none_was_uploaded(officer, rt1, rt_chair):
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     from services.documents.cleaning import clean_upload
 
     for requirement in application.service.requirements.exclude(kind="rt_cover_letter"):
@@ -254,7 +252,7 @@ def test_approval_with_an_uploaded_cover_letter_gives_no_digital_one(pending, rt
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_decisions_record_exactly_one(officer, rt1, rt_chair):
-    application = archived(officer, rt1)
+    application = case_in(S.ARCHIVED, officer=officer, rt=rt1)
     request = workflow.application_send_to_rt(application=application, by=officer)
     barrier = threading.Barrier(2)
     results = []
@@ -378,7 +376,7 @@ def test_rt_list_is_oldest_first_with_a_badge_and_a_constant_query_count(
 ):
     codes = []
     for i in range(6):
-        application = archived(officer, rt1, nik=f"327101010190001{i}")
+        application = case_in(S.ARCHIVED, officer=officer, rt=rt1, nik=f"327101010190001{i}")
         workflow.application_send_to_rt(application=application, by=officer)
         codes.append(application.code)
     client.force_login(rt_chair)
@@ -507,7 +505,7 @@ def test_officer_records_a_neighbour_as_helper(officer_client, rt1):
 def test_an_rt_chair_cannot_be_made_a_decider_for_an_rt_of_another_office(
     other_office, other_rt, pending
 ):
-    chair = make_user("ketua_kbr", other_office, "rt_chair", rt=other_rt)
+    chair = RtChairFactory(username="ketua_kbr", rt=other_rt)
     with pytest.raises(WorkflowPermissionDenied):
         workflow.verification_approve(request=pending, by=chair)
 
@@ -526,14 +524,20 @@ def test_rt_list_shows_the_time_left_to_verify(client, pending, rt_chair, time_m
 def test_the_chair_sees_the_variant_and_the_service_data_they_vouch_for(
     client, officer, rt1, rt_chair
 ):
-    situ = archived(
-        officer,
-        rt1,
-        service_code="SITU",
+    situ = case_in(
+        S.ARCHIVED,
+        officer=officer,
+        rt=rt1,
+        service="SITU",
         extra={"nama_usaha": "Warung Bu Sri", "jenis_usaha": "Warung", "alamat_usaha": "Jl. B"},
     )
-    kk = archived(
-        officer, rt1, service_code="KK", variant_code="pindah-datang", nik="3271010101900029"
+    kk = case_in(
+        S.ARCHIVED,
+        officer=officer,
+        rt=rt1,
+        service="KK",
+        variant="pindah-datang",
+        nik="3271010101900029",
     )
     client.force_login(rt_chair)
 

@@ -8,7 +8,7 @@ from django.db import connection
 from services import workflow
 from services.models import Application, ApplicationEvent, ApplicationState, Service, Verdict
 from services.workflow import WorkflowError, WorkflowPermissionDenied
-from tests.conftest import make_application, make_user
+from tests.factories import ApplicationFactory, RtChairFactory
 
 S = ApplicationState
 
@@ -85,7 +85,7 @@ def test_archive_refused_while_a_required_document_is_rejected(application, offi
 
 @pytest.mark.django_db
 def test_archive_refused_while_a_required_document_is_missing(officer, rt1):
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     with pytest.raises(WorkflowError) as excinfo:
         workflow.application_archive(application=application, by=officer)
     assert "Fotokopi KTP lama: belum ada" in excinfo.value.message
@@ -108,7 +108,7 @@ def test_rt_cover_letter_is_required_when_the_service_does_not_accept_portal_app
 
 @pytest.mark.django_db
 def test_archive_allowed_without_cover_letter_when_the_rt_will_approve(officer, rt1):
-    application = make_application(officer=officer, rt=rt1, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt1, docs=False)
     service = application.service
     from services.documents.cleaning import clean_upload
     from tests.conftest import jpeg_upload
@@ -156,25 +156,25 @@ def test_duplicate_open_application_is_refused_and_points_to_the_open_one(
     application, officer, rt1
 ):
     with pytest.raises(WorkflowError) as excinfo:
-        make_application(officer=officer, rt=rt1)
+        ApplicationFactory(officer=officer, rt=rt1)
     assert application.code in excinfo.value.message
     assert Application.objects.count() == 1
     # Another service, or after the first one closes, is fine.
-    make_application(officer=officer, rt=rt1, service_code="SITU")
+    ApplicationFactory(officer=officer, rt=rt1, service="SITU")
     workflow.application_cancel(application=application, by=officer, reason="salah layanan")
-    make_application(officer=officer, rt=rt1)
+    ApplicationFactory(officer=officer, rt=rt1)
     assert Application.objects.count() == 3
 
 
 @pytest.mark.django_db
 def test_reference_codes_count_up_per_office_and_month(officer, rt1, time_machine):
     time_machine.move_to("2026-11-23 10:00 +0700")
-    first = make_application(officer=officer, rt=rt1, nik="3271010101900003")
-    second = make_application(officer=officer, rt=rt1, nik="3271010101900004")
+    first = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900003")
+    second = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900004")
     assert first.code == "BKS-2611-0001"
     assert second.code == "BKS-2611-0002"
     time_machine.move_to("2026-12-01 10:00 +0700")
-    assert make_application(officer=officer, rt=rt1, nik="3271010101900005").code == (
+    assert ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900005").code == (
         "BKS-2612-0001"
     )
 
@@ -190,7 +190,7 @@ def test_officer_of_another_office_cannot_take_any_step(application, other_offic
 
 @pytest.mark.django_db
 def test_user_without_the_permission_is_refused(application, office, rt2):
-    chair = make_user("ketua", office, "rt_chair", rt=rt2)
+    chair = RtChairFactory(username="ketua", rt=rt2)
     with pytest.raises(WorkflowPermissionDenied):
         workflow.application_cancel(application=application, by=chair, reason="x")
     assert Application.objects.get(pk=application.pk).state == S.RECEIVED
@@ -204,7 +204,7 @@ def test_state_cannot_be_assigned_directly(application):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_archives_one_wins_the_other_gets_a_message(officer, rt1):
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     accept_all(application, officer)
     barrier = threading.Barrier(2)
     results = []
@@ -241,7 +241,7 @@ def test_two_concurrent_intakes_of_the_same_person_leave_one_application(officer
     def receive():
         try:
             barrier.wait(timeout=10)
-            make_application(officer=officer, rt=rt1, docs=False)
+            ApplicationFactory(officer=officer, rt=rt1, docs=False)
             results.append("ok")
         except WorkflowError as exc:
             results.append(exc.message)
@@ -260,7 +260,7 @@ def test_two_concurrent_intakes_of_the_same_person_leave_one_application(officer
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_verdict_and_an_archive_racing_leave_a_consistent_case(officer, rt1):
     """Never archived with a rejected required document (the case row is the lock)."""
-    application = make_application(officer=officer, rt=rt1)
+    application = ApplicationFactory(officer=officer, rt=rt1)
     accept_all(application, officer)
     photo = application.attachments.get(requirement__code="pas-foto")
     barrier = threading.Barrier(2)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import RT
 from services.models import Application, ApplicationState
-from tests.conftest import make_application
+from tests.factories import ApplicationFactory, case_in
 
 
 def log_in(page, live_server, username):
@@ -41,7 +41,7 @@ def test_officer_corrects_a_typo_and_the_rt_keeping_input_after_an_error(
     page = desktop
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    application = make_application(officer=officer, rt=RT.objects.get(rw__number=1, number=1))
+    application = ApplicationFactory(officer=officer, rt=RT.objects.get(rw__number=1, number=1))
     log_in(page, live_server, "petugas")
     page.goto(live_server.url + f"/permohonan/{application.code}/")
 
@@ -76,17 +76,14 @@ def test_officer_corrects_a_typo_and_the_rt_keeping_input_after_an_error(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_supervisor_reopens_a_rejection_to_another_rt(live_server, desktop, settings):
     settings.DEBUG = True
-    from verification import workflow
 
     page = desktop
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
     chair = get_user_model().objects.get(username="ketua_rt01")
-    application = make_application(officer=officer, rt=chair.membership.rt, docs=False)
-    Application.objects.filter(pk=application.pk).update(state=ApplicationState.ARCHIVED)
-    application.refresh_from_db()
-    request = workflow.application_send_to_rt(application=application, by=officer)
-    workflow.verification_reject(request=request, by=chair, note="pindah ke RT 002")
+    application = case_in(
+        ApplicationState.REJECTED, officer=officer, rt=chair.membership.rt, chair=chair
+    )
 
     log_in(page, live_server, "lurah")
     page.goto(live_server.url + f"/permohonan/{application.code}/")

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import RT
 from services.models import Application, ApplicationState
-from tests.conftest import make_application
+from tests.factories import case_in
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -16,8 +16,8 @@ def test_officer_issues_downloads_verifies_and_hands_over_a_letter(live_server, 
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    application = make_application(officer=officer, rt=RT.objects.get(rw__number=1, number=1))
-    Application.objects.filter(pk=application.pk).update(state=ApplicationState.VERIFIED)
+    rt = RT.objects.get(rw__number=1, number=1)
+    application = case_in(ApplicationState.VERIFIED, officer=officer, rt=rt)
 
     page.goto(live_server.url + "/masuk/")
     page.get_by_label("Nama pengguna").fill("petugas")

@@ -7,8 +7,9 @@ from django.core.management import call_command
 from kelurahan.models import RT
 from services import workflow
 from services.documents.cleaning import clean_upload
-from tests.conftest import make_application, pdf_upload
+from tests.conftest import pdf_upload
 from tests.e2e.test_rt_chair_journey import login
+from tests.factories import ApplicationFactory
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -17,7 +18,7 @@ def test_a_pdf_attachment_opens_inline_under_the_sandbox_policy(live_server, pag
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
     rt = RT.objects.get(rw__number=1, number=1)
-    application = make_application(officer=officer, rt=rt, docs=False)
+    application = ApplicationFactory(officer=officer, rt=rt, docs=False)
     (pdf,) = workflow.attachment_add(
         application=application,
         requirement=application.service.requirements.first(),

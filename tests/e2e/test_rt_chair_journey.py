@@ -7,10 +7,8 @@ from playwright.sync_api import expect
 
 from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import RT
-from services import workflow as services_workflow
 from services.models import Application, ApplicationState
-from tests.conftest import make_application
-from verification import workflow
+from tests.factories import case_in
 
 
 def login(page, base, username):
@@ -20,25 +18,22 @@ def login(page, base, username):
     page.get_by_role("button", name="Masuk").click()
 
 
-def sent_to_rt(officer, rt, nik, **send):
-    application = make_application(officer=officer, rt=rt, nik=nik)
-    for attachment in application.attachments.all():
-        services_workflow.attachment_accept(attachment=attachment, by=officer)
-    services_workflow.application_archive(application=application, by=officer)
-    workflow.application_send_to_rt(application=application, by=officer, **send)
-    return application
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rt_chair_verifies_on_a_phone_and_the_officer_sees_the_return(live_server, page, settings):
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
     rt = RT.objects.get(rw__number=1, number=1)
-    first = sent_to_rt(
-        officer, rt, "3271014501900002", needs_neighbours=True, neighbour_reason="baru pindah"
+    first = case_in(
+        ApplicationState.IN_VERIFICATION,
+        officer=officer,
+        rt=rt,
+        nik="3271014501900002",
+        neighbour_reason="baru pindah",
     )
-    second = sent_to_rt(officer, rt, "3271010101900003")
+    second = case_in(
+        ApplicationState.IN_VERIFICATION, officer=officer, rt=rt, nik="3271010101900003"
+    )
     assert page.viewport_size == {"width": 390, "height": 844}
 
     login(page, live_server.url, "ketua_rt01")

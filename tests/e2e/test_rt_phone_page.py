@@ -10,25 +10,11 @@ from playwright.sync_api import expect
 from kelurahan.models import RT
 from services import workflow as services_workflow
 from services.documents.cleaning import clean_upload
-from tests.conftest import jpeg_upload, make_application
+from tests.conftest import jpeg_upload
 from tests.e2e.axe import assert_no_axe_violations, assert_tap_targets
 from tests.e2e.test_rt_chair_journey import login
+from tests.factories import ApplicationFactory
 from verification import workflow
-
-
-def sent_with_a_rejected_extra(officer, rt):
-    application = make_application(officer=officer, rt=rt, nik="3271014501900002")
-    requirement = application.service.requirements.exclude(kind="rt_cover_letter").first()
-    (extra,) = services_workflow.attachment_add(
-        application=application,
-        requirement=requirement,
-        files=[clean_upload(jpeg_upload("kk-buram.jpg", size=(1600, 900)))],
-        by=officer,
-    )
-    services_workflow.attachment_reject(attachment=extra, by=officer, reason="buram")
-    services_workflow.attachment_accept_all(application=application, by=officer)
-    workflow.application_archive_and_send_to_rt(application=application, by=officer)
-    return application
 
 
 def in_viewport(page, locator) -> bool:
@@ -42,7 +28,20 @@ def test_rt_request_page_on_a_phone(live_server, page, settings):
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    application = sent_with_a_rejected_extra(officer, RT.objects.get(rw__number=1, number=1))
+    application = ApplicationFactory(
+        officer=officer, rt=RT.objects.get(rw__number=1, number=1), nik="3271014501900002"
+    )
+    # A second photo for one requirement, rejected: the page sets it apart.
+    requirement = application.service.requirements.exclude(kind="rt_cover_letter").first()
+    (extra,) = services_workflow.attachment_add(
+        application=application,
+        requirement=requirement,
+        files=[clean_upload(jpeg_upload("kk-buram.jpg", size=(1600, 900)))],
+        by=officer,
+    )
+    services_workflow.attachment_reject(attachment=extra, by=officer, reason="buram")
+    services_workflow.attachment_accept_all(application=application, by=officer)
+    workflow.application_archive_and_send_to_rt(application=application, by=officer)
 
     login(page, live_server.url, "ketua_rt01")
     assert_no_axe_violations(page, "rt_home")

@@ -11,7 +11,7 @@ from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import RT
 from services.models import Application
 from services.sla import sla_sweep
-from tests.conftest import make_application
+from tests.factories import ApplicationFactory
 
 
 def login(page, base, username):
@@ -29,8 +29,8 @@ def test_overdue_case_leads_the_queue_and_the_supervisor_sees_the_escalation(
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
     rt = RT.objects.get(rw__number=1, number=2)
-    fresh = make_application(officer=officer, rt=rt, nik="3271010101900003")
-    late = make_application(officer=officer, rt=rt, nik="3271014501900002")
+    fresh = ApplicationFactory(officer=officer, rt=rt, nik="3271010101900003")
+    late = ApplicationFactory(officer=officer, rt=rt, nik="3271014501900002")
     yesterday = timezone.now() - timedelta(days=1)
     Application.objects.filter(pk=late.pk).update(
         archive_due=yesterday, verify_due=yesterday + timedelta(days=3)

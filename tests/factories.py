@@ -1,0 +1,504 @@
+"""Test data for every test: offices with their RW/RT, staff in each role, cases in each state.
+
+    office = OfficeFactory(code="BKS", name="Bukit Sangkal")
+    rt = RTFactory(rw__office=office)                  # the next free RT number in a new RW
+    officer = OfficerFactory(office=office)            # also SupervisorFactory, AdminFactory
+    chair = RtChairFactory(rt=rt)                      # the RT's Ketua RT (office follows the RT)
+    case = ApplicationFactory(officer=officer, rt=rt, service="KTP")          # received
+    case = case_in(ApplicationState.VERIFIED, officer=officer, rt=rt, chair=chair)
+    request = sent_to_rt(officer=officer, rt=rt, rt_note="cek KK")  # the pending RT request
+    letter = issued_letter(officer=officer, rt=rt, service="SITU")  # issued, PDF rendered
+    received_in_bulk(1000, officer=officer, rt=rt, due=...)  # volume tests only
+
+A case is never put in a state by hand (``received_in_bulk`` aside): ``ApplicationFactory``
+records it with the intake step (``application_receive``, one pending photo per requirement
+of its service and variant) and ``case_in`` then runs the real workflow steps to the state
+asked for, so it carries what those steps leave behind: events, checked attachments, the RT
+request, the numbered letter. The services are the four the data migrations seed
+(``service="KK"``), never copies of them.
+
+Speed: the photos are made in memory and cleaned once per name; jobs queued for after commit
+(the letter's PDF, the archive bundle) do not run inside a test's transaction, so nothing is
+rendered unless ``jobs=True`` is passed, or the state needs it (``completed``: a letter is
+handed over only once its PDF exists). In transactional tests (live server, races) every
+commit is real, so the jobs run as they would in the office.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+
+import factory
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Max
+from factory.django import DjangoModelFactory
+
+from kelurahan.models import RT, RW, Membership, Office, Role
+from services.models import Application, ApplicationState, Service, ServiceVariant
+from services.selectors import current_letter
+
+PASSWORD = "Sandi-Uji-Yang-Panjang-1"
+NIK = "3271014501900002"  # a valid NIK (a woman born 5 January 1990)
+
+S = ApplicationState
+User = get_user_model()
+
+
+# --- files ------------------------------------------------------------------------------------
+def jpeg_upload(name: str = "ktp.jpg", size=(800, 600), color=(200, 180, 160)):
+    """A small valid JPEG, as a browser would upload it."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def pdf_upload(name: str = "surat.pdf"):
+    """A one-page blank PDF, as a browser would upload it."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
+
+
+@functools.lru_cache(maxsize=64)
+def clean_jpeg(name: str):
+    """``jpeg_upload(name)`` through the real upload cleaning, once per name (it is pure)."""
+    from services.documents.cleaning import clean_upload
+
+    return clean_upload(jpeg_upload(name))
+
+
+# --- offices ----------------------------------------------------------------------------------
+def _letters(n: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "BA": office codes are capital letters only."""
+    text = ""
+    while True:
+        n, digit = divmod(n, 26)
+        text = chr(ord("A") + digit) + text
+        if not n:
+            return text
+
+
+class OfficeFactory(DjangoModelFactory):
+    class Meta:
+        model = Office
+
+    code = factory.Sequence(lambda n: "KX" + _letters(n))
+    name = factory.Sequence(lambda n: f"Kelurahan Uji {n}")
+    kecamatan = "Kalidoni"
+    city = "Kota Palembang"
+    address = factory.LazyAttribute(lambda o: f"Jl. Kantor {o.name} No. 1")
+    lurah_name = factory.LazyAttribute(lambda o: f"Lurah {o.name}")
+    lurah_nip = "197805122005012003"
+
+
+def _next_number(queryset) -> int:
+    return (queryset.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+class RWFactory(DjangoModelFactory):
+    class Meta:
+        model = RW
+
+    office = factory.SubFactory(OfficeFactory)
+    number = factory.LazyAttribute(lambda o: _next_number(RW.objects.filter(office=o.office)))
+
+
+class RTFactory(DjangoModelFactory):
+    """An RT; ``RTFactory(rw__office=office)`` for one in a new RW of that office."""
+
+    class Meta:
+        model = RT
+
+    rw = factory.SubFactory(RWFactory)
+    number = factory.LazyAttribute(lambda o: _next_number(RT.objects.filter(rw=o.rw)))
+
+
+def rt_of(office: Office) -> RT:
+    """The office's first RT, or a new one (in a new RW) when it has none."""
+    rt = RT.objects.filter(rw__office=office).order_by("rw__number", "number").first()
+    return rt or RTFactory(rw__office=office)
+
+
+# --- people -----------------------------------------------------------------------------------
+class UserFactory(DjangoModelFactory):
+    """A user without a place in any office (password: ``PASSWORD``)."""
+
+    class Meta:
+        model = settings.AUTH_USER_MODEL
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"pengguna{n}")
+    first_name = factory.LazyAttribute(lambda u: u.username.title())
+    password = PASSWORD
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, **kwargs)  # hashes the password
+
+
+class AdminFactory(UserFactory):
+    """A superuser for the Django admin (the admin role)."""
+
+    username = factory.Sequence(lambda n: f"pengelola{n}")
+    email = "a@example.com"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_superuser(*args, **kwargs)
+
+
+class StaffFactory(UserFactory):
+    """A user with a ``Membership``: ``office`` and ``role`` (and ``rt`` for an RT chair).
+
+    The membership mirrors the role into its group (the permissions) and, for an RT chair,
+    makes the user the RT's ``chair``, as the admin does.
+    """
+
+    office = factory.SubFactory(OfficeFactory)
+    role = Role.OFFICER
+    rt = None
+    phone = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, office, role, rt, phone, **kwargs):
+        user = super()._create(model_class, *args, **kwargs)
+        Membership.objects.create(user=user, office=office, role=role, rt=rt, phone=phone)
+        return user
+
+
+class OfficerFactory(StaffFactory):
+    username = factory.Sequence(lambda n: f"petugas{n}")
+    role = Role.OFFICER
+
+
+class SupervisorFactory(StaffFactory):
+    username = factory.Sequence(lambda n: f"lurah{n}")
+    role = Role.SUPERVISOR
+
+
+class RtChairFactory(StaffFactory):
+    """The Ketua RT of ``rt`` (a new RT when none is given); the office is the RT's."""
+
+    username = factory.Sequence(lambda n: f"ketua_rt{n}")
+    role = Role.RT_CHAIR
+    rt = factory.SubFactory(RTFactory)
+    office = factory.LazyAttribute(lambda o: o.rt.rw.office)
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+def catalogue_service(code: str | Service) -> Service:
+    """One of the services the data migrations seed (KK, KTP, NIKAH, SITU)."""
+    return code if isinstance(code, Service) else Service.objects.get(code=code)
+
+
+SAMPLE_ANSWERS = {"text": "Contoh", "long_text": "Contoh isian", "date": "2026-12-12"}
+
+
+def sample_extra(service: Service) -> dict:
+    """An answer to each required data field of the service (SITU: nama usaha, ...)."""
+    answers = {}
+    for field in service.data_fields.filter(required=True):
+        if field.kind == "choice":
+            answers[field.code] = field.choice_list()[0]
+        elif field.kind == "number":
+            answers[field.code] = 1
+        else:
+            answers[field.code] = SAMPLE_ANSWERS[field.kind]
+    return answers
+
+
+# --- cases ------------------------------------------------------------------------------------
+class ApplicationFactory(factory.Factory):
+    """A case recorded at intake by ``officer`` (``state`` for a later one, see ``case_in``).
+
+    Anything left out is made: an officer of ``office`` (or of a new office), the office's
+    first RT, the service's first active variant, sample answers to its required data fields
+    and, unless ``docs=False`` or ``files`` says otherwise, one pending photo per requirement.
+    ``by`` is who records it when that is not the officer (an RT chair's assisted intake).
+    """
+
+    class Meta:
+        model = Application
+
+    office = None
+    officer = None
+    by = None
+    rt = None
+    service = "KTP"
+    variant = None  # a ServiceVariant or its code; None: the first active one; False: none
+    docs = True
+    files = None  # {Requirement: [CleanFile]} instead of one photo per requirement
+    # A photo per requirement of this variant (code), added after intake as an officer would
+    # for a case recorded with the wrong variant (intake refuses them).
+    documents_of = None
+    checked = False  # every photo accepted by the officer (the case stays received)
+    extra = None  # the data-field answers; sample ones when None
+    assisted_by_user = None
+    applicant_name = "Siti Rahmawati"
+    nik = NIK
+    phone = "+6281234567890"
+    address = "Jl. Mawar No. 3"
+    kk_number = ""
+    email = ""
+    purpose = ""
+    channel = "walk_in"
+    assisted_by = ""
+    delivery = "pickup"
+    delivery_address = ""
+    # Where the workflow takes it after intake, and who acts on the way.
+    state = S.RECEIVED
+    chair = None
+    rt_note = ""  # the officer's note to the Ketua RT when the case is sent
+    neighbour_reason = ""  # when given, the RT is asked for neighbours' attestations too
+    jobs = False
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("A case exists only once recorded: use ApplicationFactory() or case_in().")
+
+    @classmethod
+    def _create(
+        cls,
+        model_class,
+        *,
+        state,
+        chair,
+        rt_note,
+        neighbour_reason,
+        jobs,
+        office,
+        officer,
+        documents_of,
+        checked,
+        **kwargs,
+    ):
+        from services import workflow
+        from services.catalogue import requirements_for
+
+        if officer is None:
+            officer = OfficerFactory(office=office) if office else OfficerFactory()
+        application = _receive(
+            office=office or officer.membership.office, officer=officer, **kwargs
+        )
+        if documents_of is not None:
+            variant = application.service.variants.get(code=documents_of)
+            for requirement in requirements_for(application.service, variant):
+                workflow.attachment_add(
+                    application=application,
+                    requirement=requirement,
+                    files=[clean_jpeg(f"{requirement.code}.jpg")],
+                    by=officer,
+                )
+        if checked:
+            workflow.attachment_accept_all(application=application, by=officer)
+        if state != S.RECEIVED:
+            advance(
+                application,
+                state,
+                by=officer,
+                chair=chair,
+                rt_note=rt_note,
+                neighbour_reason=neighbour_reason,
+                jobs=jobs,
+            )
+        return application
+
+
+def _receive(
+    *,
+    office,
+    officer,
+    by,
+    rt,
+    service,
+    variant,
+    docs,
+    files,
+    extra,
+    assisted_by_user,
+    **applicant,
+) -> Application:
+    from services import workflow
+    from services.catalogue import requirements_for
+
+    rt = rt or rt_of(office)
+    service = catalogue_service(service)
+    if variant is False:
+        variant = None
+    elif variant is None:
+        variant = service.variants.filter(active=True).first()
+    elif not isinstance(variant, ServiceVariant):
+        variant = service.variants.get(code=variant)
+    if files is None:
+        files = {}
+        if docs:
+            files = {r: [clean_jpeg(f"{r.code}.jpg")] for r in requirements_for(service, variant)}
+    return workflow.application_receive(
+        office=office,
+        service=service,
+        data=workflow.ApplicantData(rt_id=rt.pk, **applicant),
+        files=files,
+        by=by or officer,
+        assisted_by_user=assisted_by_user,
+        variant=variant,
+        extra=sample_extra(service) if extra is None else extra,
+    )
+
+
+def steps_to(state: str) -> list[str]:
+    """The workflow steps from ``received`` to ``state``, in order (the lifecycle's paths)."""
+    through_the_rt = ["accept_all", "archive", "send_to_rt"]
+    return {
+        S.RECEIVED: [],
+        S.INCOMPLETE: ["reject_one", "mark_incomplete"],
+        S.ARCHIVED: ["accept_all", "archive"],
+        S.IN_VERIFICATION: through_the_rt,
+        S.VERIFIED: [*through_the_rt, "approve"],
+        S.REJECTED: [*through_the_rt, "reject"],
+        S.ISSUED: [*through_the_rt, "approve", "issue"],
+        S.COMPLETED: [*through_the_rt, "approve", "issue", "render", "hand_over"],
+        S.CANCELLED: ["cancel"],
+    }[state]
+
+
+def advance(
+    application: Application,
+    state: str,
+    *,
+    by,
+    chair=None,
+    rt_note: str = "",
+    neighbour_reason: str = "",
+    jobs: bool = False,
+) -> Application:
+    """Run the workflow steps that take a received case to ``state``; returns the case.
+
+    ``by`` acts for the office; ``chair`` (the RT's Ketua RT, made when the RT has none)
+    decides. incomplete: one photo rejected, then marked incomplete. archived: every photo
+    accepted. in_verification/verified/rejected: sent to the RT, then approved or rejected.
+    issued: the letter numbered; completed: its PDF rendered, then collected in person.
+    ``jobs`` runs what the last step queued for after commit (issued: the letter's PDF), as a
+    real commit would; the jobs of the steps before it do not run.
+    """
+    from django.test import TestCase
+
+    from services import workflow
+    from services.tasks import render_letter_task
+    from verification import workflow as rt_workflow
+
+    chair_of_rt = chair
+    request = None
+
+    def run(step: str) -> None:
+        nonlocal chair_of_rt, request
+        case = {"application": application, "by": by}
+        if step == "reject_one":
+            pending = application.attachments.filter(verdict="pending").first()
+            if pending is not None:  # without documents the missing ones are reason enough
+                workflow.attachment_reject(attachment=pending, by=by, reason="foto buram")
+        elif step == "mark_incomplete":
+            workflow.application_mark_incomplete(**case)
+        elif step == "cancel":
+            workflow.application_cancel(**case, reason="pemohon membatalkan")
+        elif step == "accept_all":
+            if application.attachments.filter(verdict="pending").exists():
+                workflow.attachment_accept_all(**case)
+        elif step == "archive":
+            workflow.application_archive(**case)
+        elif step == "send_to_rt":
+            request = rt_workflow.application_send_to_rt(
+                **case,
+                note=rt_note,
+                needs_neighbours=bool(neighbour_reason),
+                neighbour_reason=neighbour_reason,
+            )
+            if chair_of_rt is None:
+                rt = RT.objects.get(pk=application.rt_id)
+                chair_of_rt = User.objects.filter(pk=rt.chair_id).first()
+        elif step == "approve":
+            rt_workflow.verification_approve(request=request, by=chair_of_rt)
+        elif step == "reject":
+            rt_workflow.verification_reject(
+                request=request, by=chair_of_rt, note="bukan warga RT ini"
+            )
+        elif step == "issue":
+            application.refresh_from_db()
+            workflow.application_issue(**case)
+        elif step == "render":  # the PDF job issue queued: a letter is handed over once rendered
+            render_letter_task(current_letter(application).pk)
+        elif step == "hand_over":
+            application.refresh_from_db()
+            workflow.application_hand_over(**case, method="pickup", received_by="Siti Rahmawati")
+
+    steps = steps_to(state)
+    if "send_to_rt" in steps and chair is None:
+        rt = RT.objects.get(pk=application.rt_id)
+        if rt.chair_id is None:
+            chair_of_rt = RtChairFactory(rt=rt)
+    for n, step in enumerate(steps, start=1):
+        with TestCase.captureOnCommitCallbacks(execute=jobs and n == len(steps)):
+            run(step)
+    application.refresh_from_db()
+    return application
+
+
+def case_in(state: str, **kwargs) -> Application:
+    """A case that went through the real steps to ``state`` (``ApplicationFactory``'s options)."""
+    return ApplicationFactory(state=state, **kwargs)
+
+
+def sent_to_rt(**kwargs):
+    """The pending RT request of a case just sent to its RT (``case_in``'s options)."""
+    return case_in(S.IN_VERIFICATION, **kwargs).verification_requests.get()
+
+
+def issued_letter(**kwargs):
+    """The letter of a case just issued, its PDF rendered (``case_in``'s options)."""
+    from services.selectors import current_letter
+
+    return current_letter(case_in(S.ISSUED, jobs=True, **kwargs))
+
+
+def received_in_bulk(n: int, *, officer, rt, due, service="KTP") -> list[Application]:
+    """``n`` received cases of ``officer``'s office whose archive deadline is ``due``.
+
+    For volume tests only (a sweep over a thousand cases): the rows intake would write, with
+    their ``receive`` events, inserted in two queries instead of ``n`` intakes; no documents.
+    """
+    from datetime import timedelta
+
+    from services.models import ApplicationEvent
+
+    office = officer.membership.office
+    cases = Application.objects.bulk_create(
+        Application(
+            code=f"BLK-{i:06d}",
+            office=office,
+            service=catalogue_service(service),
+            applicant_name=f"Warga {i}",
+            nik=f"32710101019{i:05d}",
+            phone="+6281234567890",
+            address="Jl. Uji",
+            rt=rt,
+            received_by=officer,
+            received_at=due - timedelta(hours=6),
+            archive_due=due,
+            verify_due=due + timedelta(days=1),
+            issue_due=due + timedelta(days=2),
+        )
+        for i in range(n)
+    )
+    ApplicationEvent.objects.bulk_create(
+        ApplicationEvent(application=case, by=officer, transition="receive", target=S.RECEIVED)
+        for case in cases
+    )
+    return cases
