@@ -240,7 +240,11 @@ def render_letter(letter_id: int) -> bool:
     from services.pdf import render_pdf
 
     letter = Letter.objects.select_related(
-        "application__service", "application__rt__rw", "application__variant", "office"
+        "application__service",
+        "application__rt__rw",
+        "application__variant",
+        "application__office",
+        "office",
     ).get(pk=letter_id)
     if letter.is_rendered:
         return False

@@ -9,6 +9,15 @@ PASSWORD = "Sandi-Uji-Yang-Panjang-1"
 
 
 @pytest.fixture(autouse=True)
+def _no_n_plus_one():
+    """Every test in a django-zeal context (tests/settings.py): an N+1 query raises."""
+    from zeal import zeal_context
+
+    with zeal_context():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_sync(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
