@@ -302,8 +302,12 @@ LOGGING = {
     },
 }
 
-# Floors for `make bench` (bench/views.py): an "ok" view and the queue rendered from memory.
+# `make bench` only, never in production: the bench app (its command, seeding, and the floors
+# of bench/views.py) and a root URLconf, bench/urls.py, that adds its URLs to the portal's.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+if BENCH_ENDPOINTS:
+    INSTALLED_APPS.append("bench")
+    ROOT_URLCONF = "bench.urls"
 
 # The public letter verification page: requests per minute from one address.
 VERIFY_RATE_PER_MINUTE = int(env("VERIFY_RATE_PER_MINUTE", "30"))

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -26,11 +25,3 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),
 ]
-
-if settings.BENCH_ENDPOINTS:  # only for `make bench`; never set in production
-    from bench import views as bench_views
-
-    urlpatterns += [
-        path("_bench/ok", bench_views.ok),
-        path("_bench/queue-from-memory", bench_views.queue_from_memory),
-    ]

@@ -59,6 +59,9 @@ class RequirementInline(admin.TabularInline):
     fields = ["order", "code", "label", "kind", "required", "help_text", "variants"]
     ordering = ["order", "id"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("variants")
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "variants":
             # Only this service's variants (a new one can be ticked after the first save).
@@ -163,6 +166,9 @@ class EventInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ["at", "id"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
     @admin.display(description="langkah")
     def step(self, obj: ApplicationEvent) -> str:
         return obj.label
@@ -188,6 +194,9 @@ class AttachmentInline(ReadOnlyInline):
         "verdict_reason",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requirement")
 
 
 class ReadOnlyFieldsMixin:

@@ -375,7 +375,8 @@ def _set_verdict(
         )
         if not updated:
             raise WorkflowError("Berkas ini sudah tidak ada.")
-        attachment.refresh_from_db()
+        # Its requirement in the same query: accept-all runs this once per document.
+        attachment.refresh_from_db(from_queryset=Attachment.objects.select_related("requirement"))
         transition = "accept_document" if verdict == Verdict.ACCEPTED else "reject_document"
         note = attachment.requirement.label + (f": {reason}" if reason else "")
         _record(case, by, transition, case.state, note)

@@ -6,6 +6,7 @@ the keys part again, if the wrk script stops counting, or if a redirect passes t
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,21 +14,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import get_commands
 from django.test import Client, override_settings
-from django.urls import path
 
-import kelurahan.urls
 from bench import measure
-from bench import views as bench_views
+from bench.management.commands.bench import not_the_page
 from bench.seed import seed_city
-from kelurahan.management.commands.bench import not_the_page
-
-# The portal's URLs plus the two floors (settings.BENCH_ENDPOINTS is off in the tests).
-urlpatterns = [
-    *kelurahan.urls.urlpatterns,
-    path("_bench/ok", bench_views.ok),
-    path("_bench/queue-from-memory", bench_views.queue_from_memory),
-]
 
 GOOD = (
     "Requests/sec:    41.20\n"
@@ -127,7 +121,7 @@ def server_settings() -> dict:
     return {"SECRET_KEY": key, "SESSION_COOKIE_NAME": cookie_name}
 
 
-@pytest.mark.urls("tests.test_bench")
+@pytest.mark.urls("bench.urls")  # the root URLconf under BENCH_ENDPOINTS=1
 def test_the_server_reads_the_bench_sessions_and_serves_each_page(targets):
     """A session written by the bench process, read with the server's settings, is the page
     (200 and its marker), not a redirect to the login page."""
@@ -150,7 +144,7 @@ def test_the_server_reads_the_bench_sessions_and_serves_each_page(targets):
             measure.check_page(name, 200, response.content.decode(), marker, "test")
 
 
-@pytest.mark.urls("tests.test_bench")
+@pytest.mark.urls("bench.urls")  # the root URLconf under BENCH_ENDPOINTS=1
 def test_no_marker_is_on_the_login_page_or_for_an_anonymous_request(targets):
     """Markers tell the page from the login page that a bad session is redirected to."""
     for name, (url, _, marker) in targets["pages"].items():
@@ -162,7 +156,7 @@ def test_no_marker_is_on_the_login_page_or_for_an_anonymous_request(targets):
             measure.check_page(name, response.status_code, body, marker, "anonymous")
 
 
-@pytest.mark.urls("tests.test_bench")
+@pytest.mark.urls("bench.urls")  # the root URLconf under BENCH_ENDPOINTS=1
 def test_the_ok_floor_names_the_logged_in_user_and_is_not_for_anonymous(targets):
     assert Client().get("/_bench/ok").status_code == 302
     client = Client()
@@ -170,6 +164,63 @@ def test_the_ok_floor_names_the_logged_in_user_and_is_not_for_anonymous(targets)
     response = client.get("/_bench/ok")
     assert response.status_code == 200
     assert response.content.decode() == f"ok: {targets['officer'].get_username()}"
+
+
+# --- the bench app: installed, with its URLs, only when BENCH_ENDPOINTS=1 ---
+def test_in_the_tests_the_bench_is_not_installed_and_its_urls_are_404(officer_client):
+    assert not settings.BENCH_ENDPOINTS
+    assert not apps.is_installed("bench")
+    assert "bench" not in get_commands()
+    assert officer_client.get("/_bench/ok").status_code == 404
+    assert officer_client.get("/_bench/queue-from-memory").status_code == 404
+
+
+PROBE = """
+import json, django
+django.setup()
+from django.apps import apps
+from django.conf import settings
+from django.core.management import get_commands
+from django.test import Client
+from django.urls import reverse
+ok, memory = (Client().get(url) for url in ("/_bench/ok", "/_bench/queue-from-memory"))
+print(json.dumps({
+    "installed": apps.is_installed("bench"),
+    "command": "bench" in get_commands(),
+    "urlconf": settings.ROOT_URLCONF,
+    "ok": [ok.status_code, ok.get("Location")],
+    "memory": [memory.status_code, memory.get("Location")],
+    "home": reverse("home"),
+}))
+"""
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["BENCH_ENDPOINTS off", "BENCH_ENDPOINTS=1"])
+def test_bench_endpoints_installs_the_bench_app_and_its_urls_and_nothing_without_it(on, tmp_path):
+    """The settings as a fresh process reads them: the app, its command and the `_bench/`
+    URLs (behind the login, like every staff page) exist with BENCH_ENDPOINTS=1 only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="kelurahan.settings",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        **({"BENCH_ENDPOINTS": "1"} if on else {}),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, cwd=measure.ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe["home"] == "/"  # the portal's own URLs either way
+    if on:
+        assert probe["installed"] and probe["command"]
+        assert probe["urlconf"] == "bench.urls"
+        assert probe["ok"] == [302, "/masuk/?next=/_bench/ok"]
+        assert probe["memory"] == [302, "/masuk/?next=/_bench/queue-from-memory"]
+    else:
+        assert not probe["installed"] and not probe["command"]
+        assert probe["urlconf"] == "kelurahan.urls"
+        assert probe["ok"] == probe["memory"] == [404, None]
 
 
 # --- the wrk script itself ---

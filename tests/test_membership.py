@@ -11,7 +11,8 @@ from tests.factories import RtChairFactory, UserFactory
 @pytest.mark.django_db
 def test_role_groups_exist_with_their_permissions():
     perms = {
-        g.name: set(g.permissions.values_list("codename", flat=True)) for g in Group.objects.all()
+        g.name: {p.codename for p in g.permissions.all()}
+        for g in Group.objects.prefetch_related("permissions")
     }
     assert {"officer", "supervisor", "rt_chair"} <= set(perms)
     assert "view_service" in perms["rt_chair"]

@@ -81,7 +81,9 @@ def test_kk_has_four_variants_and_only_pindah_datang_asks_the_moving_certificate
 def test_kk_baru_archives_without_the_moving_certificate(officer, rt1):
     application = ApplicationFactory(officer=officer, rt=rt1, service="KK", variant="baru")
     assert application.variant == kk("baru")
-    assert "surat-pindah" not in {a.requirement.code for a in application.attachments.all()}
+    assert "surat-pindah" not in {
+        a.requirement.code for a in application.attachments.select_related("requirement")
+    }
     accept_all(application, officer)
     workflow.application_archive(application=application, by=officer)
     assert application.state == S.ARCHIVED
@@ -378,7 +380,9 @@ def service_post(service: Service, **changes) -> dict:
                 f"variants-{i}-active": "on" if v.active else "",
             }
         )
-    for i, r in enumerate(service.requirements.order_by("order", "id")):
+    for i, r in enumerate(
+        service.requirements.order_by("order", "id").prefetch_related("variants")
+    ):
         data.update(
             {
                 f"requirements-{i}-id": r.pk,

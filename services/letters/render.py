@@ -32,7 +32,11 @@ def letter_template(letter: Letter) -> str:
 def render_letter(letter_id: int) -> bool:
     """Render a letter's PDF once; False when it was already there (idempotent)."""
     letter = Letter.objects.select_related(
-        "application__service", "application__rt__rw", "application__variant", "office"
+        "application__service",
+        "application__rt__rw",
+        "application__variant",
+        "application__office",
+        "office",
     ).get(pk=letter_id)
     if letter.is_rendered:
         return False
