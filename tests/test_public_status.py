@@ -496,3 +496,61 @@ def test_the_lookup_form_is_csrf_protected(application):
         LOOKUP, {"code": application.code, "phone_last4": "7890"}
     )
     assert response.status_code == 403
+
+
+# --- the receipt and the case page -------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_receipt_prints_the_status_link_its_qr_code_and_the_code(
+    officer_client, application, settings
+):
+    from services.pdf import qr_svg_data_uri
+
+    settings.SITE_URL = "https://layanan.bukitsangkal.example"
+    link = f"https://layanan.bukitsangkal.example/s/{application.status_token}/"
+    receipt = reverse("services:application_receipt", args=[application.code])
+    html = officer_client.get(receipt).content.decode()
+    assert f'<strong class="status-link">{link}</strong>' in html
+    assert f'<img src="{qr_svg_data_uri(link)}"' in html
+    assert application.code in html
+    # A reprint shows the same link and QR code; the link opens the case's status page.
+    assert officer_client.get(receipt).content.decode().count(link) == html.count(link)
+    assert officer_client.get(status_url(application)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_case_page_links_to_what_the_resident_sees(officer_client, application):
+    page = officer_client.get(reverse("services:application_detail", args=[application.code]))
+    html = page.content.decode()
+    assert f'href="{status_url(application)}"' in html
+    assert "Lihat sebagai pemohon" in html
+
+
+@pytest.mark.django_db
+def test_every_case_gets_its_own_unguessable_status_token(officer, rt1):
+    tokens = {
+        make_application(officer=officer, rt=rt1, nik=f"32710145019000{i:02d}").status_token
+        for i in range(20)
+    }
+    assert len(tokens) == 20
+    assert all(len(t) >= 22 and re.fullmatch(r"[A-Za-z0-9_-]+", t) for t in tokens)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_gives_every_existing_case_a_token_in_batches(officer, rt1, monkeypatch):
+    import importlib
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    for i in range(5):
+        make_application(officer=officer, rt=rt1, nik=f"32710145019001{i:02d}")
+    migration = importlib.import_module("services.migrations.0016_application_status_token")
+    monkeypatch.setattr(migration, "BATCH", 2)  # several batches over five rows
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("services", "0015_corrections")])
+    executor.loader.build_graph()
+    executor.migrate([("services", "0016_application_status_token")])
+
+    tokens = list(Application.objects.values_list("status_token", flat=True))
+    assert len(tokens) == 5 and all(tokens) and len(set(tokens)) == 5
+    assert all(len(t) >= 22 for t in tokens)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from services.letters import MONTHS_ID, masked_name
@@ -338,3 +339,17 @@ def _next_steps(case: Application, problems: list[Problem]) -> list[str]:
     if state == S.CANCELLED:
         return ["Bila masih memerlukan layanan ini, ajukan permohonan baru di kantor kelurahan."]
     return []
+
+
+def status_link(application: Application) -> str:
+    """The full link printed on the receipt (and behind its QR code)."""
+    path = reverse("services:public_status", args=[application.status_token])
+    return settings.SITE_URL + path
+
+
+def status_qr_and_link(application: Application) -> tuple[str, str]:
+    """The receipt's QR code (an SVG data: URI) and the link it holds."""
+    from services.pdf import qr_svg_data_uri  # WeasyPrint loads only where a PDF is made
+
+    link = status_link(application)
+    return qr_svg_data_uri(link), link
