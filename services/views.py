@@ -44,7 +44,7 @@ from services.models import (
 from services.models import ApplicationState as S
 from services.notifications import mark_read
 from services.pending_uploads import PendingUploads, pending_key, unsaved_post_message
-from services.public.status import status_qr_and_link
+from services.public.status import receipt_status
 from services.selectors import (
     application_detail,
     applications_for_officer,
@@ -189,7 +189,6 @@ def application_create(request, service_code: str, variant_code: str = ""):
 def application_receipt(request, code: str):
     """Tanda terima: what the resident gets (printed or as a WhatsApp photo)."""
     application = application_detail(get_application_for_user(request.user, code))
-    qr, link = status_qr_and_link(application)
     return render(
         request,
         "services/receipt.html",
@@ -197,8 +196,7 @@ def application_receipt(request, code: str):
             "application": application,
             "missing": _still_missing(application),
             "clock_stopped": application.state == ApplicationState.INCOMPLETE,
-            "status_link": link,
-            "status_qr": qr,
+            **receipt_status(application),
         },
     )
 

@@ -347,9 +347,14 @@ def status_link(application: Application) -> str:
     return settings.SITE_URL + path
 
 
-def status_qr_and_link(application: Application) -> tuple[str, str]:
-    """The receipt's QR code (an SVG data: URI) and the link it holds."""
+def receipt_status(application: Application) -> dict[str, str]:
+    """What the receipt prints for the resident: the status link, its QR code (an SVG data:
+    URI) and the lookup page's address, as template context."""
     from services.pdf import qr_svg_data_uri  # WeasyPrint loads only where a PDF is made
 
     link = status_link(application)
-    return qr_svg_data_uri(link), link
+    return {
+        "status_link": link,
+        "status_qr": qr_svg_data_uri(link),
+        "lookup_link": settings.SITE_URL + reverse("services:public_lookup"),
+    }
