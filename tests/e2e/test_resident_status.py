@@ -123,3 +123,21 @@ def test_resident_looks_up_a_case_by_code_and_phone_digits(live_server, page, se
     page.get_by_role("button", name="Lihat status").click()
     expect(page).to_have_url(f"{live_server.url}/s/{case.status_token}/")
     expect(page.locator(".headline")).to_contain_text("Menunggu pemeriksaan Ketua RT 001/RW 001")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_status_page_of_every_state_passes_axe_with_44px_targets(
+    live_server, page, officer, rt_chair, rt1, supervisor
+):
+    from tests.test_public_status import CASES, World
+
+    world = World(officer=officer, chair=rt_chair, rt=rt1, supervisor=supervisor)
+    for i, (name, expect_) in enumerate(CASES.items()):
+        case = expect_.build(world)
+        # One open case per NIK and service: each built case gets a NIK of its own.
+        Application.objects.filter(pk=case.pk).update(nik=f"32710145019002{i:02d}")
+        page.goto(f"{live_server.url}/s/{case.status_token}/")
+        expect(page.locator(".headline")).to_contain_text(expect_.headline)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        assert_no_axe_violations(page, f"status: {name}")
+        assert_tap_targets(page)
