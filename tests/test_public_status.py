@@ -349,6 +349,9 @@ def test_an_unknown_token_is_a_plain_404(client, application):
         response = client.get(reverse("services:public_status", args=[token]))
         assert response.status_code == 404
         assert application.service.name not in response.content.decode()
+    # Control bytes are a 404 too, never a database error (PostgreSQL refuses NUL in text).
+    assert client.get(f"/s/{application.status_token}%00/").status_code == 404
+    assert client.get("/s/%00%01x/").status_code == 404
 
 
 @pytest.mark.django_db
@@ -554,3 +557,11 @@ def test_the_migration_gives_every_existing_case_a_token_in_batches(officer, rt1
     tokens = list(Application.objects.values_list("status_token", flat=True))
     assert len(tokens) == 5 and all(tokens) and len(set(tokens)) == 5
     assert all(len(t) >= 22 for t in tokens)
+
+
+@pytest.mark.django_db
+def test_the_lookup_refuses_control_bytes_with_a_message(client, application):
+    response = look(client, application.code + "\x00", "7890")
+    assert response.status_code == 200
+    assert application.status_token not in response.content.decode()
+    assert 'class="field-error"' in response.content.decode()
