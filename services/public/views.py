@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,6 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from services.public.lookup import LookupForm, lookup
 from services.public.status import status_for_token
+
+# What secrets.token_urlsafe makes: anything else (a NUL byte, which PostgreSQL refuses in
+# text) is a 404 before any query.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,40}")
 
 
 def _private(response):
@@ -25,7 +31,7 @@ def _private(response):
 @require_GET
 def status(request, status_token: str):
     """Where my case is: the page behind the receipt's QR code."""
-    found = status_for_token(status_token)
+    found = status_for_token(status_token) if TOKEN.fullmatch(status_token) else None
     if found is None:
         raise Http404("Halaman tidak ditemukan.")
     return _private(render(request, "public/status.html", {"status": found}))
