@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from services import views
 
@@ -55,6 +55,7 @@ urlpatterns = [
         name="letter_reissue",
     ),
     path("v/<str:token>/", views.letter_verify, name="letter_verify"),
+    path("", include("services.public.urls")),
     path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
     path(
         "permohonan/<str:code>/berkas/terima-semua/",

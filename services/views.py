@@ -46,6 +46,7 @@ from services.models import (
 )
 from services.models import ApplicationState as S
 from services.notifications import mark_read
+from services.public.status import receipt_status
 from services.requirements import requirement_statuses
 from services.selectors import (
     application_detail,
@@ -240,6 +241,7 @@ def application_receipt(request, code: str):
             "application": application,
             "missing": _still_missing(application),
             "clock_stopped": application.state == ApplicationState.INCOMPLETE,
+            **receipt_status(application),
         },
     )
 

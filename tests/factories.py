@@ -6,6 +6,9 @@
     chair = RtChairFactory(rt=rt)                      # the RT's Ketua RT (office follows the RT)
     case = ApplicationFactory(officer=officer, rt=rt, service="KTP")          # received
     case = case_in(ApplicationState.VERIFIED, officer=officer, rt=rt, chair=chair)
+    case = case_in(ApplicationState.INCOMPLETE, returned=True, reason="KK buram")  # by the RT
+    case = case_in(ApplicationState.COMPLETED, delivery="courier", delivery_address="Jl. X",
+                   courier_name="JNE", courier_receipt="JN123")  # handed over by courier
     request = sent_to_rt(officer=officer, rt=rt, rt_note="cek KK")  # the pending RT request
     letter = issued_letter(officer=officer, rt=rt, service="SITU")  # issued, PDF rendered
     received_in_bulk(1000, officer=officer, rt=rt, due=...)  # volume tests only
@@ -241,6 +244,7 @@ class ApplicationFactory(factory.Factory):
     # for a case recorded with the wrong variant (intake refuses them).
     documents_of = None
     checked = False  # every photo accepted by the officer (the case stays received)
+    one_rejected = False  # one photo rejected ("foto buram"), the case not marked incomplete
     extra = None  # the data-field answers; sample ones when None
     assisted_by_user = None
     applicant_name = "Siti Rahmawati"
@@ -259,6 +263,10 @@ class ApplicationFactory(factory.Factory):
     chair = None
     rt_note = ""  # the officer's note to the Ketua RT when the case is sent
     neighbour_reason = ""  # when given, the RT is asked for neighbours' attestations too
+    returned = False  # incomplete through the RT: sent to it, then returned by its Ketua RT
+    reason = ""  # the cancellation's, or the Ketua RT's rejection or return (a sample if empty)
+    courier_name = ""  # completed, a courier case: who delivered it, and the receipt number
+    courier_receipt = ""
     jobs = False
 
     @classmethod
@@ -274,11 +282,16 @@ class ApplicationFactory(factory.Factory):
         chair,
         rt_note,
         neighbour_reason,
+        returned,
+        reason,
+        courier_name,
+        courier_receipt,
         jobs,
         office,
         officer,
         documents_of,
         checked,
+        one_rejected,
         **kwargs,
     ):
         from services import workflow
@@ -300,6 +313,8 @@ class ApplicationFactory(factory.Factory):
                 )
         if checked:
             workflow.attachment_accept_all(application=application, by=officer)
+        if one_rejected:
+            reject_one(application, by=officer)
         if state != S.RECEIVED:
             advance(
                 application,
@@ -308,6 +323,10 @@ class ApplicationFactory(factory.Factory):
                 chair=chair,
                 rt_note=rt_note,
                 neighbour_reason=neighbour_reason,
+                returned=returned,
+                reason=reason,
+                courier_name=courier_name,
+                courier_receipt=courier_receipt,
                 jobs=jobs,
             )
         return application
@@ -354,9 +373,16 @@ def _receive(
     )
 
 
-def steps_to(state: str) -> list[str]:
-    """The workflow steps from ``received`` to ``state``, in order (the lifecycle's paths)."""
+def steps_to(state: str, *, returned: bool = False) -> list[str]:
+    """The workflow steps from ``received`` to ``state``, in order (the lifecycle's paths).
+
+    ``returned``: the other path to ``incomplete``, the Ketua RT returning the case.
+    """
     through_the_rt = ["accept_all", "archive", "send_to_rt"]
+    if returned:
+        if state != S.INCOMPLETE:
+            raise ValueError(f"Only an incomplete case is returned by the RT, not {state}.")
+        return [*through_the_rt, "return"]
     return {
         S.RECEIVED: [],
         S.INCOMPLETE: ["reject_one", "mark_incomplete"],
@@ -370,6 +396,15 @@ def steps_to(state: str) -> list[str]:
     }[state]
 
 
+def reject_one(application: Application, *, by, reason: str = "foto buram") -> None:
+    """The officer rejects one pending photo (none left: the missing ones are reason enough)."""
+    from services import workflow
+
+    pending = application.attachments.filter(verdict="pending").first()
+    if pending is not None:
+        workflow.attachment_reject(attachment=pending, by=by, reason=reason)
+
+
 def advance(
     application: Application,
     state: str,
@@ -378,6 +413,10 @@ def advance(
     chair=None,
     rt_note: str = "",
     neighbour_reason: str = "",
+    returned: bool = False,
+    reason: str = "",
+    courier_name: str = "",
+    courier_receipt: str = "",
     jobs: bool = False,
 ) -> Application:
     """Run the workflow steps that take a received case to ``state``; returns the case.
@@ -385,7 +424,10 @@ def advance(
     ``by`` acts for the office; ``chair`` (the RT's Ketua RT, made when the RT has none)
     decides. incomplete: one photo rejected, then marked incomplete. archived: every photo
     accepted. in_verification/verified/rejected: sent to the RT, then approved or rejected.
-    issued: the letter numbered; completed: its PDF rendered, then collected in person.
+    ``returned``: incomplete by the other path, sent to the RT and returned by its Ketua RT.
+    ``reason``: the words of the cancellation, the rejection or the return (a sample if empty).
+    issued: the letter numbered; completed: its PDF rendered, then collected in person, or
+    for a courier case (``delivery="courier"``) sent with ``courier_name``/``courier_receipt``.
     ``jobs`` runs what the last step queued for after commit (issued: the letter's PDF), as a
     real commit would; the jobs of the steps before it do not run.
     """
@@ -402,13 +444,11 @@ def advance(
         nonlocal chair_of_rt, request
         case = {"application": application, "by": by}
         if step == "reject_one":
-            pending = application.attachments.filter(verdict="pending").first()
-            if pending is not None:  # without documents the missing ones are reason enough
-                workflow.attachment_reject(attachment=pending, by=by, reason="foto buram")
+            reject_one(application, by=by)
         elif step == "mark_incomplete":
             workflow.application_mark_incomplete(**case)
         elif step == "cancel":
-            workflow.application_cancel(**case, reason="pemohon membatalkan")
+            workflow.application_cancel(**case, reason=reason or "pemohon membatalkan")
         elif step == "accept_all":
             if application.attachments.filter(verdict="pending").exists():
                 workflow.attachment_accept_all(**case)
@@ -428,7 +468,11 @@ def advance(
             rt_workflow.verification_approve(request=request, by=chair_of_rt)
         elif step == "reject":
             rt_workflow.verification_reject(
-                request=request, by=chair_of_rt, note="bukan warga RT ini"
+                request=request, by=chair_of_rt, note=reason or "bukan warga RT ini"
+            )
+        elif step == "return":
+            rt_workflow.verification_return(
+                request=request, by=chair_of_rt, note=reason or "foto KK buram"
             )
         elif step == "issue":
             application.refresh_from_db()
@@ -437,9 +481,19 @@ def advance(
             render_letter_task(current_letter(application).pk)
         elif step == "hand_over":
             application.refresh_from_db()
-            workflow.application_hand_over(**case, method="pickup", received_by="Siti Rahmawati")
+            if application.delivery == "courier":
+                workflow.application_hand_over(
+                    **case,
+                    method="courier",
+                    courier_name=courier_name or "JNE",
+                    courier_receipt=courier_receipt or "JN0000000001",
+                )
+            else:
+                workflow.application_hand_over(
+                    **case, method="pickup", received_by="Siti Rahmawati"
+                )
 
-    steps = steps_to(state)
+    steps = steps_to(state, returned=returned)
     if "send_to_rt" in steps and chair is None:
         rt = RT.objects.get(pk=application.rt_id)
         if rt.chair_id is None:

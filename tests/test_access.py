@@ -88,6 +88,7 @@ def _all_get_urls():
 
     samples = {
         "token": "tidak-ada",
+        "status_token": "tidak-ada",
         "code": "BKS-2611-0001",
         "service_code": "KTP",
         "variant_code": "pindah-datang",
@@ -109,6 +110,10 @@ def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client,
         assert response.status_code == 200
     elif name == "services:letter_verify":  # public: anyone may check a letter
         assert response.status_code == 404 and "tidak dikenal" in response.content.decode()
+    elif name == "services:public_status":  # public, behind an unguessable link
+        assert response.status_code == 404
+    elif name == "services:public_lookup":  # public: code + last 4 phone digits
+        assert response.status_code == 200
     else:
         assert response.status_code in {302, 405}, (name, response.status_code)
         if response.status_code == 302:

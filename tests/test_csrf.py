@@ -21,7 +21,13 @@ from tests.factories import case_in, sent_to_rt
 from verification.models import VerificationRequest
 
 S = ApplicationState
-PUBLIC = {"login", "health", "services:letter_verify"}
+PUBLIC = {
+    "login",
+    "health",
+    "services:letter_verify",
+    "services:public_status",
+    "services:public_lookup",
+}
 URLS = [(name, route, tuple(p.pattern.converters)) for name, route, p in named_url_patterns()]
 FORM = {
     "reason": "alasan uji",
@@ -60,6 +66,7 @@ def url_and_user(name: str, route: str, arguments: tuple[str, ...], world):
     values = {
         "code": letter.application.code if "token" in route else case.code,
         "token": letter.token,
+        "status_token": case.status_token,
         "service_code": "KK" if "variant_code" in arguments else "KTP",
         "variant_code": "baru",
         "uuid": request.uuid if route.startswith("rt/") else attachment.uuid,

@@ -104,6 +104,59 @@ def test_the_seeded_catalogue_is_reused_not_copied(office):
     assert OfficerFactory(office=office).has_perm("services.archive_application")
 
 
+def _transitions(case) -> list[str]:
+    return list(case.events.order_by("id").values_list("transition", flat=True))
+
+
+@pytest.mark.django_db
+def test_one_photo_rejected_leaves_the_case_received(officer, rt1):
+    case = ApplicationFactory(officer=officer, rt=rt1, one_rejected=True)
+
+    assert case.state == S.RECEIVED
+    assert _transitions(case) == ["receive", "reject_document"]
+    verdicts = list(case.attachments.order_by("id").values_list("verdict", "verdict_reason"))
+    assert verdicts == [("rejected", "foto buram")] + [("pending", "")] * 3
+
+
+@pytest.mark.django_db
+def test_a_case_returned_by_the_rt_is_incomplete_with_the_chairs_reason(officer, rt1, rt_chair):
+    case = case_in(S.INCOMPLETE, officer=officer, rt=rt1, returned=True, reason="KK bukan milik")
+
+    assert case.state == S.INCOMPLETE
+    assert _transitions(case) == [*THROUGH_THE_RT, "return_to_applicant"]
+    assert case.events.get(transition="return_to_applicant").note == "KK bukan milik"
+    requests = list(case.verification_requests.values_list("rt", "state", "decided_by"))
+    assert requests == [(rt1.pk, RequestState.RETURNED, rt_chair.pk)]
+    with pytest.raises(ValueError, match="Only an incomplete case"):
+        case_in(S.VERIFIED, officer=officer, rt=rt1, nik="3271010101900011", returned=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("state", "transition"), [(S.CANCELLED, "cancel"), (S.REJECTED, "reject")])
+def test_the_reason_is_the_closing_steps_words(state, transition, officer, rt1, rt_chair):
+    case = case_in(state, officer=officer, rt=rt1, reason="sudah diurus di kecamatan")
+
+    assert case.events.get(transition=transition).note == "sudah diurus di kecamatan"
+
+
+@pytest.mark.django_db
+def test_a_courier_case_is_handed_over_by_its_courier(officer, rt1, rt_chair):
+    case = case_in(
+        S.COMPLETED,
+        officer=officer,
+        rt=rt1,
+        delivery="courier",
+        delivery_address="Jl. Kenanga Blok C-7",
+        courier_name="JNE Palembang",
+        courier_receipt="JP1234567890",
+    )
+
+    assert _transitions(case) == EVENTS[S.COMPLETED]
+    assert (case.delivery, case.delivery_address) == ("courier", "Jl. Kenanga Blok C-7")
+    assert (case.courier_name, case.courier_receipt) == ("JNE Palembang", "JP1234567890")
+    assert case.handed_over_to == ""
+
+
 # --- no test module builds cases its own way ----------------------------------------------------
 TESTS = Path(__file__).parent
 ALLOWED = {"factories.py", "conftest.py"}

@@ -9,8 +9,8 @@
 May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← the rest), and
 ``services.letters.patterns`` (pure formatting, no models). Nothing else of ``services``:
 every other module imports the models, so an import from here would close a circle.
-Migrations store ``services.models._default_uuid``, ``attachment_path``, ``thumbnail_path``
-and ``_letter_token``: they stay importable from here.
+Migrations store ``services.models._default_uuid``, ``attachment_path``, ``thumbnail_path``,
+``_letter_token`` and ``_status_token``: they stay importable from here.
 """
 
 from services.models.cases import (
@@ -27,6 +27,7 @@ from services.models.cases import (
     Delivery,
     Verdict,
     _default_uuid,
+    _status_token,
     attachment_path,
     thumbnail_path,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "Verdict",
     "_default_uuid",
     "_letter_token",
+    "_status_token",
     "attachment_path",
     "thumbnail_path",
 ]

@@ -1,5 +1,6 @@
 """The cases: applications (with their FSM), attachments, the audit trail and the access log."""
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -50,6 +51,11 @@ def _default_uuid():
     return uuid.uuid4()
 
 
+def _status_token() -> str:
+    # 128 random bits, 22 URL-safe characters: the resident's status link (services.public).
+    return secrets.token_urlsafe(16)
+
+
 class Application(ConcurrentTransitionMixin, models.Model):
     """A resident's application for one service.
 
@@ -65,6 +71,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     """
 
     code = models.CharField("kode permohonan", max_length=24, unique=True, editable=False)
+    status_token = models.CharField(
+        "token halaman status", max_length=40, unique=True, default=_status_token, editable=False
+    )
     office = models.ForeignKey(
         Office, verbose_name="kantor", on_delete=models.PROTECT, related_name="applications"
     )

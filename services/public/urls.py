@@ -1,0 +1,10 @@
+"""The resident's URLs (included by services.urls, so named ``services:public_*``)."""
+
+from django.urls import path
+
+from services.public import views
+
+urlpatterns = [
+    path("s/<str:status_token>/", views.status, name="public_status"),
+    path("lacak/", views.lookup_form, name="public_lookup"),
+]

@@ -1,0 +1,58 @@
+"""The resident's pages (no login): the status page and the lookup that leads to it."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from services.public.lookup import LookupForm, lookup
+from services.public.status import status_for_token
+
+# What secrets.token_urlsafe makes: anything else (a NUL byte, which PostgreSQL refuses in
+# text) is a 404 before any query.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,40}")
+
+
+def _private(response):
+    # Personal data, reached by a secret link: never indexed, never cached (never_cache
+    # sets Cache-Control: no-store on top).
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@login_not_required
+@never_cache
+@require_GET
+def status(request, status_token: str):
+    """Where my case is: the page behind the receipt's QR code."""
+    found = status_for_token(status_token) if TOKEN.fullmatch(status_token) else None
+    if found is None:
+        raise Http404("Halaman tidak ditemukan.")
+    return _private(render(request, "public/status.html", {"status": found}))
+
+
+@login_not_required
+@never_cache
+@sensitive_post_parameters("phone_last4")
+@require_http_methods(["GET", "POST"])
+def lookup_form(request):
+    """Lacak permohonan: reference code + last 4 digits of the phone -> the status page."""
+    form = LookupForm(request.POST or None)
+    message, http_status = "", 200
+    if form.is_valid():
+        result = lookup(
+            request, code=form.cleaned_data["code"], last4=form.cleaned_data["phone_last4"]
+        )
+        if result.token:
+            return redirect("services:public_status", status_token=result.token)
+        message, http_status = result.message, 429 if result.locked else 200
+    response = render(
+        request, "public/lookup.html", {"form": form, "message": message}, status=http_status
+    )
+    return _private(response)
