@@ -19,7 +19,9 @@ from services.models import (
     ApplicationState,
     Attachment,
     Letter,
+    MessageTemplate,
     Requirement,
+    ResidentMessage,
     Service,
     ServiceField,
     ServiceVariant,
@@ -284,6 +286,36 @@ class SlaBreachAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     list_filter = ["milestone", "application__office"]
     list_select_related = ["application"]
     date_hierarchy = "detected"
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """The text residents receive at each step; an unknown placeholder is refused by the
+    field's validator (services.models.messages.validate_placeholders)."""
+
+    list_display = ["step", "active", "updated_at"]
+    readonly_fields = ["step"]
+    fields = ["step", "text", "active"]
+
+    def has_add_permission(self, request):
+        return False  # one per step, seeded by a migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResidentMessage)
+class ResidentMessageAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
+    """The outbox as written by the workflow; sent from the case page or by a job."""
+
+    list_display = ["created_at", "office", "application", "step", "channel", "sent_at"]
+    list_filter = ["channel", "step", "office", "sent_at"]
+    list_select_related = ["office", "application"]
+    search_fields = ["application__code"]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- the office logo -----------------------------------------------------------------------------

@@ -19,8 +19,10 @@ from services.models import (
     Attachment,
     Letter,
     LetterKind,
+    MessageChannel,
     Notification,
     Requirement,
+    ResidentMessage,
     Service,
     ServiceVariant,
     Verdict,
@@ -288,3 +290,42 @@ def current_letter(application: Application) -> Letter | None:
         .order_by("-issued_at", "-id")
         .first()
     )
+
+
+# --- the resident's outbox ----------------------------------------------------------------------
+def pending_whatsapp_for_case(application: Application) -> list[ResidentMessage]:
+    """The case's WhatsApp messages the officer has not sent yet, oldest first."""
+    return list(
+        ResidentMessage.objects.filter(
+            application=application, channel=MessageChannel.WHATSAPP, sent_at__isnull=True
+        ).order_by("created_at", "id")
+    )
+
+
+def pending_whatsapp_for_office(user) -> QuerySet[ResidentMessage]:
+    """Every unsent WhatsApp message of the user's office, oldest first (404 for non-staff)."""
+    membership = membership_for(user)
+    if membership is None or membership.role not in STAFF_ROLES:
+        raise Http404("Halaman tidak ditemukan.")
+    return (
+        ResidentMessage.objects.filter(
+            office_id=membership.office_id,
+            channel=MessageChannel.WHATSAPP,
+            sent_at__isnull=True,
+        )
+        .select_related("application__service")
+        .order_by("created_at", "id")
+    )
+
+
+def get_message_for_user(user, uuid) -> ResidentMessage:
+    """A message of the user's office, or 404 for anyone else."""
+    membership = membership_for(user)
+    if membership is None or membership.role not in STAFF_ROLES:
+        raise Http404("Pesan tidak ditemukan.")
+    try:
+        return ResidentMessage.objects.select_related("application").get(
+            uuid=uuid, office_id=membership.office_id
+        )
+    except (ResidentMessage.DoesNotExist, ValueError) as exc:
+        raise Http404("Pesan tidak ditemukan.") from exc

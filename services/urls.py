@@ -55,6 +55,8 @@ urlpatterns = [
         name="letter_reissue",
     ),
     path("v/<str:token>/", views.letter_verify, name="letter_verify"),
+    path("pesan/belum-terkirim/", views.resident_messages, name="resident_messages"),
+    path("pesan/<uuid:uuid>/kirim/", views.resident_message_send, name="resident_message_send"),
     path("", include("services.public.urls")),
     path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
     path(

@@ -46,6 +46,7 @@ from services.models import (
 )
 from services.models import ApplicationState as S
 from services.notifications import mark_read
+from services.notifications.residents import wa_me_link
 from services.public.status import receipt_status
 from services.requirements import requirement_statuses
 from services.selectors import (
@@ -56,10 +57,13 @@ from services.selectors import (
     get_application_for_user,
     get_attachment_for_user,
     get_letter_for_user,
+    get_message_for_user,
     get_variant_or_404,
     letters_for_case,
     looks_like_nik,
     notifications_for,
+    pending_whatsapp_for_case,
+    pending_whatsapp_for_office,
     services_for_catalogue,
     variant_choices,
     with_time_left,
@@ -364,6 +368,7 @@ def case_page(request, application: Application, **bound):
             and has_transition_perm(application.hand_over, request.user),
             "hand_over_form": hand_over_form,
             "can_revoke": request.user.has_perm("services.revoke_letter"),
+            "resident_messages": pending_whatsapp_for_case(application),
             "Verdict": Verdict,
             **correction_context(application, request.user, letters, **bound),
         },
@@ -548,6 +553,42 @@ def notifications_read(request):
         raise Http404("Halaman tidak ditemukan.")
     mark_read(request.user)
     return redirect("services:notifications")
+
+
+# --- the resident's outbox ----------------------------------------------------------------------
+MESSAGES_PAGE_SIZE = 50
+
+
+@staff_required
+@never_cache
+def resident_messages(request):
+    """Pesan belum terkirim: the office's WhatsApp messages waiting for a click, oldest first."""
+    page = Paginator(pending_whatsapp_for_office(request.user), MESSAGES_PAGE_SIZE).get_page(
+        request.GET.get("halaman")
+    )
+    return render(request, "services/resident_messages.html", {"page": page})
+
+
+@staff_required
+@require_POST
+def resident_message_send(request, uuid):
+    """One click: mark the message sent and open WhatsApp with it typed (303 to wa.me).
+
+    The form opens this in a new tab; a second click finds it sent and only opens the chat.
+    """
+    message = get_message_for_user(request.user, uuid)
+    back = message.application or "services:resident_messages"
+    response = run_step(
+        request,
+        workflow.resident_message_mark_sent,
+        success="Pesan ditandai terkirim lewat WhatsApp.",
+        redirect_to=wa_me_link,
+        refused_to=back,
+        message=message,
+    )
+    if response.status_code == 302:
+        response.status_code = 303  # See Other: the browser GETs the next page after a POST
+    return response
 
 
 # --- letters ----------------------------------------------------------------------------------

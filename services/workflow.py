@@ -39,11 +39,14 @@ from services.models import (
     Delivery,
     Letter,
     LetterKind,
+    MessageChannel,
     Requirement,
+    ResidentMessage,
     ServiceVariant,
     Verdict,
 )
 from services.models import ApplicationState as S
+from services.notifications.residents import message_resident
 from services.requirements import missing_requirements
 from services.selectors import current_letter, open_application_for
 from services.sla import WorkingCalendar, deadlines
@@ -272,6 +275,7 @@ def application_receive(
                 for clean in clean_files:
                     attachment = _store_attachment(application, requirement, clean, by)
                     stored.extend(_paths(attachment))
+            message_resident(application, "receive")
             return application
     except BaseException:
         _delete_files(stored)
@@ -441,9 +445,10 @@ def application_mark_incomplete(
     *, application: Application, by: AbstractBaseUser, note: str = ""
 ) -> Application:
     """Ask the applicant for what is missing or rejected; the note lists it for them."""
+    missing: list[str] = []
 
     def what_is_missing(case: Application) -> str:
-        missing = [m for m in missing_requirements(case) if not m.endswith("belum diperiksa")]
+        missing.extend(m for m in missing_requirements(case) if not m.endswith("belum diperiksa"))
         if not missing:
             raise WorkflowError(
                 "Tidak ada persyaratan yang kurang atau ditolak. Tolak berkas yang salah dulu, "
@@ -452,12 +457,11 @@ def application_mark_incomplete(
         text = "Kurang: " + "; ".join(missing) + "."
         return text + (f" Catatan: {note.strip()}" if note.strip() else "")
 
-    return sync(
-        application,
-        application_transition(
-            application, by, "mark_incomplete", "ditandai belum lengkap", "", what_is_missing
-        ),
+    case = application_transition(
+        application, by, "mark_incomplete", "ditandai belum lengkap", "", what_is_missing
     )
+    message_resident(case, "mark_incomplete", kurang="; ".join(missing) + ".", alasan=note.strip())
+    return sync(application, case)
 
 
 @transaction.atomic
@@ -483,9 +487,9 @@ def application_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan pembatalan.")
-    return sync(
-        application, application_transition(application, by, "cancel", "dibatalkan", reason)
-    )
+    case = application_transition(application, by, "cancel", "dibatalkan", reason)
+    message_resident(case, "cancel", alasan=reason)
+    return sync(application, case)
 
 
 # --- letters ----------------------------------------------------------------------------------
@@ -499,6 +503,7 @@ def application_issue(*, application: Application, by: AbstractBaseUser) -> Lett
         return f"Nomor {letters[0].number}"
 
     case = application_transition(application, by, "issue", "diterbitkan", "", number_it)
+    message_resident(case, "issue")
     jobs.enqueue_after_commit(jobs.RENDER_LETTER, letters[0].pk)
     sync(application, case)
     return letters[0]
@@ -538,6 +543,7 @@ def application_hand_over(
         raise WorkflowError("Pilih cara penyerahan: diambil atau dikirim kurir.")
 
     case = application_transition(application, by, "hand_over", "diserahkan", "", record)
+    message_resident(case, "hand_over")
     return sync(application, case)
 
 
@@ -1000,3 +1006,38 @@ def deadlines_recompute(*, office, reason: str, by: AbstractBaseUser | None = No
     # A deadline moved behind the sweep's position is a breach the sweep would never see.
     record_moved_breaches([event.application_id for event in events])
     return len(events)
+
+
+# --- the resident's outbox --------------------------------------------------------------------
+@transaction.atomic
+def resident_message_mark_sent(
+    *, message: ResidentMessage, by: AbstractBaseUser
+) -> ResidentMessage:
+    """The officer opened the WhatsApp chat with the message typed: record who and when.
+
+    Once only (a conditional UPDATE): a double click, or two officers at once, mark it and
+    log it one time; the second call changes nothing and returns the message as stored.
+    """
+    if not by.is_superuser and (
+        (office := office_for(by)) is None or office.pk != message.office_id
+    ):
+        raise WorkflowPermissionDenied("Pesan ini bukan milik kantor Anda.")
+    if not by.has_perm("services.receive_application"):
+        raise WorkflowPermissionDenied("Anda tidak berwenang mengirim pesan ke pemohon.")
+    if message.channel != MessageChannel.WHATSAPP:
+        raise WorkflowError("Pesan ini dikirim otomatis, bukan lewat WhatsApp petugas.")
+    marked = ResidentMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now(), sent_by=by
+    )
+    message.refresh_from_db()
+    if marked and message.application_id is not None:
+        case = Application.objects.only("state").get(pk=message.application_id)
+        ApplicationEvent.objects.create(
+            application_id=message.application_id,
+            by=by,
+            transition="message_sent",
+            source=case.state,
+            target=case.state,
+            note=f"“{message.step_label}” ke WhatsApp {message.recipient}",
+        )
+    return message

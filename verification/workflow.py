@@ -22,6 +22,7 @@ from services import workflow as services_workflow
 from services.letters.numbering import new_rt_cover_letter
 from services.models import Application, Notification, RequirementKind, Verdict
 from services.notifications import notify, staff_by_office
+from services.notifications.residents import message_resident
 from services.workflow import (
     CHANGED_UNDER_YOU,
     Correction,
@@ -210,6 +211,7 @@ def verification_approve(
     if cover_letter_by is not None:
         letter = new_rt_cover_letter(decided.application, by)
         jobs.enqueue_after_commit(jobs.RENDER_LETTER, letter.pk)
+    message_resident(decided.application, "approve")
     return decided
 
 
@@ -235,9 +237,11 @@ def verification_return(
 ) -> VerificationRequest:
     """A document is wrong: the case goes back to the applicant as incomplete."""
     reason = _reason(note, "berkas mana yang salah dan apa yang harus diperbaiki.")
-    return _decide(
+    decided = _decide(
         request, by, RequestState.RETURNED, "return_to_applicant", "dikembalikan", reason
     )
+    message_resident(decided.application, "return_to_applicant", alasan=reason)
+    return decided
 
 
 @transaction.atomic

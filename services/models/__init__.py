@@ -4,7 +4,9 @@
 - ``cases``: Application (and its FSM), Attachment, ApplicationEvent, AccessLog;
 - ``letters``: Letter;
 - ``sla``: SlaBreach, SweepState;
-- ``notifications``: Notification.
+- ``notifications``: Notification;
+- ``messages``: ResidentMessage (the resident's outbox), MessageTemplate, MessageStep,
+  MessageChannel.
 
 May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← the rest), and
 ``services.letters.patterns`` (pure formatting, no models). Nothing else of ``services``:
@@ -42,6 +44,13 @@ from services.models.catalogue import (
     ServiceVariant,
 )
 from services.models.letters import Letter, LetterKind, _letter_token
+from services.models.messages import (
+    PLACEHOLDERS,
+    MessageChannel,
+    MessageStep,
+    MessageTemplate,
+    ResidentMessage,
+)
 from services.models.notifications import Notification
 from services.models.sla import Milestone, SlaBreach, SweepState
 
@@ -50,6 +59,7 @@ __all__ = [
     "DEFAULT_NUMBER_PATTERN",
     "EVENT_LABELS",
     "OPEN_STATES",
+    "PLACEHOLDERS",
     "QUEUE_LAST",
     "AccessLog",
     "Application",
@@ -61,10 +71,14 @@ __all__ = [
     "FieldKind",
     "Letter",
     "LetterKind",
+    "MessageChannel",
+    "MessageStep",
+    "MessageTemplate",
     "Milestone",
     "Notification",
     "Requirement",
     "RequirementKind",
+    "ResidentMessage",
     "Service",
     "ServiceField",
     "ServiceQuerySet",

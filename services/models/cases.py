@@ -490,6 +490,7 @@ EVENT_LABELS = {
     "reopen": "Dibuka kembali",
     "issue_replacement": "Surat pengganti diterbitkan",
     "adjust_deadlines": "Batas waktu disesuaikan",
+    "message_sent": "Pesan WhatsApp ke pemohon dikirim",
 }
 
 
