@@ -4,9 +4,14 @@
   once), ``staff_by_office``, ``unread_count``, ``mark_read``;
 - ``digest``: ``morning_digest`` (a scheduled job);
 - ``mail``: ``send_pending_emails`` (queued by ``notify``).
+- ``residents``: the resident's side: ``message_resident`` (the outbox row the workflow writes
+  in each step's transaction), ``whatsapp_number``, ``wa_me_link``. Import it from its module:
+  it reads ``services.public.status`` (the status link, dates), which this ``__init__`` does not
+  load for the staff side.
 
-May import: ``kelurahan``, ``services.models``, ``services.jobs``. Not ``services.workflow``
-or ``services.sla`` (they import us).
+May import: ``kelurahan``, ``services.models``, ``services.jobs`` (``residents`` also
+``services.public.status``, ``services.letters.verify``, ``services.validators``). Not
+``services.workflow`` or ``services.sla`` (they import us).
 """
 
 from services.notifications.digest import morning_digest
