@@ -141,12 +141,6 @@ CASES = {
         {**ELECTRONIC, "jobs": True},
         also=("Unduh surat (PDF)", "Unduhan pertama dicatat"),
     ),
-    "issued_electronic_being_made": Expect(
-        S.ISSUED,
-        "Surat sedang dibuat. Buka lagi halaman ini beberapa menit lagi.",
-        (RECEIVE, ARCHIVE, SEND, APPROVE, ISSUE),
-        ELECTRONIC,  # the PDF job has not run
-    ),
     "completed": Expect(
         S.COMPLETED,
         "Selesai. Surat sudah diambil.",
