@@ -269,6 +269,15 @@ def test_the_intake_form_offers_electronic_delivery_only_where_the_service_allow
     assert "electronic" in delivery_choices(ApplicationForm(office=office, service=ktp))
 
 
+@pytest.mark.django_db
+def test_the_rt_chairs_assisted_form_offers_it_only_where_the_service_allows_it(rt_chair):
+    from verification.forms import AssistedForm
+
+    nikah, ktp = Service.objects.get(code="NIKAH"), Service.objects.get(code="KTP")
+    assert "electronic" in delivery_choices(AssistedForm(chair=rt_chair, service=nikah))
+    assert "electronic" not in delivery_choices(AssistedForm(chair=rt_chair, service=ktp))
+
+
 def intake_post(rt, **changes) -> dict:
     return {
         "applicant_name": "Siti Rahmawati",
