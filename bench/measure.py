@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
+from bench.views import MEMORY_CASE_CODE
 from kelurahan.models import Membership, Office, Role
 from services.models import Application, ApplicationState, Letter, Notification, SlaBreach
 from verification.models import VerificationRequest
@@ -68,11 +69,12 @@ class BenchFailure(Exception):
 
 
 def bench_targets() -> dict:
-    """The pages measured, each as (url, user, marker).
+    """The pages measured, each as (url, user, marker); user None: a public page, loaded
+    with no session (the resident's status page and its floor).
 
     The marker is a string only the real page contains (its heading, the case code); the login
-    page a bad session is redirected to has none of them, so a redirect or an error page can
-    never be counted as the page.
+    page a bad session is redirected to has none of them, and neither has the 404 of an
+    unknown status link, so a redirect or an error page can never be counted as the page.
     """
     office = Office.objects.filter(code__startswith="B").order_by("code").first()
     officer = Membership.objects.filter(office=office, role=Role.OFFICER).first().user
@@ -88,6 +90,8 @@ def bench_targets() -> dict:
     )
     chair = chair_membership.user
     case = Application.objects.filter(office=office, state=S.RECEIVED).first()
+    # The resident's status page of a case waiting at its RT, the most asked-after state.
+    waiting = Application.objects.filter(office=office, state=S.IN_VERIFICATION).first()
     return {
         "office": office,
         "officer": officer,
@@ -108,6 +112,16 @@ def bench_targets() -> dict:
                 f"<h1>{escape(f'Verifikasi {chair_membership.rt}')}</h1>",
             ),
             "dashboard": ("/dasbor/", supervisor, "<h1>Dasbor layanan</h1>"),
+            "status page from memory (floor)": (
+                "/_bench/status-from-memory",
+                None,
+                f"kode permohonan <strong>{MEMORY_CASE_CODE}</strong>",
+            ),
+            "status page": (
+                f"/s/{waiting.status_token}/",
+                None,
+                f"kode permohonan <strong>{waiting.code}</strong>",
+            ),
         },
     }
 
@@ -126,7 +140,8 @@ def queries_per_page(targets: dict) -> dict:
     counts = {}
     for name, (url, user, marker) in targets["pages"].items():
         client = Client()
-        client.force_login(user)
+        if user is not None:
+            client.force_login(user)
         client.get(url)  # warm caches (content types, permissions)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
@@ -252,11 +267,16 @@ def check_problems(check: dict | None) -> list[str]:
     return problems
 
 
-def wrk(url: str, cookie: str, marker: str, *, duration: int, connections: int) -> dict:
+def _cookie_header(cookie: str | None) -> dict:
+    """The session cookie of a staff page; none for a public page (cookie None)."""
+    return {"Cookie": f"{SERVER_SESSION_COOKIE}={cookie}"} if cookie else {}
+
+
+def wrk(url: str, cookie: str | None, marker: str, *, duration: int, connections: int) -> dict:
+    headers = [arg for k, v in _cookie_header(cookie).items() for arg in ("-H", f"{k}: {v}")]
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
-         "-s", str(WRK_SCRIPT), "-H", f"Cookie: {SERVER_SESSION_COOKIE}={cookie}", url,
-         "--", marker],
+         "-s", str(WRK_SCRIPT), *headers, url, "--", marker],
         capture_output=True, text=True, check=True, timeout=duration + 60,
     ).stdout  # fmt: skip
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -271,16 +291,15 @@ def wrk(url: str, cookie: str, marker: str, *, duration: int, connections: int) 
     }
 
 
-def fetch(url: str, cookie: str) -> tuple[int, str]:
-    """One GET with the session cookie, redirects not followed: (status, body)."""
+def fetch(url: str, cookie: str | None) -> tuple[int, str]:
+    """One GET with the session cookie (None: none), redirects not followed: (status, body)."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
-    cookie_header = {"Cookie": f"{SERVER_SESSION_COOKIE}={cookie}"}
-    request = urllib.request.Request(url, headers=cookie_header)  # noqa: S310 - 127.0.0.1
+    request = urllib.request.Request(url, headers=_cookie_header(cookie))  # noqa: S310 - 127.0.0.1
     try:
         with opener.open(request, timeout=30) as response:
             return response.status, response.read().decode()
@@ -301,7 +320,7 @@ def http_load(targets: dict, *, duration: int, connections: int, workers: int) -
     cookies = {}
     with Server(workers) as server:
         for name, (url, user, marker) in targets["pages"].items():
-            cookie = cookies.setdefault(user.pk, session_cookie(user))
+            cookie = None if user is None else cookies.setdefault(user.pk, session_cookie(user))
             full = f"http://127.0.0.1:{server.port}{url}"
             status, body = fetch(full, cookie)
             check_page(name, status, body, marker, f"gunicorn, {url}")

@@ -1,6 +1,6 @@
 """The root URLconf under `make bench` (settings.ROOT_URLCONF when BENCH_ENDPOINTS=1).
 
-The bench's two floors in front of the portal's own URLs, so that `kelurahan.urls` knows
+The bench's floors in front of the portal's own URLs, so that `kelurahan.urls` knows
 nothing of the bench: without BENCH_ENDPOINTS the `_bench/` paths do not exist (404).
 """
 
@@ -11,5 +11,6 @@ from bench import views
 urlpatterns = [
     path("_bench/ok", views.ok),
     path("_bench/queue-from-memory", views.queue_from_memory),
+    path("_bench/status-from-memory", views.status_from_memory),
     path("", include("kelurahan.urls")),
 ]

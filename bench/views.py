@@ -4,22 +4,33 @@
   the user, so the bench can check that the session was read (LoginRequiredMiddleware sends
   an anonymous request to the login page);
 - ``queue_from_memory``: the officer's queue template rendered from 50 in-memory rows with
-  the same context, i.e. what the real queue would cost if its queries were free.
+  the same context, i.e. what the real queue would cost if its queries were free;
+- ``status_from_memory``: the resident's status page (no login) for an in-memory case
+  waiting at its RT, through the same read model (``public_status``) and template, with the
+  same headers: the status page without its queries (it makes none).
 """
 
 from datetime import timedelta
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from kelurahan.access import office_for, staff_required
-from kelurahan.models import RT, RW
+from kelurahan.models import RT, RW, Office
 from services.forms import NikSearchForm, QueueFilterForm
-from services.models import Application, Service
+from services.models import Application, ApplicationEvent, ApplicationState, Service
+from services.public.status import public_status
 from services.selectors import with_time_left
 from services.views import QUEUE_PAGE_SIZE
+from verification.models import VerificationRequest
+
+# The in-memory case of the status floor; its code is the floor's marker (bench.measure).
+MEMORY_CASE_CODE = "MEM-2612-0001"
 
 
 def ok(request):
@@ -63,3 +74,38 @@ def queue_from_memory(request):
             "query": "",
         },
     )
+
+
+def _memory_case() -> Application:
+    """A case waiting at its RT, with what ``application_for_status`` would have prefetched."""
+    office = Office(
+        code="MEM", name="Memori", address="Jl. Kantor Memori No. 1", phone="+62 711 000000"
+    )
+    now = timezone.now()
+    case = Application(
+        code=MEMORY_CASE_CODE,
+        office=office,
+        service=Service(code="SITU", name="Surat Izin Tempat Usaha (SITU)"),
+        rt=RT(number=1, rw=RW(number=2, office=office)),
+        state=ApplicationState.IN_VERIFICATION,
+        applicant_name="Warga Memori Satu",
+        received_at=now - timedelta(hours=5),
+        issue_due=now + timedelta(days=2),
+    )
+    steps = [("receive", 5), ("archive", 3), ("send_to_rt", 2)]
+    case.public_events = [
+        ApplicationEvent(transition=name, at=now - timedelta(hours=hours)) for name, hours in steps
+    ]
+    case.prefetched_attachments = []
+    case.valid_letters = []
+    case.public_requests = [VerificationRequest(state="pending")]
+    return case
+
+
+@login_not_required
+@never_cache
+@require_GET
+def status_from_memory(request):
+    response = render(request, "public/status.html", {"status": public_status(_memory_case())})
+    response["X-Robots-Tag"] = "noindex, nofollow"  # as services.public.views sends it
+    return response

@@ -104,6 +104,7 @@ class ServiceAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "description", "output", "active", "order"]}),
         ("Janji layanan", {"fields": ["sla_days", "rt_approval_replaces_cover_letter"]}),
+        ("Penyerahan hasil", {"fields": ["electronic_delivery"]}),
         (
             "Surat hasil layanan",
             {"fields": ["classification", "number_pattern", "letter_title", "letter_body"]},

@@ -58,6 +58,27 @@ class DocumentsField(forms.FileField):
         return cleaned
 
 
+NO_ELECTRONIC = (
+    "Hasil layanan ini tidak dapat diunduh sendiri: pilih diambil di kantor kelurahan atau "
+    "dikirim kurir."
+)
+
+
+def offer_deliveries(field: forms.ChoiceField, *, electronic: bool) -> None:
+    """The delivery choices a form offers: electronic only where the service allows it."""
+    field.choices = [
+        (value, label)
+        for value, label in Delivery.choices
+        if electronic or value != Delivery.ELECTRONIC
+    ]
+    field.error_messages = {**field.error_messages, "invalid_choice": NO_ELECTRONIC}
+    if electronic:
+        field.help_text = (
+            "Diunduh sendiri: setelah surat terbit, pemohon mengunduh PDF surat dari tautan "
+            "status pada tanda terima; unduhan pertama menyelesaikan permohonan."
+        )
+
+
 def _display_name(upload) -> str:
     name = (upload.name or "berkas").replace("\\", "/").rsplit("/", 1)[-1]
     return name[:60]
@@ -126,6 +147,7 @@ class ApplicationForm(PendingUploadsMixin, forms.Form):
         self.service = service
         self.variant = variant
         self.fields["rt"].queryset = RT.objects.filter(rw__office=office).select_related("rw")
+        offer_deliveries(self.fields["delivery"], electronic=service.electronic_delivery)
         self.data_fields = list(service.data_fields.all())
         for data_field in self.data_fields:
             self.fields[self.data_field_name(data_field)] = catalogue.formfield(data_field)
@@ -279,8 +301,12 @@ class NikSearchForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
+    # What the officer records; an electronic case completes by the resident's download
+    # (services.public), though the officer may still record a pickup.
     method = forms.ChoiceField(
-        label="Cara penyerahan", choices=Delivery.choices, widget=forms.RadioSelect
+        label="Cara penyerahan",
+        choices=[c for c in Delivery.choices if c[0] != Delivery.ELECTRONIC],
+        widget=forms.RadioSelect,
     )
     # Which fields are needed depends on the method, so none is required on its own: the
     # labels say when each is needed and clean() asks for it.
@@ -348,6 +374,12 @@ class CorrectionForm(forms.Form):
         self.fields["rt"].queryset = RT.objects.filter(
             rw__office_id=application.office_id
         ).select_related("rw")
+        # Electronic where the service allows it, or where the case already has it.
+        offer_deliveries(
+            self.fields["delivery"],
+            electronic=application.service.electronic_delivery
+            or application.delivery == Delivery.ELECTRONIC,
+        )
         variants = catalogue.active_variants(application.service)
         if variants:
             # The requirements follow the variant, so it changes only before the archive.

@@ -227,6 +227,7 @@ def application_receive(
     _check_may_receive(office, data, by)
     if not service.active:
         raise WorkflowError(f"Layanan {service.name} sedang tidak dibuka.")
+    _check_delivery(service, data.delivery)
     _check_variant(service, variant)
     try:
         extra = clean_extra(service, extra or {})
@@ -280,6 +281,17 @@ def application_receive(
     except BaseException:
         _delete_files(stored)
         raise
+
+
+def _check_delivery(service, delivery: str) -> None:
+    """Pickup and courier for every service; electronic only where the service allows it."""
+    if delivery not in Delivery.values:
+        raise WorkflowError("Pilih cara pengambilan hasil layanan.")
+    if delivery == Delivery.ELECTRONIC and not service.electronic_delivery:
+        raise WorkflowError(
+            f"Hasil layanan {service.name} tidak dapat diunduh sendiri: pilih diambil di "
+            "kantor kelurahan atau dikirim kurir."
+        )
 
 
 def _check_variant(service, variant: ServiceVariant | None) -> None:
@@ -547,6 +559,49 @@ def application_hand_over(
     return sync(application, case)
 
 
+# The note of the event the resident's first download writes (the case page shows it).
+DOWNLOADED_NOTE = "Diunduh pemohon lewat tautan status"
+
+
+@transaction.atomic
+def application_download_by_resident(*, application: Application, letter: Letter) -> bool:
+    """The resident downloaded the letter from the status page (electronic delivery).
+
+    The first download of an issued case completes it: the ``hand_over`` transition, taken
+    by nobody (the resident has no account; the status link is their key), with one event
+    "Diunduh pemohon …" in this transaction. A later download, a double click or two
+    downloads at once change nothing more: the case row is locked (PostgreSQL; on SQLite
+    the IMMEDIATE transaction serialises them), and a case no longer issued is left as it
+    is. Returns True when this download completed the case.
+
+    No message goes to the resident: they have just done it themselves (the officer's
+    hand-over writes the ``hand_over`` message, since the resident may not know it yet).
+    Raises WorkflowError when the letter may not be downloaded (not an electronic case,
+    not issued, or not the case's current, rendered letter).
+    """
+    case = _fresh(application)
+    if case.delivery != Delivery.ELECTRONIC:
+        raise WorkflowError("Surat permohonan ini tidak diunduh lewat tautan status.")
+    if case.state not in (S.ISSUED, S.COMPLETED):
+        raise WorkflowError(_not_now(case, "diunduh suratnya"))
+    current = current_letter(case)
+    if current is None or current.pk != letter.pk:
+        raise WorkflowError("Surat ini sudah dicabut; tunggu surat penggantinya.")
+    if not current.is_rendered:
+        raise WorkflowError("PDF surat masih dibuat. Tunggu sebentar, lalu muat ulang.")
+    if case.state != S.ISSUED:
+        return False  # completed already: by an earlier download or the officer's hand-over
+    case.hand_over()
+    case.downloaded_at = case.completed_at
+    try:
+        with transaction.atomic():
+            case.save()
+    except ConcurrentTransition:
+        return False  # completed a moment ago by another request
+    _record(case, None, "hand_over", S.ISSUED, f"{DOWNLOADED_NOTE} (surat {current.number}).")
+    return True
+
+
 def _letter_for_change(letter: Letter, by: AbstractBaseUser) -> Letter:
     fresh = Letter.objects.select_related("application__office", "application__service").get(
         pk=letter.pk
@@ -710,8 +765,9 @@ def _clean_value(case: Application, name: str, value) -> object:
             validate_email(text)
     except ValidationError as exc:
         raise WorkflowError(" ".join(exc.messages)) from exc
-    if name == "delivery" and text not in Delivery.values:
-        raise WorkflowError("Pilih cara pengambilan hasil layanan.")
+    if name == "delivery" and text != case.delivery:
+        # A choice already on the case stands (the admin may have changed the service since).
+        _check_delivery(case.service, text)
     if name in REQUIRED_TEXT and not text:
         raise WorkflowError(f"{REQUIRED_TEXT[name]} tidak boleh kosong.")
     if len(text) > MAX_TEXT.get(name, 254):
@@ -756,7 +812,7 @@ def _diff(case: Application, changes: Mapping[str, object]) -> dict[str, tuple[o
     answers = changes.pop("extra", None)
     wanted = {name: _clean_value(case, name, value) for name, value in changes.items()}
     delivery = wanted.get("delivery", case.delivery)
-    if delivery == Delivery.PICKUP:
+    if delivery in (Delivery.PICKUP, Delivery.ELECTRONIC):
         wanted["delivery_address"] = ""
     elif not wanted.get("delivery_address", case.delivery_address):
         raise WorkflowError("Tulis alamat pengiriman untuk kurir.")

@@ -9,6 +9,8 @@
     case = case_in(ApplicationState.INCOMPLETE, returned=True, reason="KK buram")  # by the RT
     case = case_in(ApplicationState.COMPLETED, delivery="courier", delivery_address="Jl. X",
                    courier_name="JNE", courier_receipt="JN123")  # handed over by courier
+    case = case_in(ApplicationState.COMPLETED, service="SITU", delivery="electronic")
+                                                       # downloaded from the status link
     request = sent_to_rt(officer=officer, rt=rt, rt_note="cek KK")  # the pending RT request
     letter = issued_letter(officer=officer, rt=rt, service="SITU")  # issued, PDF rendered
     received_in_bulk(1000, officer=officer, rt=rt, due=...)  # volume tests only
@@ -427,7 +429,9 @@ def advance(
     ``returned``: incomplete by the other path, sent to the RT and returned by its Ketua RT.
     ``reason``: the words of the cancellation, the rejection or the return (a sample if empty).
     issued: the letter numbered; completed: its PDF rendered, then collected in person, or
-    for a courier case (``delivery="courier"``) sent with ``courier_name``/``courier_receipt``.
+    for a courier case (``delivery="courier"``) sent with ``courier_name``/``courier_receipt``,
+    or for an electronic one (``delivery="electronic"``, SITU or NIKAH) downloaded by the
+    resident from the status link.
     ``jobs`` runs what the last step queued for after commit (issued: the letter's PDF), as a
     real commit would; the jobs of the steps before it do not run.
     """
@@ -481,7 +485,11 @@ def advance(
             render_letter_task(current_letter(application).pk)
         elif step == "hand_over":
             application.refresh_from_db()
-            if application.delivery == "courier":
+            if application.delivery == "electronic":  # the resident downloads it
+                workflow.application_download_by_resident(
+                    application=application, letter=current_letter(application)
+                )
+            elif application.delivery == "courier":
                 workflow.application_hand_over(
                     **case,
                     method="courier",

@@ -110,7 +110,8 @@ def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client,
         assert response.status_code == 200
     elif name == "services:letter_verify":  # public: anyone may check a letter
         assert response.status_code == 404 and "tidak dikenal" in response.content.decode()
-    elif name == "services:public_status":  # public, behind an unguessable link
+    elif name in {"services:public_status", "services:public_letter"}:
+        # Public, behind an unguessable link (the letter: for electronic delivery only).
         assert response.status_code == 404
     elif name == "services:public_lookup":  # public: code + last 4 phone digits
         assert response.status_code == 200

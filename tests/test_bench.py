@@ -128,12 +128,15 @@ def test_the_server_reads_the_bench_sessions_and_serves_each_page(targets):
     server = server_settings()
     assert server["SESSION_COOKIE_NAME"] == measure.SERVER_SESSION_COOKIE
     cookies = {
-        name: measure.session_cookie(user) for name, (_, user, _) in targets["pages"].items()
+        name: measure.session_cookie(user)
+        for name, (_, user, _) in targets["pages"].items()
+        if user is not None  # a public page is loaded with no session
     }
     with override_settings(**server):
         for name, (url, _, marker) in targets["pages"].items():
             client = Client()
-            client.cookies[server["SESSION_COOKIE_NAME"]] = cookies[name]
+            if name in cookies:
+                client.cookies[server["SESSION_COOKIE_NAME"]] = cookies[name]
             response = client.get(url)
             assert response.status_code == 200, (
                 name,
@@ -147,7 +150,13 @@ def test_the_server_reads_the_bench_sessions_and_serves_each_page(targets):
 @pytest.mark.urls("bench.urls")  # the root URLconf under BENCH_ENDPOINTS=1
 def test_no_marker_is_on_the_login_page_or_for_an_anonymous_request(targets):
     """Markers tell the page from the login page that a bad session is redirected to."""
-    for name, (url, _, marker) in targets["pages"].items():
+    login_page = Client().get("/masuk/").content.decode()
+    for name, (url, user, marker) in targets["pages"].items():
+        if user is None:  # public: the page itself for anyone, and its marker is its own
+            response = Client().get(url)
+            assert response.status_code == 200 and marker in response.content.decode(), name
+            assert marker not in login_page, name
+            continue
         response = Client().get(url, follow=True)
         body = response.content.decode()
         assert response.redirect_chain, name  # it did end on the login page
@@ -166,6 +175,28 @@ def test_the_ok_floor_names_the_logged_in_user_and_is_not_for_anonymous(targets)
     assert response.content.decode() == f"ok: {targets['officer'].get_username()}"
 
 
+@pytest.mark.urls("bench.urls")  # the root URLconf under BENCH_ENDPOINTS=1
+def test_the_status_page_floor_is_the_status_template_with_no_queries(
+    targets, django_assert_num_queries
+):
+    """The floor renders what the status page renders (the same read model and template,
+    the same headers), only from memory; an unknown status link is no page."""
+    page_url, _, page_marker = targets["pages"]["status page"]
+    floor_url, _, floor_marker = targets["pages"]["status page from memory (floor)"]
+    page = Client().get(page_url)
+    with django_assert_num_queries(0):
+        floor = Client().get(floor_url)
+    assert floor.status_code == page.status_code == 200
+    for response in (page, floor):
+        html = response.content.decode()
+        assert '<article class="card narrow public-status">' in html
+        assert "Menunggu pemeriksaan Ketua RT" in html and 'id="riwayat"' in html
+        assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
+    assert floor_marker in floor.content.decode() and page_marker in page.content.decode()
+    unknown = Client().get("/s/tidak-ada-token-ini-xx/")
+    assert unknown.status_code == 404 and page_marker not in unknown.content.decode()
+
+
 # --- the bench app: installed, with its URLs, only when BENCH_ENDPOINTS=1 ---
 def test_in_the_tests_the_bench_is_not_installed_and_its_urls_are_404(officer_client):
     assert not settings.BENCH_ENDPOINTS
@@ -173,6 +204,7 @@ def test_in_the_tests_the_bench_is_not_installed_and_its_urls_are_404(officer_cl
     assert "bench" not in get_commands()
     assert officer_client.get("/_bench/ok").status_code == 404
     assert officer_client.get("/_bench/queue-from-memory").status_code == 404
+    assert officer_client.get("/_bench/status-from-memory").status_code == 404
 
 
 PROBE = """
@@ -183,13 +215,17 @@ from django.conf import settings
 from django.core.management import get_commands
 from django.test import Client
 from django.urls import reverse
-ok, memory = (Client().get(url) for url in ("/_bench/ok", "/_bench/queue-from-memory"))
+ok, memory, status = (
+    Client().get(url)
+    for url in ("/_bench/ok", "/_bench/queue-from-memory", "/_bench/status-from-memory")
+)
 print(json.dumps({
     "installed": apps.is_installed("bench"),
     "command": "bench" in get_commands(),
     "urlconf": settings.ROOT_URLCONF,
     "ok": [ok.status_code, ok.get("Location")],
     "memory": [memory.status_code, memory.get("Location")],
+    "status": [status.status_code, status.get("Location")],
     "home": reverse("home"),
 }))
 """
@@ -198,7 +234,8 @@ print(json.dumps({
 @pytest.mark.parametrize("on", [False, True], ids=["BENCH_ENDPOINTS off", "BENCH_ENDPOINTS=1"])
 def test_bench_endpoints_installs_the_bench_app_and_its_urls_and_nothing_without_it(on, tmp_path):
     """The settings as a fresh process reads them: the app, its command and the `_bench/`
-    URLs (behind the login, like every staff page) exist with BENCH_ENDPOINTS=1 only."""
+    URLs (behind the login, like every staff page, but for the public status page's floor)
+    exist with BENCH_ENDPOINTS=1 only."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="kelurahan.settings",
@@ -217,10 +254,11 @@ def test_bench_endpoints_installs_the_bench_app_and_its_urls_and_nothing_without
         assert probe["urlconf"] == "bench.urls"
         assert probe["ok"] == [302, "/masuk/?next=/_bench/ok"]
         assert probe["memory"] == [302, "/masuk/?next=/_bench/queue-from-memory"]
+        assert probe["status"] == [200, None]  # public, like the status page it stands for
     else:
         assert not probe["installed"] and not probe["command"]
         assert probe["urlconf"] == "kelurahan.urls"
-        assert probe["ok"] == probe["memory"] == [404, None]
+        assert probe["ok"] == probe["memory"] == probe["status"] == [404, None]
 
 
 # --- the wrk script itself ---

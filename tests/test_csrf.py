@@ -26,6 +26,7 @@ PUBLIC = {
     "health",
     "services:letter_verify",
     "services:public_status",
+    "services:public_letter",
     "services:public_lookup",
 }
 URLS = [(name, route, tuple(p.pattern.converters)) for name, route, p in named_url_patterns()]

@@ -157,6 +157,14 @@ def test_a_courier_case_is_handed_over_by_its_courier(officer, rt1, rt_chair):
     assert case.handed_over_to == ""
 
 
+def test_an_electronic_case_is_completed_by_the_residents_download(officer, rt1, rt_chair):
+    case = case_in(S.COMPLETED, officer=officer, rt=rt1, service="SITU", delivery="electronic")
+
+    assert _transitions(case)[-1] == "hand_over"
+    assert case.events.get(transition="hand_over").by_id is None  # the resident, no account
+    assert case.downloaded_at is not None and case.handed_over_to == ""
+
+
 # --- no test module builds cases its own way ----------------------------------------------------
 TESTS = Path(__file__).parent
 ALLOWED = {"factories.py", "conftest.py"}

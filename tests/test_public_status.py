@@ -64,6 +64,7 @@ ISSUE = "Surat selesai dibuat"
 PICKUP_INFO = ("Ambil surat di kantor kelurahan", "Jl. Kantor Bukit Sangkal No. 1", "KTP asli")
 
 COURIER = {"delivery": "courier", "delivery_address": DELIVERY_ADDRESS}
+ELECTRONIC = {"service": "SITU", "delivery": "electronic"}  # SITU allows it, KTP does not
 
 CASES = {
     "received": Expect(
@@ -133,6 +134,13 @@ CASES = {
         {**COURIER, "jobs": True},
         also=("Pengiriman surat",),
     ),
+    "issued_electronic": Expect(
+        S.ISSUED,
+        "Surat sudah jadi. Unduh surat Anda (PDF) di bawah ini.",
+        (RECEIVE, ARCHIVE, SEND, APPROVE, ISSUE),
+        {**ELECTRONIC, "jobs": True},
+        also=("Unduh surat (PDF)", "Unduhan pertama dicatat"),
+    ),
     "completed": Expect(
         S.COMPLETED,
         "Selesai. Surat sudah diambil.",
@@ -144,6 +152,13 @@ CASES = {
         (RECEIVE, ARCHIVE, SEND, APPROVE, ISSUE, "Surat diserahkan"),
         {**COURIER, "courier_name": "JNE Palembang", "courier_receipt": "JP1234567890"},
         also=("JNE Palembang", "JP1234567890"),
+    ),
+    "completed_electronic": Expect(
+        S.COMPLETED,
+        "Selesai. Surat sudah diunduh.",
+        (RECEIVE, ARCHIVE, SEND, APPROVE, ISSUE, "Surat diunduh pemohon"),
+        ELECTRONIC,
+        also=("Unduh surat (PDF)", "Surat sudah diunduh pada"),
     ),
     "cancelled": Expect(
         S.CANCELLED,

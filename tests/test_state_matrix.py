@@ -301,3 +301,53 @@ def test_each_document_step_locks_the_case_row_before_writing(step, officer, rt1
         [q["sql"] for q in captured.captured_queries],
         re.compile(r'(INSERT INTO|UPDATE) "services_(attachment|applicationevent)"'),
     )
+
+
+# --- the resident's download: the hand_over transition, taken by nobody ---------------------------
+def electronic_case_in(state: str, officer, rt) -> tuple[Application, object]:
+    """A SITU case with electronic delivery and a rendered letter, put in ``state``."""
+    application = ApplicationFactory(officer=officer, rt=rt, service="SITU", delivery="electronic")
+    with transaction.atomic():
+        letter = new_output_letter(application, officer)
+    render_letter(letter.pk)
+    letter.refresh_from_db()
+    Application.objects.filter(pk=application.pk).update(state=state)  # tests only, as above
+    application.refresh_from_db()
+    return application, letter
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", S.values)
+def test_the_residents_download_completes_an_issued_case_only(state, officer, rt1):
+    application, letter = electronic_case_in(state, officer, rt1)
+    events = list(application.events.values_list("id", flat=True))
+
+    if state == S.ISSUED:
+        assert workflow.application_download_by_resident(application=application, letter=letter)
+        application.refresh_from_db()
+        assert application.state == LIFECYCLE["hand_over"][1]
+        new = ApplicationEvent.objects.filter(application=application).exclude(id__in=events)
+        assert [(e.transition, e.source, e.target, e.by_id) for e in new] == [
+            ("hand_over", S.ISSUED, S.COMPLETED, None)
+        ]
+        return
+    if state == S.COMPLETED:  # downloaded before: the file again, nothing written
+        assert not workflow.application_download_by_resident(application=application, letter=letter)
+    else:
+        with pytest.raises(WorkflowError) as excinfo:
+            workflow.application_download_by_resident(application=application, letter=letter)
+        assert f"karena statusnya sekarang “{S(state).label}”" in excinfo.value.message
+    application.refresh_from_db()
+    assert application.state == state and application.downloaded_at is None
+    assert list(application.events.values_list("id", flat=True)) == events
+
+
+@needs_row_locks
+@pytest.mark.django_db
+def test_the_residents_download_locks_the_case_row_before_saving_it(officer, rt1):
+    application, letter = electronic_case_in(S.ISSUED, officer, rt1)
+    with CaptureQueriesContext(connection) as captured:
+        workflow.application_download_by_resident(application=application, letter=letter)
+    assert_locked_before(
+        [q["sql"] for q in captured.captured_queries], re.compile(f"UPDATE {CASE_TABLE}")
+    )

@@ -1,15 +1,20 @@
 """Serving stored documents and the access log: one response builder for every scoped view
-that shows a document, and one function that records who viewed whose data (UU PDP)."""
+that shows a document (and one for a letter downloaded by its resident), and one function
+that records who viewed whose data (UU PDP)."""
 
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
-from services.models import AccessLog, Attachment
+from services.models import AccessLog, Attachment, Letter
 
 
 def log_access(*, user, application_id: int, action: str, attachment=None) -> AccessLog:
-    """One row of the access log: who viewed or downloaded what of whose case (UU PDP)."""
+    """One row of the access log: who viewed or downloaded what of whose case (UU PDP).
+
+    ``user`` is None for the resident, who has no account (the status link's download,
+    action ``resident_download_letter``).
+    """
     return AccessLog.objects.create(
         user=user, application_id=application_id, attachment=attachment, action=action
     )
@@ -41,5 +46,28 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
     response["Cache-Control"] = "private, no-store"
     # Nothing may load, run, be framed or be posted from the document, PDF viewer included
     # (Chromium shows a PDF inline under this policy; checked in tests/e2e).
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def letter_download_response(letter: Letter) -> FileResponse:
+    """The letter's stored PDF (the file whose SHA-256 /v/<token> shows) as a download.
+
+    Opened here, so a file missing from storage is a 404 before anything is recorded.
+    """
+    if not letter.is_rendered:
+        raise Http404("PDF surat masih dibuat.")
+    try:
+        stored = letter.pdf.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("PDF surat tidak ditemukan.") from exc
+    response = FileResponse(
+        stored,
+        as_attachment=True,
+        filename=f"surat-{letter.number.replace('/', '-')}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -45,6 +45,9 @@ class Channel(models.TextChoices):
 class Delivery(models.TextChoices):
     PICKUP = "pickup", "Diambil di kantor kelurahan"
     COURIER = "courier", "Dikirim kurir"
+    # Only for services that allow it (Service.electronic_delivery): the resident downloads
+    # the letter's PDF from the status page; the first download completes the case.
+    ELECTRONIC = "electronic", "Diunduh sendiri lewat tautan status"
 
 
 def _default_uuid():
@@ -183,6 +186,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     handed_over_to = models.CharField("diterima oleh", max_length=160, blank=True)
     courier_name = models.CharField("kurir", max_length=120, blank=True)
     courier_receipt = models.CharField("nomor resi", max_length=60, blank=True)
+    # Electronic delivery: when the resident first downloaded the letter from the status page
+    # (services.workflow.application_download_by_resident); later downloads leave it alone.
+    downloaded_at = models.DateTimeField("diunduh pemohon", null=True, blank=True)
     # The archive bundle (cover sheet + accepted documents) for offices with paper files.
     bundle = models.FileField(
         "berkas arsip (PDF)", upload_to="bundles/", blank=True, max_length=200
@@ -495,14 +501,21 @@ EVENT_LABELS = {
 
 
 class AccessLog(models.Model):
-    """Who viewed whose application or document (UU PDP); holds no NIK itself."""
+    """Who viewed whose application or document (UU PDP); holds no NIK itself.
+
+    ``user`` is empty for the resident downloading their letter through the status link
+    (``resident_download_letter``): no account, the link is the key.
+    """
 
     at = models.DateTimeField("waktu", default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="pengguna",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
+        help_text="Kosong: pemohon sendiri, lewat tautan halaman status.",
     )
     application = models.ForeignKey(
         Application, verbose_name="permohonan", on_delete=models.CASCADE, related_name="+"

@@ -53,6 +53,16 @@ class Service(models.Model):
             "persetujuan Ketua RT di portal menjadi pengantar RT digital."
         ),
     )
+    electronic_delivery = models.BooleanField(
+        "boleh diunduh sendiri oleh pemohon",
+        default=False,
+        help_text=(
+            "Jika dicentang, pemohon boleh memilih hasil layanan “Diunduh sendiri lewat tautan "
+            "status”: setelah surat terbit, PDF surat dapat diunduh dari halaman status "
+            "permohonan, dan unduhan pertama menyelesaikan permohonan. Jangan centang bila "
+            "hasilnya harus diterima dalam bentuk fisik (mis. KTP)."
+        ),
+    )
     order = models.PositiveSmallIntegerField("urutan", default=0)
     # The output letter.
     classification = models.CharField(

@@ -54,6 +54,11 @@ def wa_me_link(message: ResidentMessage) -> str:
 def _handover_text(case: Application) -> str:
     if case.delivery == Delivery.COURIER:
         return "Surat akan dikirim lewat kurir ke alamat pengiriman Anda."
+    if case.delivery == Delivery.ELECTRONIC:
+        return (
+            "Silakan unduh surat (PDF) sendiri lewat tautan status permohonan Anda; tidak perlu "
+            "datang ke kantor kelurahan."
+        )
     return (
         "Silakan ambil di kantor kelurahan pada jam buka dengan membawa KTP asli dan tanda "
         "terima (atau sebutkan kode permohonan)."

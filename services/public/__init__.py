@@ -2,7 +2,8 @@
 
 - ``status.py``: the read model: from an application to what its applicant may see.
 - ``lookup.py``: the reference code + last 4 phone digits lookup and its throttle.
-- ``views.py`` / ``urls.py``: ``/s/<token>/`` (the status page) and ``/lacak/`` (the lookup).
+- ``views.py`` / ``urls.py``: ``/s/<token>/`` (the status page), ``/s/<token>/surat/`` (the
+  letter's PDF, electronic delivery only) and ``/lacak/`` (the lookup).
 
 What these pages may show: the service, the masked name, the state in plain words, the dates
 of the steps done, the promised date, which documents are missing or were refused and why, the
@@ -11,4 +12,10 @@ address and hours, or the courier and receipt number). Never the NIK, the KK num
 address, the phone number, a document or any link to one: whoever holds the link (a neighbour
 who saw the receipt) learns no more than where the case stands. Every response is ``noindex``
 and ``no-store``.
+
+The one exception is the resident's own choice: a case with electronic delivery (only for
+services that allow it, ``Service.electronic_delivery``) offers its current letter's PDF once
+issued, and the letter prints the applicant's data. For such a case the status link is the
+key to the letter, as the paper receipt is the key to a pickup; each download is in the
+access log (no user), and the first one completes the case.
 """

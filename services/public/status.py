@@ -52,6 +52,13 @@ PUBLIC_STEPS = {
     "hand_over": "Surat diserahkan",
     "cancel": "Permohonan dibatalkan",
 }
+# The hand-over the resident took themselves (electronic delivery: no staff user on it).
+DOWNLOADED_STEP = "Surat diunduh pemohon"
+LETTER_BEING_MADE = "Surat sedang dibuat. Buka lagi halaman ini beberapa menit lagi."
+LETTER_REVOKED = (
+    "Surat dicabut oleh kantor kelurahan dan tidak berlaku lagi. Surat pengganti sedang "
+    "disiapkan; buka lagi halaman ini nanti."
+)
 # Steps whose note is written for the applicant: the RT's reason, the cancellation's reason.
 STEPS_WITH_REASON = {"reject", "return_to_applicant", "cancel"}
 
@@ -87,6 +94,12 @@ class Handover:
     """How the letter reaches the resident, once it exists."""
 
     method: str  # Delivery value
+    # Electronic delivery: the download link of the current letter (empty while its PDF is
+    # being made, or when it was revoked: ``letter_note`` then says which), and when the
+    # resident first downloaded it.
+    download_url: str = ""
+    letter_note: str = ""
+    downloaded_on: str = ""
     office_address: str = ""
     office_hours: str = ""
     bring: tuple[str, ...] = ()
@@ -128,7 +141,7 @@ def application_for_status(token: str) -> Application | None:
             Prefetch(
                 "events",
                 queryset=ApplicationEvent.objects.filter(transition__in=PUBLIC_STEPS)
-                .only("application_id", "at", "transition", "note")
+                .only("application_id", "at", "by", "transition", "note")
                 .order_by("at", "id"),
                 to_attr="public_events",
             ),
@@ -142,7 +155,7 @@ def application_for_status(token: str) -> Application | None:
             Prefetch(
                 "letters",
                 queryset=Letter.objects.filter(kind=LetterKind.OUTPUT, revoked_at__isnull=True)
-                .only("application_id", "issued_at", "revoked_at")
+                .only("application_id", "issued_at", "revoked_at", "sha256")
                 .order_by("-issued_at", "-id"),
                 to_attr="valid_letters",
             ),
@@ -174,7 +187,9 @@ def public_status(case: Application) -> PublicStatus:
         next_steps=_next_steps(case, problems),
         timeline=[
             TimelineStep(
-                label=PUBLIC_STEPS[event.transition],
+                label=DOWNLOADED_STEP
+                if event.transition == "hand_over" and event.by_id is None
+                else PUBLIC_STEPS[event.transition],
                 when=day_date_time_id(event.at),
                 reason=event.note if event.transition in STEPS_WITH_REASON else "",
             )
@@ -247,13 +262,19 @@ def _headline(case: Application, problems: list[Problem]) -> str:
         return f"Permohonan ditolak oleh {rt}."
     if state == S.ISSUED:
         if not case.valid_letters:
-            return "Surat sedang dibuat ulang oleh kantor kelurahan."
+            return LETTER_REVOKED
+        if case.delivery == Delivery.ELECTRONIC:
+            if not case.valid_letters[0].is_rendered:
+                return LETTER_BEING_MADE
+            return "Surat sudah jadi. Unduh surat Anda (PDF) di bawah ini."
         if case.delivery == Delivery.COURIER:
             return "Surat sudah jadi dan akan dikirim lewat kurir ke alamat pengiriman Anda."
         return "Surat sudah jadi dan siap diambil di kantor kelurahan."
     if state == S.COMPLETED:
         if case.courier_name:
             return "Selesai. Surat sudah dikirim lewat kurir."
+        if case.downloaded_at:
+            return "Selesai. Surat sudah diunduh."
         return "Selesai. Surat sudah diambil."
     if state == S.CANCELLED:
         return "Permohonan ini dibatalkan."
@@ -287,6 +308,8 @@ def _handover(case: Application) -> Handover | None:
         case.state == S.ISSUED and not case.valid_letters
     ):
         return None
+    if case.delivery == Delivery.ELECTRONIC:
+        return _download(case)
     if case.state == S.COMPLETED:
         done = case.completed_at and day_date_id(case.completed_at)
         if case.courier_name:
@@ -305,6 +328,49 @@ def _handover(case: Application) -> Handover | None:
         office_hours=office_hours(),
         bring=PICKUP_BRING,
     )
+
+
+def _download(case: Application) -> Handover:
+    """Electronic delivery: the current letter's download, or why there is none now.
+
+    Offered again after the first download (a resident who lost the file downloads it
+    again), and beside a pickup the officer recorded.
+    """
+    letter = case.valid_letters[0] if case.valid_letters else None
+    url, note = "", ""
+    if letter is None:
+        note = LETTER_REVOKED
+    elif not letter.is_rendered:
+        note = LETTER_BEING_MADE
+    else:
+        url = reverse("services:public_letter", args=[case.status_token])
+    return Handover(
+        method=Delivery.ELECTRONIC,
+        download_url=url,
+        letter_note=note,
+        downloaded_on=day_date_id(case.downloaded_at) if case.downloaded_at else "",
+        done_on=day_date_id(case.completed_at) if case.completed_at else "",
+        office_address=case.office.address,
+        office_hours=office_hours(),
+    )
+
+
+def letter_for_download(token: str) -> Letter | None:
+    """The letter a status link may download: the case's current output letter, when the case
+    chose electronic delivery and its letter is issued and rendered; else None (404)."""
+    letter = (
+        Letter.objects.select_related("application")
+        .filter(
+            application__status_token=token,
+            application__delivery=Delivery.ELECTRONIC,
+            application__state__in=[S.ISSUED, S.COMPLETED],
+            kind=LetterKind.OUTPUT,
+            revoked_at__isnull=True,
+        )
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+    return letter if letter is not None and letter.is_rendered else None
 
 
 def _next_steps(case: Application, problems: list[Problem]) -> list[str]:
@@ -331,6 +397,14 @@ def _next_steps(case: Application, problems: list[Problem]) -> list[str]:
         return [f"Bila menurut Anda keputusan ini keliru, hubungi {office} dengan kode {code}."]
     if state == S.ISSUED and not case.valid_letters:
         return ["Tunggu sebentar. Buka lagi halaman ini nanti."]
+    if state == S.ISSUED and case.delivery == Delivery.ELECTRONIC:
+        if not case.valid_letters[0].is_rendered:
+            return ["Tunggu sebentar. Buka lagi halaman ini nanti."]
+        return [
+            "Tekan “Unduh surat (PDF)” di bawah dan simpan berkasnya di ponsel atau komputer.",
+            "Tunjukkan atau cetak surat itu di tempat yang memerlukannya. Keasliannya bisa "
+            "diperiksa lewat kode QR pada surat.",
+        ]
     if state == S.ISSUED and case.delivery == Delivery.COURIER:
         return ["Tunggu kurir datang. Siapkan KTP asli saat menerima surat."]
     if state == S.ISSUED:

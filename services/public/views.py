@@ -1,4 +1,5 @@
-"""The resident's pages (no login): the status page and the lookup that leads to it."""
+"""The resident's pages (no login): the status page, its letter download (electronic delivery)
+and the lookup that leads to it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from services import workflow
+from services.documents.serving import letter_download_response, log_access
 from services.public.lookup import LookupForm, lookup
-from services.public.status import status_for_token
+from services.public.status import letter_for_download, status_for_token
 
 # What secrets.token_urlsafe makes: anything else (a NUL byte, which PostgreSQL refuses in
 # text) is a 404 before any query.
@@ -35,6 +38,26 @@ def status(request, status_token: str):
     if found is None:
         raise Http404("Halaman tidak ditemukan.")
     return _private(render(request, "public/status.html", {"status": found}))
+
+
+@login_not_required
+@never_cache
+@require_GET
+def letter_download(request, status_token: str):
+    """The letter's PDF for a case that chose electronic delivery; the first download
+    completes the case (services.workflow.application_download_by_resident)."""
+    letter = letter_for_download(status_token) if TOKEN.fullmatch(status_token) else None
+    if letter is None:
+        raise Http404("Surat tidak ditemukan.")
+    response = letter_download_response(letter)  # the file is opened before anything is written
+    try:
+        workflow.application_download_by_resident(application=letter.application, letter=letter)
+    except workflow.WorkflowError as exc:  # revoked or replaced since it was read
+        response.close()
+        raise Http404("Surat tidak ditemukan.") from exc
+    # Every download, the first and the later ones, with no user: the link is the key.
+    log_access(user=None, application_id=letter.application_id, action="resident_download_letter")
+    return _private(response)
 
 
 @login_not_required
