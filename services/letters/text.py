@@ -17,7 +17,9 @@ from services.validators import nik_birth_date, nik_is_female
 logger = logging.getLogger(__name__)
 
 
-def placeholder_values(application: Application) -> dict[str, str]:
+def placeholder_values(application: Application, rows: list | None = None) -> dict[str, str]:
+    """Every placeholder's value; ``rows`` are the case's ``extra_rows`` when the caller has
+    them already (the letter reads them once)."""
     values = {
         "nama": application.applicant_name,
         "nik": application.nik,
@@ -33,14 +35,14 @@ def placeholder_values(application: Application) -> dict[str, str]:
         "kota": application.office.city,
     }
     # A data field never overrides a built-in (ServiceField.clean refuses such codes).
-    for row in extra_rows(application):
+    for row in extra_rows(application) if rows is None else rows:
         values.setdefault(row.code, row.text)
     return values
 
 
-def body_text(application: Application) -> str:
+def body_text(application: Application, rows: list | None = None) -> str:
     """The service's editable body with its placeholders filled; plain text (escaped later)."""
-    values = placeholder_values(application)
+    values = placeholder_values(application, rows)
     template = application.service.letter_body or DEFAULT_BODY
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
@@ -86,6 +88,7 @@ def office_logo_data_uri(office) -> str | None:
 def letter_context(letter: Letter) -> dict:
     application = letter.application
     office = letter.office
+    rows = extra_rows(application)  # one read of the service's data fields per letter
     try:
         birth, female = nik_birth_date(application.nik), nik_is_female(application.nik)
     except ValidationError:  # an NIK recorded before validation tightened: print without
@@ -98,8 +101,8 @@ def letter_context(letter: Letter) -> dict:
         "birth_date": date_id(birth) if birth else "",
         "sex": "" if female is None else ("Perempuan" if female else "Laki-laki"),
         "logo": office_logo_data_uri(office),
-        "body": body_text(application),
-        "extra_rows": [row for row in extra_rows(application) if row.on_letter],
+        "body": body_text(application, rows),
+        "extra_rows": [row for row in rows if row.on_letter],
         "date": date_id(letter.issued_at),
         "qr": qr_svg_data_uri(verification_url(letter)),
         "verify_url": verification_url(letter),

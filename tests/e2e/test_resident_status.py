@@ -159,9 +159,8 @@ def test_resident_downloads_the_letter_from_the_receipt_link_and_that_completes_
     case."""
     settings.DEBUG = True
     settings.SITE_URL = live_server.url
-    # The letter's PDF is rendered below as the job cluster would, outside the issue request:
-    # rendered inside it (sync jobs), SITU's letter reads its data fields twice
-    # (services/letters/text.py calls extra_rows twice), which zeal fails as an N+1.
+    # The letter's PDF is rendered below as the job cluster would, after the issue request,
+    # so the resident first sees the page of a letter still being made.
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
