@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from services import jobs, workflow
-from services.models import ApplicationEvent, ApplicationState, ResidentMessage
+from services.models import ApplicationEvent, ApplicationState, MessageTemplate, ResidentMessage
 from services.notifications import gateway, sending
 from services.notifications.gateway import (
     HttpGatewayBackend,
@@ -548,3 +548,40 @@ def test_a_failed_email_is_listed_without_a_whatsapp_button(
     page = officer_client.get(reverse("services:resident_messages")).content.decode()
     assert "Gagal dikirim otomatis" in page and "Email x@example.com" in page
     assert reverse("services:resident_message_send", args=[message.uuid]) not in page
+
+
+# --- the migration -----------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_keeps_sent_rows_sent_and_makes_pending_emails_due(officer):
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        ("services", "0018_seed_message_templates"),
+        ("services", "0019_message_sending"),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps.get_model("services", "ResidentMessage")
+    office_id = officer.membership.office_id
+    common = {"office_id": office_id, "step": "receive", "text": "Halo"}
+    old.objects.create(channel="whatsapp", recipient="6281", sent_at=timezone.now(), **common)
+    old.objects.create(channel="whatsapp", recipient="6282", **common)
+    old.objects.create(channel="email", recipient="a@example.com", **common)
+
+    executor.loader.build_graph()
+    executor.migrate([after])
+    rows = {m.recipient: m for m in ResidentMessage.objects.all()}
+    assert rows["6281"].state == "sent"
+    assert (rows["6282"].state, rows["6282"].next_attempt_at) == ("pending", None)
+    assert rows["a@example.com"].state == "pending"
+    assert rows["a@example.com"].next_attempt_at is not None
+    assert {"reject", "reopen"} <= set(MessageTemplate.objects.values_list("step", flat=True))
+    # Forward to the latest schema again: the tests after this one need the later tables.
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_backend_path_that_does_not_import_falls_back_to_click_to_chat(officer, rt1, settings):
+    settings.RESIDENT_MESSAGE_BACKEND = "services.notifications.gateway.NoSuchBackend"
+    case = ApplicationFactory(officer=officer, rt=rt1)  # the step still works
+    assert ResidentMessage.objects.get(application=case).channel == "whatsapp"

@@ -177,8 +177,16 @@ def backend_class() -> type[BaseMessageBackend]:
 
 
 def gateway_enabled() -> bool:
-    """Does the configured backend send by itself (so mobile numbers get ``gateway`` rows)?"""
-    return backend_class().automatic
+    """Does the configured backend send by itself (so mobile numbers get ``gateway`` rows)?
+
+    A backend path that does not import must not break the workflow step that writes the
+    message: it is logged and the message waits for click-to-chat.
+    """
+    try:
+        return bool(backend_class().automatic)
+    except ImportError:
+        log.error("RESIDENT_MESSAGE_BACKEND does not import; messages wait for click-to-chat")
+        return False
 
 
 def get_backend() -> BaseMessageBackend:
