@@ -146,7 +146,11 @@ class HttpGatewayBackend(BaseMessageBackend):
             with self.opener.open(request, timeout=self.timeout) as response:
                 answer = response.read(MAX_RESPONSE)
         except urllib.error.HTTPError as exc:
-            detail = safe_snippet(exc.read(2048).decode("utf-8", "replace"), self.token)
+            try:
+                body = exc.read(2048).decode("utf-8", "replace")
+            except (OSError, AttributeError, http.client.HTTPException):
+                body = ""
+            detail = safe_snippet(body, self.token)
             error = f"Gateway menjawab HTTP {exc.code}" + (f": {detail}" if detail else ".")
             if exc.code >= 500 or exc.code in (408, 429):
                 raise TransientSendError(error) from None
