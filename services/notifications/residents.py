@@ -121,7 +121,7 @@ def message_resident(application: Application, step: str, **facts: str) -> list[
         )
         for channel, recipient in recipients
     )
-    _queue(rows)
+    queue_sending(rows)
     return rows
 
 
@@ -130,9 +130,11 @@ def phone_channel() -> str:
     return MessageChannel.GATEWAY if gateway_enabled() else MessageChannel.WHATSAPP
 
 
-def _queue(rows: list[ResidentMessage]) -> None:
+def queue_sending(rows: list[ResidentMessage]) -> None:
     """Queue the sending job for each automatic row once the step commits (a lost job is
-    picked up by the scheduled sender, since the row stays due)."""
+    picked up by the scheduled sender, since the row stays due). Code that writes its own
+    ``ResidentMessage`` rows (e.g. a complaint's answer) picks the phone's channel with
+    ``phone_channel()``, sets ``next_attempt_at`` on gateway/email rows and calls this."""
     _queue_uuids([row.uuid for row in rows if row.channel in AUTOMATIC_CHANNELS])
 
 
