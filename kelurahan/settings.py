@@ -316,3 +316,30 @@ VERIFY_RATE_PER_MINUTE = int(env("VERIFY_RATE_PER_MINUTE", "30"))
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "layanan@kelurahan.local")
+# Email (the resident's messages and the staff's notifications) gives up on a server that
+# does not answer: Django's default is to wait forever, which would hold a job worker.
+EMAIL_TIMEOUT = int(env("DJANGO_EMAIL_TIMEOUT", "20"))
+
+# --- Messages to the resident (services.notifications.gateway, .sending) -----------------
+# The backend that sends WhatsApp/SMS automatically, like EMAIL_BACKEND. The default sends
+# nothing: WhatsApp messages wait for the officer's click-to-chat. The HTTP backend POSTs each
+# message to the provider's URL below (only this URL: nothing a user types picks the address).
+RESIDENT_MESSAGE_BACKEND = env(
+    "RESIDENT_MESSAGE_BACKEND", "services.notifications.gateway.ClickToChatBackend"
+)
+RESIDENT_GATEWAY_URL = env("RESIDENT_GATEWAY_URL")
+RESIDENT_GATEWAY_TOKEN = env("RESIDENT_GATEWAY_TOKEN")
+RESIDENT_GATEWAY_TEMPLATE = env("RESIDENT_GATEWAY_TEMPLATE")
+RESIDENT_GATEWAY_TIMEOUT = float(env("RESIDENT_GATEWAY_TIMEOUT", "10"))
+# A message that fails with a temporary error (5xx, timeout, refused) is tried again after
+# RETRY_SECONDS, doubling each time (at most an hour apart), and is marked failed after
+# MAX_ATTEMPTS tries; the officer then sends it by click-to-chat.
+RESIDENT_MESSAGE_MAX_ATTEMPTS = int(env("RESIDENT_MESSAGE_MAX_ATTEMPTS", "6"))
+RESIDENT_MESSAGE_RETRY_SECONDS = int(env("RESIDENT_MESSAGE_RETRY_SECONDS", "60"))
+if RESIDENT_MESSAGE_BACKEND == "services.notifications.gateway.HttpGatewayBackend" and not (
+    RESIDENT_GATEWAY_URL.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured(
+        "RESIDENT_MESSAGE_BACKEND is the HTTP gateway: set RESIDENT_GATEWAY_URL to the "
+        "provider's http(s):// address (and RESIDENT_GATEWAY_TOKEN)."
+    )

@@ -2,8 +2,8 @@
 
 Writers (workflow, sweep, notifications) import this module, never ``services.tasks``: the
 task entry points import the writers, so importing them back would make a circle. The names
-are the paths django-q2 stores in its queue and schedules (migration 0008 and
-``kelurahan.closed_days``, which may not import ``services``, spell two of them out); a test
+are the paths django-q2 stores in its queue and schedules (migrations 0008 and 0019,
+and ``kelurahan.closed_days``, which may not import ``services``, spell some of them out); a test
 checks that each one resolves to a function of ``services.tasks``.
 
 May import: Django and django-q2 only.
@@ -19,6 +19,10 @@ SEND_NOTIFICATION_EMAILS = "services.tasks.send_notification_emails_task"
 RENDER_LETTER = "services.tasks.render_letter_task"
 RENDER_BUNDLE = "services.tasks.render_bundle_task"
 RECOMPUTE_DEADLINES = "services.tasks.recompute_deadlines_task"
+# The resident's gateway/email messages: the ones a step just wrote (by uuid), and the
+# scheduled run (migration 0019, every minute) that retries whatever is due.
+SEND_RESIDENT_MESSAGES = "services.tasks.send_resident_messages_task"
+SEND_DUE_RESIDENT_MESSAGES = "services.tasks.send_due_resident_messages_task"
 
 ALL = (
     SLA_SWEEP,
@@ -27,6 +31,8 @@ ALL = (
     RENDER_LETTER,
     RENDER_BUNDLE,
     RECOMPUTE_DEADLINES,
+    SEND_RESIDENT_MESSAGES,
+    SEND_DUE_RESIDENT_MESSAGES,
 )
 
 

@@ -20,6 +20,7 @@ from services.models import (
     Letter,
     LetterKind,
     MessageChannel,
+    MessageState,
     Notification,
     Requirement,
     ResidentMessage,
@@ -293,25 +294,33 @@ def current_letter(application: Application) -> Letter | None:
 
 
 # --- the resident's outbox ----------------------------------------------------------------------
+# What waits for the officer: click-to-chat messages not sent yet, and automatic ones the
+# job gave up on (a failed gateway message offers click-to-chat; a failed email is shown).
+WAITING_FOR_OFFICER = Q(state=MessageState.PENDING, channel=MessageChannel.WHATSAPP) | Q(
+    state=MessageState.FAILED
+)
+
+
 def pending_whatsapp_for_case(application: Application) -> list[ResidentMessage]:
-    """The case's WhatsApp messages the officer has not sent yet, oldest first."""
+    """The case's messages waiting for the officer (``WAITING_FOR_OFFICER``), oldest first."""
     return list(
-        ResidentMessage.objects.filter(
-            application=application, channel=MessageChannel.WHATSAPP, sent_at__isnull=True
-        ).order_by("created_at", "id")
+        ResidentMessage.objects.filter(WAITING_FOR_OFFICER, application=application).order_by(
+            "created_at", "id"
+        )
     )
 
 
 def pending_whatsapp_for_office(user) -> QuerySet[ResidentMessage]:
-    """Every unsent WhatsApp message of the user's office, oldest first (404 for non-staff)."""
+    """Every message of the user's office waiting for an officer (unsent click-to-chat, failed
+    automatic ones), oldest first (404 for non-staff)."""
     membership = membership_for(user)
     if membership is None or membership.role not in STAFF_ROLES:
         raise Http404("Halaman tidak ditemukan.")
     return (
         ResidentMessage.objects.filter(
+            WAITING_FOR_OFFICER,
             office_id=membership.office_id,
-            channel=MessageChannel.WHATSAPP,
-            sent_at__isnull=True,
+            sent_at__isnull=True,  # the partial index resident_message_pending
         )
         .select_related("application__service")
         .order_by("created_at", "id")

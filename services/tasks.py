@@ -5,7 +5,8 @@ migration 0008 store two of them), so they stay here under these names. Nothing 
 imports this module, which is why it may import every writer at the top.
 
 Every task is idempotent: the sweep claims its time window, notifications are unique per
-event, emails are claimed one by one before sending.
+event, emails are claimed one by one before sending, and so are the resident's messages (a
+conditional UPDATE per message).
 """
 
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.contrib.auth import get_user_model
 from kelurahan.models import Office
 from services.letters.render import render_bundle, render_letter
 from services.notifications import morning_digest, send_pending_emails
+from services.notifications.sending import send_due_resident_messages, send_resident_messages
 from services.sla import sla_sweep
 from services.workflow import deadlines_recompute
 
@@ -44,3 +46,13 @@ def recompute_deadlines_task(office_id: int, reason: str, by_id: int | None = No
         return 0
     by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
     return deadlines_recompute(office=office, reason=reason, by=by)
+
+
+def send_resident_messages_task(uuids: list[str]) -> int:
+    """Queued after a step wrote gateway/email messages: try each once now."""
+    return send_resident_messages(uuids)
+
+
+def send_due_resident_messages_task() -> int:
+    """Every minute: retry the messages whose next attempt is due."""
+    return send_due_resident_messages()

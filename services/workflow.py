@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -40,13 +41,14 @@ from services.models import (
     Letter,
     LetterKind,
     MessageChannel,
+    MessageState,
     Requirement,
     ResidentMessage,
     ServiceVariant,
     Verdict,
 )
 from services.models import ApplicationState as S
-from services.notifications.residents import message_resident
+from services.notifications.residents import follow_contact_correction, message_resident
 from services.requirements import missing_requirements
 from services.selectors import current_letter, open_application_for
 from services.sla import WorkingCalendar, deadlines
@@ -938,6 +940,12 @@ def application_correct(
         existing = open_application_for(office=case.office, nik=case.nik, service=case.service)
         raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
     note = correction_note(changed, reason, case.service)
+    if followed := follow_contact_correction(
+        case,
+        phone=changed["phone"][1] if "phone" in changed else None,
+        email=changed["email"][1] if "email" in changed else None,
+    ):
+        note += f" {followed}"
     replacement = None
     if letter is not None:
         replacement = _replace_letter(case, letter, by, f"Diganti karena koreksi data: {reason}")
@@ -977,6 +985,7 @@ def application_reopen(
             office=application.office, nik=application.nik, service=application.service
         )
         raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
+    message_resident(case, "reopen", alasan=reason)
     return sync(application, case)
 
 
@@ -1065,14 +1074,22 @@ def deadlines_recompute(*, office, reason: str, by: AbstractBaseUser | None = No
 
 
 # --- the resident's outbox --------------------------------------------------------------------
+# Rows the officer's WhatsApp click may mark sent (ResidentMessage.click_to_chat, as a filter).
+CLICK_TO_CHAT = Q(state=MessageState.PENDING, channel=MessageChannel.WHATSAPP) | Q(
+    state=MessageState.FAILED, channel=MessageChannel.GATEWAY
+)
+
+
 @transaction.atomic
 def resident_message_mark_sent(
     *, message: ResidentMessage, by: AbstractBaseUser
 ) -> ResidentMessage:
     """The officer opened the WhatsApp chat with the message typed: record who and when.
 
-    Once only (a conditional UPDATE): a double click, or two officers at once, mark it and
-    log it one time; the second call changes nothing and returns the message as stored.
+    For a click-to-chat message, or a gateway message the gateway gave up on (failed: the
+    officer's fallback). Once only (a conditional UPDATE): a double click, or two officers at
+    once, mark it and log it one time; the second call changes nothing and returns the
+    message as stored.
     """
     if not by.is_superuser and (
         (office := office_for(by)) is None or office.pk != message.office_id
@@ -1080,10 +1097,19 @@ def resident_message_mark_sent(
         raise WorkflowPermissionDenied("Pesan ini bukan milik kantor Anda.")
     if not by.has_perm("services.receive_application"):
         raise WorkflowPermissionDenied("Anda tidak berwenang mengirim pesan ke pemohon.")
-    if message.channel != MessageChannel.WHATSAPP:
-        raise WorkflowError("Pesan ini dikirim otomatis, bukan lewat WhatsApp petugas.")
-    marked = ResidentMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now(), sent_by=by
+    if message.channel == MessageChannel.EMAIL:
+        raise WorkflowError("Pesan email dikirim otomatis, bukan lewat WhatsApp petugas.")
+    if message.state == MessageState.DROPPED:
+        raise WorkflowError("Pesan ini tidak dikirim: kontak pemohon sudah dikoreksi.")
+    if message.channel == MessageChannel.GATEWAY and message.state == MessageState.PENDING:
+        raise WorkflowError(
+            "Pesan ini sedang dikirim otomatis lewat gateway. Bila gagal, tombol WhatsApp "
+            "muncul di sini."
+        )
+    marked = (
+        ResidentMessage.objects.filter(pk=message.pk)
+        .filter(CLICK_TO_CHAT)
+        .update(state=MessageState.SENT, sent_at=timezone.now(), sent_by=by, next_attempt_at=None)
     )
     message.refresh_from_db()
     if marked and message.application_id is not None:

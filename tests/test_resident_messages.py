@@ -91,6 +91,69 @@ def test_the_rt_return_writes_one_message_with_the_rt_reason(officer, rt1, rt_ch
     assert "dikembalikan oleh Ketua RT: foto KK buram" in text
 
 
+def test_the_rt_rejection_writes_one_message_with_the_rt_reason(officer, rt1, rt_chair):
+    request = sent_to_rt(officer=officer, rt=rt1)
+
+    rt_workflow.verification_reject(request=request, by=rt_chair, note="bukan warga RT 001")
+
+    case = request.application
+    assert [m.step for m in messages_of(case)] == ["receive", "reject"]
+    text = only_message(case, "reject").text
+    assert "ditolak oleh Ketua RT: bukan warga RT 001" in text
+    assert case.code in text and f"/s/{case.status_token}/" in text
+
+
+def test_a_refused_rejection_writes_no_message(officer, rt1, rt_chair):
+    request = sent_to_rt(officer=officer, rt=rt1)
+    with pytest.raises(WorkflowError):
+        rt_workflow.verification_reject(request=request, by=rt_chair, note="  ")  # no reason
+    with pytest.raises(WorkflowError):
+        rt_workflow.verification_reject(request=request, by=officer, note="bukan warga")
+    assert messages_of(request.application, "reject") == []
+
+
+def test_reopen_writes_one_message_with_the_reason_and_the_new_date(
+    officer, supervisor, rt1, rt_chair, time_machine
+):
+    time_machine.move_to("2026-11-23 09:00 +0700", tick=False)
+    case = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
+    time_machine.move_to("2026-11-26 10:00 +0700", tick=False)  # a Thursday: day 1 again
+
+    rt_workflow.application_reopen_and_send_to_rt(
+        application=case, by=supervisor, reason="salah paham, pemohon warga RT 001"
+    )
+
+    assert [m.step for m in messages_of(case)] == ["receive", "reject", "reopen"]
+    text = only_message(case, "reopen").text
+    assert "dibuka kembali oleh kantor kelurahan: salah paham, pemohon warga RT 001" in text
+    assert "Senin, 30 November 2026" in text  # day 3 of the restarted clock
+
+
+def test_a_refused_reopen_writes_no_message(officer, rt1, rt_chair):
+    case = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
+    with pytest.raises(WorkflowError):  # an officer may not reopen
+        rt_workflow.application_reopen_and_send_to_rt(application=case, by=officer, reason="x")
+    assert messages_of(case, "reopen") == []
+
+
+def test_a_reopen_that_fails_at_the_rt_request_rolls_its_message_back(
+    officer, supervisor, rt1, rt_chair
+):
+    from kelurahan.models import RT
+
+    case = case_in(S.REJECTED, officer=officer, rt=rt1, chair=rt_chair)
+    RT.objects.filter(pk=rt1.pk).update(chair=None)  # nobody to send it to: the step fails
+
+    with pytest.raises(WorkflowError):
+        rt_workflow.application_reopen_and_send_to_rt(
+            application=case, by=supervisor, reason="dibuka lagi"
+        )
+
+    assert messages_of(case, "reopen") == []
+    case.refresh_from_db()
+    assert case.state == S.REJECTED
+
+
 def test_approve_issue_and_hand_over_write_one_message_each(officer, rt1, rt_chair):
     case = case_in(S.COMPLETED, officer=officer, rt=rt1, chair=rt_chair)
 
@@ -308,6 +371,8 @@ def test_every_step_has_a_seeded_template_with_known_placeholders(db):
         "issue",
         "hand_over",
         "cancel",
+        "reject",
+        "reopen",
     }
     for template in MessageTemplate.objects.all():
         template.full_clean()
@@ -346,3 +411,76 @@ def test_a_new_officer_of_the_same_office_sees_the_messages(client, officer, rt1
     client.force_login(colleague)
     page = client.get(reverse("services:resident_messages")).content.decode()
     assert send_url(only_message(case, "receive")) in page
+
+
+# --- a corrected phone or email: the unsent messages follow ---------------------------------------
+def correct(case, by, **changes):
+    return rt_workflow.application_correct(
+        application=case, by=by, changes=changes, reason="salah ketik nomor"
+    )
+
+
+def test_a_corrected_mobile_number_takes_the_unsent_messages_with_it(officer, rt1):
+    case = ApplicationFactory(officer=officer, rt=rt1, one_rejected=True)
+    sent = only_message(case, "receive")
+    workflow.resident_message_mark_sent(message=sent, by=officer)
+    workflow.application_mark_incomplete(application=case, by=officer)
+    waiting = only_message(case, "mark_incomplete")
+    assert waiting.recipient == "6281234567890"
+
+    done = correct(case, officer, phone="0813 1111 2222")
+
+    waiting.refresh_from_db()
+    sent.refresh_from_db()
+    assert waiting.recipient == "6281311112222" and waiting.state == "pending"
+    assert sent.recipient == "6281234567890"  # what went out stays as it went
+    assert "1 pesan yang belum terkirim dialihkan ke nomor baru." in done.note
+    link = urlsplit(wa_me_link(waiting))
+    assert link.path == "/6281311112222"
+
+
+def test_a_number_corrected_to_a_landline_drops_the_unsent_whatsapp_messages(
+    officer_client, officer, rt1
+):
+    case = ApplicationFactory(officer=officer, rt=rt1, email="siti@example.com")
+    whatsapp = ResidentMessage.objects.get(application=case, channel="whatsapp")
+    email = ResidentMessage.objects.get(application=case, channel="email")
+
+    done = correct(case, officer, phone="(0711) 123456")
+
+    whatsapp.refresh_from_db()
+    email.refresh_from_db()
+    assert whatsapp.state == "dropped" and "bukan nomor ponsel" in whatsapp.last_error
+    assert email.state == "pending" and email.recipient == "siti@example.com"
+    assert "1 pesan yang belum terkirim batal dikirim (bukan nomor ponsel)." in done.note
+    page = officer_client.get(reverse("services:resident_messages")).content.decode()
+    assert send_url(whatsapp) not in page
+    with pytest.raises(WorkflowError):
+        workflow.resident_message_mark_sent(message=whatsapp, by=officer)
+    assert ApplicationEvent.objects.filter(transition="message_sent").count() == 0
+
+
+def test_a_corrected_or_removed_email_takes_the_unsent_email_with_it(officer, rt1):
+    case = ApplicationFactory(officer=officer, rt=rt1, email="siti@exampel.com")
+    email = ResidentMessage.objects.get(application=case, channel="email")
+    whatsapp = ResidentMessage.objects.get(application=case, channel="whatsapp")
+
+    correct(case, officer, email="siti@example.com")
+    email.refresh_from_db()
+    assert email.recipient == "siti@example.com" and email.state == "pending"
+    assert email.next_attempt_at is not None  # due now for the sending job
+
+    correct(case, officer, email="")
+    email.refresh_from_db()
+    whatsapp.refresh_from_db()
+    assert email.state == "dropped" and email.next_attempt_at is None
+    assert whatsapp.state == "pending" and whatsapp.recipient == "6281234567890"
+
+
+def test_correcting_another_field_leaves_the_messages_alone(officer, rt1):
+    case = ApplicationFactory(officer=officer, rt=rt1)
+    message = only_message(case, "receive")
+    done = correct(case, officer, applicant_name="Siti Rahmawaty")
+    message.refresh_from_db()
+    assert (message.recipient, message.state) == ("6281234567890", "pending")
+    assert "pesan" not in done.note

@@ -228,7 +228,9 @@ def verification_reject(
 ) -> VerificationRequest:
     """The RT chair refuses (e.g. the person does not live here); the case closes."""
     reason = _reason(note, "mengapa permohonan ditolak.")
-    return _decide(request, by, RequestState.REJECTED, "reject", "ditolak", reason)
+    decided = _decide(request, by, RequestState.REJECTED, "reject", "ditolak", reason)
+    message_resident(decided.application, "reject", alasan=reason)
+    return decided
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@
 - ``sla``: SlaBreach, SweepState;
 - ``notifications``: Notification;
 - ``messages``: ResidentMessage (the resident's outbox), MessageTemplate, MessageStep,
-  MessageChannel.
+  MessageChannel, MessageState.
 
 May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← the rest), and
 ``services.letters.patterns`` (pure formatting, no models). Nothing else of ``services``:
@@ -47,6 +47,7 @@ from services.models.letters import Letter, LetterKind, _letter_token
 from services.models.messages import (
     PLACEHOLDERS,
     MessageChannel,
+    MessageState,
     MessageStep,
     MessageTemplate,
     ResidentMessage,
@@ -72,6 +73,7 @@ __all__ = [
     "Letter",
     "LetterKind",
     "MessageChannel",
+    "MessageState",
     "MessageStep",
     "MessageTemplate",
     "Milestone",

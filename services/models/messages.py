@@ -2,10 +2,13 @@
 
 ``ResidentMessage`` is one message on one channel (WhatsApp click-to-chat, email, a gateway),
 written by the workflow in the step's own transaction, so a step that fails leaves no message;
-``sent_at``/``sent_by`` record when it went out (the officer's click, later a job).
-``MessageTemplate`` holds the text per step, editable in the admin; the text may use only the
-placeholders of ``PLACEHOLDERS`` (none of them reaches the NIK, the KK number, the address or
-any secret).
+``state`` says where it is (pending, sent, failed after its attempts, dropped when the contact
+it was for was corrected away); ``sent_at``/``sent_by`` record when it went out (the officer's
+click, or the sending job with the provider's reference). Gateway and email rows are sent by a
+job (``services.notifications.sending``): ``next_attempt_at`` is when it is due, ``attempts``
+how many times it was claimed. ``MessageTemplate`` holds the text per step, editable in the
+admin; the text may use only the placeholders of ``PLACEHOLDERS`` (none of them reaches the
+NIK, the KK number, the address or any secret).
 """
 
 from __future__ import annotations
@@ -39,6 +42,23 @@ class MessageStep(models.TextChoices):
     ISSUE = "issue", "Surat sudah jadi"
     HAND_OVER = "hand_over", "Surat diserahkan"
     CANCEL = "cancel", "Permohonan dibatalkan"
+    REJECT = "reject", "Ditolak Ketua RT"
+    REOPEN = "reopen", "Dibuka kembali"
+
+
+class MessageState(models.TextChoices):
+    """pending → sent; pending → failed (permanent error, or out of attempts) → sent (the
+    officer's click-to-chat fallback); pending/failed → dropped (the phone or email was
+    corrected to none)."""
+
+    PENDING = "pending", "Belum terkirim"
+    SENT = "sent", "Terkirim"
+    FAILED = "failed", "Gagal terkirim"
+    DROPPED = "dropped", "Tidak dikirim"
+
+
+# Sent by the job, not by the officer's click.
+AUTOMATIC_CHANNELS = (MessageChannel.GATEWAY, MessageChannel.EMAIL)
 
 
 # What a template may use, and what each is filled with (the admin shows this list).
@@ -127,6 +147,18 @@ class ResidentMessage(models.Model):
     recipient = models.CharField("penerima", max_length=254)
     text = models.TextField("isi pesan")
     created_at = models.DateTimeField("dibuat", default=timezone.now)
+    state = models.CharField(
+        "status", max_length=10, choices=MessageState.choices, default=MessageState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("percobaan kirim", default=0)
+    next_attempt_at = models.DateTimeField(
+        "dicoba lagi pada",
+        null=True,
+        blank=True,
+        help_text="Kosong bila tidak ada pengiriman otomatis yang menunggu.",
+    )
+    last_error = models.CharField("keterangan terakhir", max_length=300, blank=True)
+    provider_ref = models.CharField("referensi penyedia", max_length=200, blank=True)
     sent_at = models.DateTimeField("dikirim", null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,6 +177,15 @@ class ResidentMessage(models.Model):
             models.CheckConstraint(
                 condition=Q(channel__in=MessageChannel.values), name="resident_message_channel"
             ),
+            models.CheckConstraint(
+                condition=Q(state__in=MessageState.values), name="resident_message_state"
+            ),
+            # Sent exactly when it has a time it went out.
+            models.CheckConstraint(
+                condition=Q(state=MessageState.SENT, sent_at__isnull=False)
+                | (~Q(state=MessageState.SENT) & Q(sent_at__isnull=True)),
+                name="resident_message_sent_at",
+            ),
         ]
         indexes = [
             # The office's "Pesan belum terkirim" list: pending rows only, oldest first.
@@ -152,6 +193,13 @@ class ResidentMessage(models.Model):
                 fields=["office", "created_at"],
                 condition=Q(sent_at__isnull=True),
                 name="resident_message_pending",
+            ),
+            # The sending job's due rows: next_attempt_at <= now (set only while a job owes
+            # the row a try, so the index holds only those).
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="resident_message_due",
             ),
         ]
 
@@ -161,6 +209,18 @@ class ResidentMessage(models.Model):
     @property
     def is_sent(self) -> bool:
         return self.sent_at is not None
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state == MessageState.FAILED
+
+    @property
+    def click_to_chat(self) -> bool:
+        """The officer's WhatsApp button applies: a click-to-chat row waiting, or a gateway
+        row the gateway gave up on (the same 628… number)."""
+        if self.state == MessageState.PENDING:
+            return self.channel == MessageChannel.WHATSAPP
+        return self.state == MessageState.FAILED and self.channel == MessageChannel.GATEWAY
 
     @property
     def step_label(self) -> str:

@@ -8,10 +8,13 @@
   in each step's transaction), ``whatsapp_number``, ``wa_me_link``. Import it from its module:
   it reads ``services.public.status`` (the status link, dates), which this ``__init__`` does not
   load for the staff side.
+- ``gateway``: the WhatsApp/SMS backends (``RESIDENT_MESSAGE_BACKEND``: click-to-chat, the
+  HTTP gateway, locmem) and their transient/permanent errors;
+- ``sending``: the jobs that claim, send and retry the resident's gateway and email messages.
 
 May import: ``kelurahan``, ``services.models``, ``services.jobs`` (``residents`` also
-``services.public.status``, ``services.letters.verify``, ``services.validators``). Not
-``services.workflow`` or ``services.sla`` (they import us).
+``services.public.status``, ``services.letters.verify``, ``services.validators``; ``gateway``
+Django only). Not ``services.workflow`` or ``services.sla`` (they import us).
 """
 
 from services.notifications.digest import morning_digest

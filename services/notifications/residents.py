@@ -3,9 +3,14 @@
 ``message_resident(application, step, **facts)`` is called by the workflow inside the step's
 transaction (so a refused or failed step leaves no message): it fills the step's
 ``MessageTemplate`` with the case's facts and stores one ``ResidentMessage`` per channel the
-applicant can be reached on — WhatsApp when the phone is a mobile number, email when an
-address was given. Sending is not done here: WhatsApp messages wait for the officer's click
-(``wa_me_link``), email and gateway sending are jobs of their own.
+applicant can be reached on — for a mobile number a ``gateway`` row when a gateway backend
+sends automatically (``RESIDENT_MESSAGE_BACKEND``), else a click-to-chat ``whatsapp`` row;
+an ``email`` row when an address was given. Sending is not done here: WhatsApp rows wait for
+the officer's click (``wa_me_link``); gateway and email rows are queued, after the step
+commits, for the sending job (``services.notifications.sending``).
+
+``follow_contact_correction(application, phone=…, email=…)`` moves the unsent messages to a
+corrected phone number or address (or drops them when there is none any more).
 
 The placeholders reach only what the status page may show (code, service, masked name, the
 status link, what is missing, the reason, the promised date, how the letter is received, the
@@ -18,17 +23,21 @@ import re
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from services import jobs
 from services.letters.verify import masked_name
 from services.models import (
     PLACEHOLDERS,
     Application,
     Delivery,
     MessageChannel,
+    MessageState,
     MessageTemplate,
     ResidentMessage,
 )
-from services.models.messages import PLACEHOLDER
+from services.models.messages import AUTOMATIC_CHANNELS, PLACEHOLDER
+from services.notifications.gateway import gateway_enabled
 from services.public.status import day_date_id, status_link
 from services.validators import mask_nik, normalize_phone
 
@@ -97,13 +106,14 @@ def message_resident(application: Application, step: str, **facts: str) -> list[
         return []
     recipients = []
     if number := whatsapp_number(application.phone):
-        recipients.append((MessageChannel.WHATSAPP, number))
+        recipients.append((phone_channel(), number))
     if application.email:
         recipients.append((MessageChannel.EMAIL, application.email))
     if not recipients:
         return []
     text = render_text(template.text, facts_for(application, **facts))
-    return ResidentMessage.objects.bulk_create(
+    now = timezone.now()
+    rows = ResidentMessage.objects.bulk_create(
         ResidentMessage(
             office_id=application.office_id,
             application=application,
@@ -111,6 +121,72 @@ def message_resident(application: Application, step: str, **facts: str) -> list[
             channel=channel,
             recipient=recipient,
             text=text,
+            created_at=now,
+            next_attempt_at=now if channel in AUTOMATIC_CHANNELS else None,
         )
         for channel, recipient in recipients
     )
+    queue_sending(rows)
+    return rows
+
+
+def phone_channel() -> str:
+    """Mobile numbers go to the gateway when one sends automatically, else to click-to-chat."""
+    return MessageChannel.GATEWAY if gateway_enabled() else MessageChannel.WHATSAPP
+
+
+def queue_sending(rows: list[ResidentMessage]) -> None:
+    """Queue the sending job for each automatic row once the step commits (a lost job is
+    picked up by the scheduled sender, since the row stays due). Code that writes its own
+    ``ResidentMessage`` rows (e.g. a complaint's answer) picks the phone's channel with
+    ``phone_channel()``, sets ``next_attempt_at`` on gateway/email rows and calls this."""
+    _queue_uuids([row.uuid for row in rows if row.channel in AUTOMATIC_CHANNELS])
+
+
+def _queue_uuids(uuids) -> None:
+    if uuids:
+        jobs.enqueue_after_commit(jobs.SEND_RESIDENT_MESSAGES, [str(u) for u in uuids])
+
+
+# The rows a corrected contact still concerns: not sent, not dropped.
+UNSENT = (MessageState.PENDING, MessageState.FAILED)
+PHONE_CHANNELS = (MessageChannel.WHATSAPP, MessageChannel.GATEWAY)
+
+
+def follow_contact_correction(
+    application: Application, *, phone: str | None = None, email: str | None = None
+) -> str:
+    """The officer corrected the phone (``phone``) or email (``email``): the case's unsent
+    messages of that channel follow. Pending and failed rows get the new recipient (a failed
+    one pending again, with fresh attempts; automatic ones due now and queued); when the new
+    phone is no mobile number, or the email was removed, they are dropped (state
+    ``dropped``, with the reason). Call it in the correction's transaction. Returns a
+    sentence for the correction's history ("" when no message was waiting)."""
+    parts = []
+    if phone is not None:
+        parts.append(_follow(application, PHONE_CHANNELS, whatsapp_number(phone), "nomor"))
+    if email is not None:
+        parts.append(_follow(application, (MessageChannel.EMAIL,), email, "alamat email"))
+    return " ".join(part for part in parts if part)
+
+
+def _follow(application: Application, channels, new: str, what: str) -> str:
+    rows = ResidentMessage.objects.filter(
+        application=application, channel__in=channels, state__in=UNSENT
+    )
+    if not new:
+        why = "bukan nomor ponsel" if what == "nomor" else "kosong"
+        dropped = rows.update(
+            state=MessageState.DROPPED,
+            next_attempt_at=None,
+            last_error=f"Tidak dikirim: {what} pemohon dikoreksi ({why}).",
+        )
+        return f"{dropped} pesan yang belum terkirim batal dikirim ({why})." if dropped else ""
+    moved = list(rows.values_list("uuid", "channel"))
+    # A failed row starts its attempts again. A pending one keeps its count: a worker may be
+    # sending it right now, and the count is what tells that worker's outcome apart.
+    rows.filter(state=MessageState.FAILED).update(state=MessageState.PENDING, attempts=0)
+    rows.update(recipient=new, last_error="")
+    rows.filter(channel__in=AUTOMATIC_CHANNELS).update(next_attempt_at=timezone.now())
+    _queue_uuids([u for u, channel in moved if channel in AUTOMATIC_CHANNELS])
+    return f"{len(moved)} pesan yang belum terkirim dialihkan ke {what} baru." if moved else ""
