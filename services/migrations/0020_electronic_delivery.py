@@ -28,7 +28,7 @@ def disallow_downloads(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("services", "0018_seed_message_templates"),
+        ("services", "0019_message_sending"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
