@@ -313,7 +313,7 @@ def pending_whatsapp_for_office(user) -> QuerySet[ResidentMessage]:
             channel=MessageChannel.WHATSAPP,
             sent_at__isnull=True,
         )
-        .select_related("application__service")
+        .select_related("application__service", "complaint")
         .order_by("created_at", "id")
     )
 
@@ -324,7 +324,7 @@ def get_message_for_user(user, uuid) -> ResidentMessage:
     if membership is None or membership.role not in STAFF_ROLES:
         raise Http404("Pesan tidak ditemukan.")
     try:
-        return ResidentMessage.objects.select_related("application").get(
+        return ResidentMessage.objects.select_related("application", "complaint").get(
             uuid=uuid, office_id=membership.office_id
         )
     except (ResidentMessage.DoesNotExist, ValueError) as exc:

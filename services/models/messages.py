@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from kelurahan.models import Office
 from services.models.cases import Application
+from services.models.complaints import Complaint
 
 
 class MessageChannel(models.TextChoices):
@@ -39,6 +40,10 @@ class MessageStep(models.TextChoices):
     ISSUE = "issue", "Surat sudah jadi"
     HAND_OVER = "hand_over", "Surat diserahkan"
     CANCEL = "cancel", "Permohonan dibatalkan"
+    # Complaints (services.complaints): the reporter is told of receipt, answer, dismissal.
+    COMPLAINT_RECEIVE = "complaint_receive", "Pengaduan diterima"
+    COMPLAINT_ANSWER = "complaint_answer", "Pengaduan dijawab"
+    COMPLAINT_DISMISS = "complaint_dismiss", "Pengaduan tidak ditindaklanjuti"
 
 
 # What a template may use, and what each is filled with (the admin shows this list).
@@ -52,6 +57,7 @@ PLACEHOLDERS = {
     "perkiraan_selesai": "tanggal perkiraan selesai, mis. Kamis, 26 November 2026",
     "pengambilan": "cara menerima surat: diambil di kantor (bawa KTP asli) atau dikirim kurir",
     "kantor": "nama kantor kelurahan",
+    "jawaban": "jawaban kantor atas pengaduan (hanya pesan pengaduan)",
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -105,9 +111,8 @@ class MessageTemplate(models.Model):
 class ResidentMessage(models.Model):
     """One message to a resident on one channel; pending until ``sent_at`` is set.
 
-    ``complaint`` (DESIGN.md) is not here yet: there is no Complaint model. ``office`` is
-    stored so the office's outbox is scoped without going through the application (a message
-    answering a complaint will have none).
+    ``office`` is stored so the office's outbox is scoped without going through the
+    application (a message answering a complaint has none: ``complaint`` is set instead).
     """
 
     uuid = models.UUIDField("kode pesan", default=uuid.uuid4, unique=True, editable=False)
@@ -121,6 +126,14 @@ class ResidentMessage(models.Model):
         blank=True,
         related_name="resident_messages",
         verbose_name="permohonan",
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="resident_messages",
+        verbose_name="pengaduan",
     )
     step = models.CharField("langkah", max_length=30)
     channel = models.CharField("saluran", max_length=20, choices=MessageChannel.choices)

@@ -109,3 +109,51 @@ def message_resident(application: Application, step: str, **facts: str) -> list[
         )
         for channel, recipient in recipients
     )
+
+
+def complaint_facts(complaint, **facts: str) -> dict[str, str]:
+    """Every placeholder's value for a complaint; ``facts`` (alasan, jawaban) from the step.
+
+    Only what the complaint's status page shows: its code, the link, the office, the
+    deadline it works to; nothing of an application it names."""
+    from services.public.complaint_status import complaint_link
+
+    due = complaint.answer_due or complaint.verify_due
+    values = dict.fromkeys(PLACEHOLDERS, "")
+    values.update(
+        kode=complaint.code,
+        layanan=complaint.get_kind_display(),
+        nama=masked_name(complaint.contact_name),
+        tautan=complaint_link(complaint),
+        perkiraan_selesai=day_date_id(due) if due else "",
+        kantor=complaint.office.name,
+    )
+    values.update({key: str(value) for key, value in facts.items() if key in PLACEHOLDERS})
+    return values
+
+
+def message_complainant(complaint, step: str, **facts: str) -> list[ResidentMessage]:
+    """Like ``message_resident``, for a complaint's reporter: one row per channel they left
+    (WhatsApp for a mobile number, email); an anonymous report gets none."""
+    template = MessageTemplate.objects.filter(step=step, active=True).first()
+    if template is None:
+        return []
+    recipients = []
+    if number := whatsapp_number(complaint.contact_phone):
+        recipients.append((MessageChannel.WHATSAPP, number))
+    if complaint.contact_email:
+        recipients.append((MessageChannel.EMAIL, complaint.contact_email))
+    if not recipients:
+        return []
+    text = render_text(template.text, complaint_facts(complaint, **facts))
+    return ResidentMessage.objects.bulk_create(
+        ResidentMessage(
+            office_id=complaint.office_id,
+            complaint=complaint,
+            step=step,
+            channel=channel,
+            recipient=recipient,
+            text=text,
+        )
+        for channel, recipient in recipients
+    )
