@@ -5,12 +5,14 @@
 - ``digest``: ``morning_digest`` (a scheduled job);
 - ``mail``: ``send_pending_emails`` (queued by ``notify``).
 - ``residents``: the resident's side: ``message_resident`` (the outbox row the workflow writes
-  in each step's transaction), ``whatsapp_number``, ``wa_me_link``. Import it from its module:
+  in each step's transaction), ``message_complainant`` (the same for a complaint's reporter),
+  ``whatsapp_number``, ``wa_me_link``. Import it from its module:
   it reads ``services.public.status`` (the status link, dates), which this ``__init__`` does not
   load for the staff side.
 
 May import: ``kelurahan``, ``services.models``, ``services.jobs`` (``residents`` also
-``services.public.status``, ``services.letters.verify``, ``services.validators``). Not
+``services.public.status`` and ``complaint_status``, ``services.letters.verify``,
+``services.validators``). Not
 ``services.workflow`` or ``services.sla`` (they import us).
 """
 

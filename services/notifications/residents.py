@@ -7,6 +7,10 @@ applicant can be reached on — WhatsApp when the phone is a mobile number, emai
 address was given. Sending is not done here: WhatsApp messages wait for the officer's click
 (``wa_me_link``), email and gateway sending are jobs of their own.
 
+``message_complainant(complaint, step, **facts)`` does the same for a complaint's reporter
+(services.complaints): its code, status link, kind, deadline and the office's answer
+(``{jawaban}``) or reason; an anonymous report gets nothing.
+
 The placeholders reach only what the status page may show (code, service, masked name, the
 status link, what is missing, the reason, the promised date, how the letter is received, the
 office); any 16-digit number typed into a reason is masked, so no NIK or KK number is sent.
