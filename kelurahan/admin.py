@@ -67,6 +67,7 @@ class OfficeAdmin(admin.ModelAdmin):
             },
         ),
         ("Kop dan nomor surat", {"fields": ["logo", "letterhead", "letter_counter_per_service"]}),
+        ("Pengaduan", {"fields": ["complaints_public_list"]}),
     ]
 
     def save_formset(self, request, form, formset, change):

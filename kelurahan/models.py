@@ -58,6 +58,12 @@ class Office(models.Model):
         help_text="Jika dicentang, tiap layanan punya urutan nomor sendiri; jika tidak, satu "
         "urutan untuk semua surat kantor ini. Urutan mulai dari 1 setiap tahun.",
     )
+    complaints_public_list = models.BooleanField(
+        "tampilkan daftar pengaduan publik",
+        default=False,
+        help_text="Jika dicentang, /pengaduan/daftar/<kode>/ menampilkan pengaduan yang dipilih "
+        "Lurah/Sekretaris untuk ditampilkan: jenis, tanggal, status dan jawaban kantor saja.",
+    )
 
     class Meta:
         verbose_name = "kantor kelurahan"

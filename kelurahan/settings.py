@@ -313,6 +313,8 @@ if BENCH_ENDPOINTS:
 
 # The public letter verification page: requests per minute from one address.
 VERIFY_RATE_PER_MINUTE = int(env("VERIFY_RATE_PER_MINUTE", "30"))
+# Public complaint form: reports accepted per address per hour (services.throttle).
+COMPLAINTS_PER_HOUR = int(env("COMPLAINTS_PER_HOUR", "5"))
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "layanan@kelurahan.local")

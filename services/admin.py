@@ -18,6 +18,10 @@ from services.models import (
     ApplicationEvent,
     ApplicationState,
     Attachment,
+    Complaint,
+    ComplaintBreach,
+    ComplaintDeadline,
+    ComplaintEvent,
     Letter,
     MessageTemplate,
     Requirement,
@@ -286,6 +290,57 @@ class SlaBreachAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     list_display = ["application", "milestone", "due", "detected"]
     list_filter = ["milestone", "application__office"]
     list_select_related = ["application"]
+    date_hierarchy = "detected"
+
+
+@admin.register(ComplaintDeadline)
+class ComplaintDeadlineAdmin(admin.ModelAdmin):
+    """Working days per kind of report (SP4N-LAPOR!: verify 3, answer 5). A change applies
+    to reports received (verify) or verified (answer) after it."""
+
+    list_display = ["kind", "verify_days", "answer_days"]
+    list_editable = ["verify_days", "answer_days"]
+    readonly_fields = ["kind"]
+
+    def has_add_permission(self, request):
+        return False  # one per kind, seeded by a migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ComplaintEventInline(admin.TabularInline):
+    model = ComplaintEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "by", "transition", "source", "target", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
+    """Read only: complaints move through services.complaints (the staff's Pengaduan page)."""
+
+    internal_fields = ("is_open", "queue_due")
+    list_display = ["code", "office", "kind", "state", "received_at", "verify_due", "answer_due"]
+    list_filter = ["state", "kind", "office", "held", "published"]
+    list_select_related = ["office"]
+    search_fields = ["code", "lapor_ref"]
+    date_hierarchy = "received_at"
+    inlines = [ComplaintEventInline]
+
+
+@admin.register(ComplaintBreach)
+class ComplaintBreachAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
+    list_display = ["complaint", "milestone", "due", "detected"]
+    list_filter = ["milestone", "complaint__office"]
+    list_select_related = ["complaint"]
     date_hierarchy = "detected"
 
 

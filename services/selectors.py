@@ -322,7 +322,7 @@ def pending_whatsapp_for_office(user) -> QuerySet[ResidentMessage]:
             office_id=membership.office_id,
             sent_at__isnull=True,  # the partial index resident_message_pending
         )
-        .select_related("application__service")
+        .select_related("application__service", "complaint")
         .order_by("created_at", "id")
     )
 
@@ -333,7 +333,7 @@ def get_message_for_user(user, uuid) -> ResidentMessage:
     if membership is None or membership.role not in STAFF_ROLES:
         raise Http404("Pesan tidak ditemukan.")
     try:
-        return ResidentMessage.objects.select_related("application").get(
+        return ResidentMessage.objects.select_related("application", "complaint").get(
             uuid=uuid, office_id=membership.office_id
         )
     except (ResidentMessage.DoesNotExist, ValueError) as exc:

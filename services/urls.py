@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from services import views
+from services import complaint_views, views
 
 app_name = "services"
 
@@ -58,6 +58,53 @@ urlpatterns = [
     path("pesan/belum-terkirim/", views.resident_messages, name="resident_messages"),
     path("pesan/<uuid:uuid>/kirim/", views.resident_message_send, name="resident_message_send"),
     path("", include("services.public.urls")),
+    path("", include("services.public.complaint_urls")),
+    path("pengaduan/kelola/", complaint_views.complaint_queue, name="complaint_queue"),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/",
+        complaint_views.complaint_detail,
+        name="complaint_detail",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/foto/",
+        complaint_views.complaint_photo,
+        name="complaint_photo",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/tugaskan/",
+        complaint_views.complaint_assign,
+        name="complaint_assign",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/verifikasi/",
+        complaint_views.complaint_verify,
+        name="complaint_verify",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/bukan-pengaduan/",
+        complaint_views.complaint_dismiss,
+        name="complaint_dismiss",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/jawab/",
+        complaint_views.complaint_answer,
+        name="complaint_answer",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/tutup/",
+        complaint_views.complaint_close,
+        name="complaint_close",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/lapor/",
+        complaint_views.complaint_lapor,
+        name="complaint_lapor",
+    ),
+    path(
+        "pengaduan/kelola/<str:complaint_code>/publikasi/",
+        complaint_views.complaint_publish,
+        name="complaint_publish",
+    ),
     path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
     path(
         "permohonan/<str:code>/berkas/terima-semua/",

@@ -577,7 +577,7 @@ def resident_message_send(request, uuid):
     The form opens this in a new tab; a second click finds it sent and only opens the chat.
     """
     message = get_message_for_user(request.user, uuid)
-    back = message.application or "services:resident_messages"
+    back = message.application or message.complaint or "services:resident_messages"
     response = run_step(
         request,
         workflow.resident_message_mark_sent,

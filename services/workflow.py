@@ -37,6 +37,8 @@ from services.models import (
     Application,
     ApplicationEvent,
     Attachment,
+    Complaint,
+    ComplaintEvent,
     Delivery,
     Letter,
     LetterKind,
@@ -1120,6 +1122,16 @@ def resident_message_mark_sent(
             transition="message_sent",
             source=case.state,
             target=case.state,
+            note=f"“{message.step_label}” ke WhatsApp {message.recipient}",
+        )
+    elif marked and message.complaint_id is not None:
+        complaint = Complaint.objects.only("state").get(pk=message.complaint_id)
+        ComplaintEvent.objects.create(
+            complaint_id=message.complaint_id,
+            by=by,
+            transition="message_sent",
+            source=complaint.state,
+            target=complaint.state,
             note=f"“{message.step_label}” ke WhatsApp {message.recipient}",
         )
     return message

@@ -14,6 +14,8 @@
     request = sent_to_rt(officer=officer, rt=rt, rt_note="cek KK")  # the pending RT request
     letter = issued_letter(officer=officer, rt=rt, service="SITU")  # issued, PDF rendered
     received_in_bulk(1000, officer=officer, rt=rt, due=...)  # volume tests only
+    complaint = complaint_filed(office=office, contact_phone="")   # anonymous, received
+    complaint = complaint_in("answered", by=officer, application=case)  # about a case
 
 A case is never put in a state by hand (``received_in_bulk`` aside): ``ApplicationFactory``
 records it with the intake step (``application_receive``, one pending photo per requirement
@@ -564,3 +566,68 @@ def received_in_bulk(n: int, *, officer, rt, due, service="KTP") -> list[Applica
         for case in cases
     )
     return cases
+
+
+# --- complaints -------------------------------------------------------------------------------
+COMPLAINT_TEXT = "Petugas loket tidak ada di tempat pada jam buka, saya menunggu dua jam."
+COMPLAINT_STEPS = {
+    "received": [],
+    "verified": ["verify"],
+    "answered": ["verify", "answer"],
+    "closed": ["verify", "answer", "close"],
+    "dismissed": ["dismiss"],
+}
+
+
+def complaint_filed(
+    *,
+    office: Office | None = None,
+    kind: str = "pengaduan",
+    text: str = COMPLAINT_TEXT,
+    contact_name: str = "Siti Rahmawati",
+    contact_phone: str = "081234567890",
+    contact_email: str = "",
+    application: Application | None = None,
+    photo=None,
+):
+    """A complaint taken in through the real public step (``complaint_file``)."""
+    from services.complaints import complaint_file
+
+    if office is None:
+        office = application.office if application is not None else OfficeFactory()
+    return complaint_file(
+        office=office,
+        kind=kind,
+        text=text,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        application=application,
+        photo=photo,
+    )
+
+
+def complaint_in(
+    state: str,
+    *,
+    by=None,
+    answer: str = "Mohon maaf, loket kini dijaga bergantian sepanjang jam buka.",
+    reason: str = "Bukan urusan kelurahan: soal tagihan listrik.",
+    **kwargs,
+):
+    """A complaint that went through the real steps to ``state`` (``complaint_filed``'s
+    options; ``by`` acts, by default a new officer of its office)."""
+    from services import complaints
+
+    complaint = complaint_filed(**kwargs)
+    by = by or OfficerFactory(office=complaint.office)
+    steps = {
+        "verify": lambda: complaints.complaint_verify(complaint=complaint, by=by),
+        "answer": lambda: complaints.complaint_answer(complaint=complaint, by=by, answer=answer),
+        "close": lambda: complaints.complaint_close(complaint=complaint, by=by),
+        "dismiss": lambda: complaints.complaint_dismiss(complaint=complaint, by=by, reason=reason),
+    }
+    for step in COMPLAINT_STEPS[state]:
+        steps[step]()
+    complaint.refresh_from_db()
+    return complaint

@@ -94,6 +94,8 @@ def _all_get_urls():
         "variant_code": "pindah-datang",
         "uuid": uuid.uuid4(),
         "attachment_uuid": uuid.uuid4(),
+        "complaint_code": "ADU-BKS-2611-0001",
+        "office_code": "BKS",
     }
     urls = []
     for name, _, pattern in named_url_patterns():
@@ -113,8 +115,11 @@ def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client,
     elif name in {"services:public_status", "services:public_letter"}:
         # Public, behind an unguessable link (the letter: for electronic delivery only).
         assert response.status_code == 404
-    elif name == "services:public_lookup":  # public: code + last 4 phone digits
+    elif name in {"services:public_lookup", "services:complaint_form"}:
+        # public: the lookup (code + last 4 phone digits), the complaint form (no login)
         assert response.status_code == 200
+    elif name in {"services:complaint_status", "services:complaint_public_list"}:
+        assert response.status_code == 404  # unknown token; the office shows no public list
     else:
         assert response.status_code in {302, 405}, (name, response.status_code)
         if response.status_code == 302:

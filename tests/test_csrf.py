@@ -14,10 +14,10 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.urls import reverse
 
-from services.models import Application, ApplicationEvent, ApplicationState, Letter
+from services.models import Application, ApplicationEvent, ApplicationState, Complaint, Letter
 from services.selectors import current_letter
 from tests.conftest import PASSWORD, named_url_patterns
-from tests.factories import case_in, sent_to_rt
+from tests.factories import case_in, complaint_filed, sent_to_rt
 from verification.models import VerificationRequest
 
 S = ApplicationState
@@ -28,6 +28,9 @@ PUBLIC = {
     "services:public_status",
     "services:public_letter",
     "services:public_lookup",
+    "services:complaint_form",
+    "services:complaint_status",
+    "services:complaint_public_list",
 }
 URLS = [(name, route, tuple(p.pattern.converters)) for name, route, p in named_url_patterns()]
 FORM = {
@@ -50,7 +53,14 @@ def world(officer, supervisor, rt1, rt_chair):
     request = sent_to_rt(officer=officer, rt=rt1, nik="3271014501900012")
     done = case_in(S.ISSUED, officer=officer, rt=rt1, nik="3271014501900013")
     letter = current_letter(done)  # PDF not needed here
-    return {"request": request, "letter": letter, "supervisor": supervisor, "rt_chair": rt_chair}
+    complaint = complaint_filed(office=officer.membership.office)
+    return {
+        "request": request,
+        "letter": letter,
+        "supervisor": supervisor,
+        "rt_chair": rt_chair,
+        "complaint": complaint,
+    }
 
 
 def url_and_user(name: str, route: str, arguments: tuple[str, ...], world):
@@ -72,6 +82,8 @@ def url_and_user(name: str, route: str, arguments: tuple[str, ...], world):
         "variant_code": "baru",
         "uuid": request.uuid if route.startswith("rt/") else attachment.uuid,
         "attachment_uuid": attachment.uuid,
+        "complaint_code": world["complaint"].code,
+        "office_code": case.office.code,
     }
     return reverse(name, kwargs={key: values[key] for key in arguments}), user
 
@@ -82,6 +94,7 @@ def stored_state():
         sorted(Application.objects.values_list("code", "state")),
         sorted(VerificationRequest.objects.values_list("id", "state")),
         sorted(Letter.objects.values_list("id", "revoked_at")),
+        sorted(Complaint.objects.values_list("code", "state", "answer", "assigned_to")),
     )
 
 

@@ -173,8 +173,10 @@ INSERTS = {"create", "bulk_create", "get_or_create", "update_or_create"}
 # test's setup.
 BUILDERS = {
     "application_receive",
+    "complaint_file",
     "create_user",
     "create_superuser",
+    ("Complaint", "create"),
     ("Office", "create"),
     ("RW", "create"),
     ("RT", "create"),

@@ -373,6 +373,9 @@ def test_every_step_has_a_seeded_template_with_known_placeholders(db):
         "cancel",
         "reject",
         "reopen",
+        "complaint_receive",
+        "complaint_answer",
+        "complaint_dismiss",
     }
     for template in MessageTemplate.objects.all():
         template.full_clean()

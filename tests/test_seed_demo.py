@@ -35,6 +35,18 @@ def test_seed_demo_builds_a_kelurahan_and_is_idempotent(settings):
 
 
 @pytest.mark.django_db
+def test_seed_demo_adds_complaints_in_different_states_once(settings):
+    from services.models import Complaint
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    states = sorted(Complaint.objects.values_list("state", flat=True))
+    assert states == ["answered", "closed", "dismissed", "received", "verified"]
+    assert all(c.events.exists() for c in Complaint.objects.all())
+
+
+@pytest.mark.django_db
 def test_seed_demo_refuses_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):

@@ -147,9 +147,9 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_overdue_cases(
 
 
 # Claim (get_or_create + update), three milestone selects, the breach insert, the staff
-# lookup, the RT reminder and RT-overdue inserts, the notification insert, plus the
-# savepoints.
-SWEEP_QUERIES = 13
+# lookup, the RT reminder and RT-overdue inserts, the notification insert, the two complaint
+# breach inserts (verify, answer), plus the savepoints.
+SWEEP_QUERIES = 15
 
 
 @pytest.mark.django_db

@@ -23,14 +23,21 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_fsm import ANY_OTHER_STATE, ANY_STATE
 
-from services import workflow
+from services import complaints, workflow
 from services.documents.cleaning import clean_upload
 from services.letters.numbering import new_output_letter
 from services.letters.render import render_letter
-from services.models import OPEN_STATES, Application, ApplicationEvent, ApplicationState
+from services.models import (
+    OPEN_STATES,
+    Application,
+    ApplicationEvent,
+    ApplicationState,
+    Complaint,
+    ComplaintState,
+)
 from services.workflow import WorkflowError
 from tests.conftest import jpeg_upload
-from tests.factories import ApplicationFactory, SupervisorFactory
+from tests.factories import ApplicationFactory, SupervisorFactory, complaint_in
 from verification import workflow as rt_workflow
 from verification.models import RequestState, VerificationRequest
 
@@ -351,3 +358,52 @@ def test_the_residents_download_locks_the_case_row_before_saving_it(officer, rt1
     assert_locked_before(
         [q["sql"] for q in captured.captured_queries], re.compile(f"UPDATE {CASE_TABLE}")
     )
+
+
+# --- complaints (services.complaints) ---------------------------------------------------------
+COMPLAINT_LIFECYCLE: dict[str, tuple[set[str], str]] = {
+    "verify": ({"received"}, "verified"),
+    "dismiss": ({"received", "verified"}, "dismissed"),
+    "respond": ({"verified"}, "answered"),
+    "close": ({"answered"}, "closed"),
+}
+COMPLAINT_STEPS = {
+    "verify": lambda c, by: complaints.complaint_verify(complaint=c, by=by),
+    "dismiss": lambda c, by: complaints.complaint_dismiss(complaint=c, by=by, reason="spam"),
+    "respond": lambda c, by: complaints.complaint_answer(complaint=c, by=by, answer="Jawab."),
+    "close": lambda c, by: complaints.complaint_close(complaint=c, by=by),
+}
+# The event each transition writes (the FSM method is ``respond``: ``answer`` is the field).
+COMPLAINT_EVENT = {"verify": "verify", "dismiss": "dismiss", "respond": "answer", "close": "close"}
+
+
+def test_the_complaint_fsm_declares_exactly_the_promised_lifecycle():
+    field = Complaint._meta.get_field("state")
+    table: dict[str, tuple[set[str], str]] = {}
+    for transition in field.get_all_transitions(Complaint):
+        sources, _ = table.setdefault(transition.name, (set(), transition.target))
+        sources.add(transition.source)
+    assert table == COMPLAINT_LIFECYCLE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ComplaintState.values)
+@pytest.mark.parametrize("transition", sorted(COMPLAINT_LIFECYCLE))
+def test_each_complaint_step_from_each_state(transition, state, officer):
+    complaint = complaint_in(state, by=officer, office=officer.membership.office)
+    before = list(complaint.events.values_list("id", flat=True))
+    sources, target = COMPLAINT_LIFECYCLE[transition]
+    if state in sources:
+        COMPLAINT_STEPS[transition](complaint, officer)
+        complaint.refresh_from_db()
+        assert complaint.state == target
+        new = complaint.events.exclude(id__in=before)
+        assert [(e.transition, e.source, e.target) for e in new] == [
+            (COMPLAINT_EVENT[transition], state, target)
+        ]
+    else:
+        with pytest.raises(WorkflowError, match="karena statusnya sekarang"):
+            COMPLAINT_STEPS[transition](complaint, officer)
+        complaint.refresh_from_db()
+        assert complaint.state == state
+        assert list(complaint.events.values_list("id", flat=True)) == before

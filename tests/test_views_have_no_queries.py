@@ -27,7 +27,13 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
-VIEW_MODULES = ["services/views.py", "verification/views.py", "kelurahan/views.py"]
+VIEW_MODULES = [
+    "services/views.py",
+    "services/complaint_views.py",
+    "services/public/complaint_views.py",
+    "verification/views.py",
+    "kelurahan/views.py",
+]
 
 QUERYSET_ONLY = {
     "select_related",

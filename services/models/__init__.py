@@ -5,12 +5,15 @@
 - ``letters``: Letter;
 - ``sla``: SlaBreach, SweepState;
 - ``notifications``: Notification;
+- ``complaints``: Complaint (pengaduan, with its FSM), ComplaintEvent, ComplaintBreach,
+  ComplaintDeadline (working days per kind);
 - ``messages``: ResidentMessage (the resident's outbox), MessageTemplate, MessageStep,
   MessageChannel, MessageState.
 
-May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← the rest), and
-``services.letters.patterns`` (pure formatting, no models). Nothing else of ``services``:
-every other module imports the models, so an import from here would close a circle.
+May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← complaints ←
+the rest), and ``services.letters.patterns`` (pure formatting, no models). Nothing else of
+``services``: every other module imports the models, so an import from here would close a
+circle.
 Migrations store ``services.models._default_uuid``, ``attachment_path``, ``thumbnail_path``,
 ``_letter_token`` and ``_status_token``: they stay importable from here.
 """
@@ -43,6 +46,17 @@ from services.models.catalogue import (
     ServiceQuerySet,
     ServiceVariant,
 )
+from services.models.complaints import (
+    COMPLAINT_EVENT_LABELS,
+    COMPLAINT_OPEN_STATES,
+    Complaint,
+    ComplaintBreach,
+    ComplaintDeadline,
+    ComplaintEvent,
+    ComplaintKind,
+    ComplaintMilestone,
+    ComplaintState,
+)
 from services.models.letters import Letter, LetterKind, _letter_token
 from services.models.messages import (
     PLACEHOLDERS,
@@ -57,6 +71,8 @@ from services.models.sla import Milestone, SlaBreach, SweepState
 
 __all__ = [
     "CLOSED_STATES",
+    "COMPLAINT_EVENT_LABELS",
+    "COMPLAINT_OPEN_STATES",
     "DEFAULT_NUMBER_PATTERN",
     "EVENT_LABELS",
     "OPEN_STATES",
@@ -68,6 +84,13 @@ __all__ = [
     "ApplicationState",
     "Attachment",
     "Channel",
+    "Complaint",
+    "ComplaintBreach",
+    "ComplaintDeadline",
+    "ComplaintEvent",
+    "ComplaintKind",
+    "ComplaintMilestone",
+    "ComplaintState",
     "Delivery",
     "FieldKind",
     "Letter",

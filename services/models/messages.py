@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from kelurahan.models import Office
 from services.models.cases import Application
+from services.models.complaints import Complaint
 
 
 class MessageChannel(models.TextChoices):
@@ -44,6 +45,10 @@ class MessageStep(models.TextChoices):
     CANCEL = "cancel", "Permohonan dibatalkan"
     REJECT = "reject", "Ditolak Ketua RT"
     REOPEN = "reopen", "Dibuka kembali"
+    # Complaints (services.complaints): the reporter is told of receipt, answer, dismissal.
+    COMPLAINT_RECEIVE = "complaint_receive", "Pengaduan diterima"
+    COMPLAINT_ANSWER = "complaint_answer", "Pengaduan dijawab"
+    COMPLAINT_DISMISS = "complaint_dismiss", "Pengaduan tidak ditindaklanjuti"
 
 
 class MessageState(models.TextChoices):
@@ -72,6 +77,7 @@ PLACEHOLDERS = {
     "perkiraan_selesai": "tanggal perkiraan selesai, mis. Kamis, 26 November 2026",
     "pengambilan": "cara menerima surat: diambil di kantor (bawa KTP asli) atau dikirim kurir",
     "kantor": "nama kantor kelurahan",
+    "jawaban": "jawaban kantor atas pengaduan (hanya pesan pengaduan)",
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -125,9 +131,8 @@ class MessageTemplate(models.Model):
 class ResidentMessage(models.Model):
     """One message to a resident on one channel; pending until ``sent_at`` is set.
 
-    ``complaint`` (DESIGN.md) is not here yet: there is no Complaint model. ``office`` is
-    stored so the office's outbox is scoped without going through the application (a message
-    answering a complaint will have none).
+    ``office`` is stored so the office's outbox is scoped without going through the
+    application (a message answering a complaint has none: ``complaint`` is set instead).
     """
 
     uuid = models.UUIDField("kode pesan", default=uuid.uuid4, unique=True, editable=False)
@@ -141,6 +146,14 @@ class ResidentMessage(models.Model):
         blank=True,
         related_name="resident_messages",
         verbose_name="permohonan",
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="resident_messages",
+        verbose_name="pengaduan",
     )
     step = models.CharField("langkah", max_length=30)
     channel = models.CharField("saluran", max_length=20, choices=MessageChannel.choices)

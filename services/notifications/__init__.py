@@ -5,7 +5,8 @@
 - ``digest``: ``morning_digest`` (a scheduled job);
 - ``mail``: ``send_pending_emails`` (queued by ``notify``).
 - ``residents``: the resident's side: ``message_resident`` (the outbox row the workflow writes
-  in each step's transaction), ``whatsapp_number``, ``wa_me_link``. Import it from its module:
+  in each step's transaction), ``message_complainant`` (the same for a complaint's reporter),
+  ``whatsapp_number``, ``wa_me_link``. Import it from its module:
   it reads ``services.public.status`` (the status link, dates), which this ``__init__`` does not
   load for the staff side.
 - ``gateway``: the WhatsApp/SMS backends (``RESIDENT_MESSAGE_BACKEND``: click-to-chat, the
@@ -13,8 +14,9 @@
 - ``sending``: the jobs that claim, send and retry the resident's gateway and email messages.
 
 May import: ``kelurahan``, ``services.models``, ``services.jobs`` (``residents`` also
-``services.public.status``, ``services.letters.verify``, ``services.validators``; ``gateway``
-Django only). Not ``services.workflow`` or ``services.sla`` (they import us).
+``services.public.status`` and ``complaint_status``, ``services.letters.verify``,
+``services.validators``; ``gateway`` Django only). Not ``services.workflow`` or ``services.sla``
+(they import us).
 """
 
 from services.notifications.digest import morning_digest

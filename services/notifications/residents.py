@@ -12,6 +12,10 @@ commits, for the sending job (``services.notifications.sending``).
 ``follow_contact_correction(application, phone=…, email=…)`` moves the unsent messages to a
 corrected phone number or address (or drops them when there is none any more).
 
+``message_complainant(complaint, step, **facts)`` does the same for a complaint's reporter
+(services.complaints): its code, status link, kind, deadline and the office's answer
+(``{jawaban}``) or reason; an anonymous report gets nothing.
+
 The placeholders reach only what the status page may show (code, service, masked name, the
 status link, what is missing, the reason, the promised date, how the letter is received, the
 office); any 16-digit number typed into a reason is masked, so no NIK or KK number is sent.
@@ -101,22 +105,35 @@ def render_text(template: str, values: dict[str, str]) -> str:
 def message_resident(application: Application, step: str, **facts: str) -> list[ResidentMessage]:
     """Store the step's message for each channel the applicant has; call it inside the step's
     transaction. No template (or an inactive one), no channel: no message."""
+    return _write(
+        step,
+        lambda: facts_for(application, **facts),
+        phone=application.phone,
+        email=application.email,
+        office_id=application.office_id,
+        application=application,
+    )
+
+
+def _write(step: str, values, *, phone: str, email: str, **owner) -> list[ResidentMessage]:
+    """One row per channel (``phone_channel()`` for a mobile number, email for an address) of
+    the step's template filled with ``values()``; ``owner`` is the office and the application
+    or complaint. Automatic rows are due now and queued after commit."""
     template = MessageTemplate.objects.filter(step=step, active=True).first()
     if template is None:
         return []
     recipients = []
-    if number := whatsapp_number(application.phone):
+    if number := whatsapp_number(phone):
         recipients.append((phone_channel(), number))
-    if application.email:
-        recipients.append((MessageChannel.EMAIL, application.email))
+    if email:
+        recipients.append((MessageChannel.EMAIL, email))
     if not recipients:
         return []
-    text = render_text(template.text, facts_for(application, **facts))
+    text = render_text(template.text, values())
     now = timezone.now()
     rows = ResidentMessage.objects.bulk_create(
         ResidentMessage(
-            office_id=application.office_id,
-            application=application,
+            **owner,
             step=step,
             channel=channel,
             recipient=recipient,
@@ -190,3 +207,37 @@ def _follow(application: Application, channels, new: str, what: str) -> str:
     rows.filter(channel__in=AUTOMATIC_CHANNELS).update(next_attempt_at=timezone.now())
     _queue_uuids([u for u, channel in moved if channel in AUTOMATIC_CHANNELS])
     return f"{len(moved)} pesan yang belum terkirim dialihkan ke {what} baru." if moved else ""
+
+
+def complaint_facts(complaint, **facts: str) -> dict[str, str]:
+    """Every placeholder's value for a complaint; ``facts`` (alasan, jawaban) from the step.
+
+    Only what the complaint's status page shows: its code, the link, the office, the
+    deadline it works to; nothing of an application it names."""
+    from services.public.complaint_status import complaint_link
+
+    due = complaint.answer_due or complaint.verify_due
+    values = dict.fromkeys(PLACEHOLDERS, "")
+    values.update(
+        kode=complaint.code,
+        layanan=complaint.get_kind_display(),
+        nama=masked_name(complaint.contact_name),
+        tautan=complaint_link(complaint),
+        perkiraan_selesai=day_date_id(due) if due else "",
+        kantor=complaint.office.name,
+    )
+    values.update({key: str(value) for key, value in facts.items() if key in PLACEHOLDERS})
+    return values
+
+
+def message_complainant(complaint, step: str, **facts: str) -> list[ResidentMessage]:
+    """Like ``message_resident``, for a complaint's reporter: one row per channel they left
+    (the phone's channel for a mobile number, email); an anonymous report gets none."""
+    return _write(
+        step,
+        lambda: complaint_facts(complaint, **facts),
+        phone=complaint.contact_phone,
+        email=complaint.contact_email,
+        office_id=complaint.office_id,
+        complaint=complaint,
+    )

@@ -4,6 +4,9 @@
 - ``lookup.py``: the reference code + last 4 phone digits lookup and its throttle.
 - ``views.py`` / ``urls.py``: ``/s/<token>/`` (the status page), ``/s/<token>/surat/`` (the
   letter's PDF, electronic delivery only) and ``/lacak/`` (the lookup).
+- ``complaint_status.py`` / ``complaint_views.py`` / ``complaint_urls.py``: the complaint form
+  ``/pengaduan/``, its status page ``/pengaduan/s/<token>/`` and the office's optional public
+  list (what a complaint's page may show: see complaint_status.py).
 
 What these pages may show: the service, the masked name, the state in plain words, the dates
 of the steps done, the promised date, which documents are missing or were refused and why, the

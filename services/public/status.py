@@ -23,6 +23,7 @@ from services.models import (
     ApplicationEvent,
     ApplicationState,
     Attachment,
+    Complaint,
     Delivery,
     Letter,
     LetterKind,
@@ -109,6 +110,16 @@ class Handover:
 
 
 @dataclass(frozen=True)
+class LinkedComplaint:
+    """A report filed about the case (services.complaints): code, kind, date, state only."""
+
+    code: str
+    kind: str
+    filed_on: str
+    state_label: str
+
+
+@dataclass(frozen=True)
 class PublicStatus:
     code: str
     service: str
@@ -126,6 +137,7 @@ class PublicStatus:
     handover: Handover | None = None
     office_name: str = ""
     office_phone: str = ""
+    complaints: list[LinkedComplaint] = field(default_factory=list)
 
 
 def status_for_token(token: str) -> PublicStatus | None:
@@ -162,6 +174,13 @@ def application_for_status(token: str) -> Application | None:
             # The reverse accessor of verification.VerificationRequest, read without importing
             # the verification app (services never imports it).
             Prefetch("verification_requests", to_attr="public_requests"),
+            Prefetch(
+                "complaints",
+                queryset=Complaint.objects.only(
+                    "application_id", "code", "kind", "received_at", "state"
+                ).order_by("received_at", "id"),
+                to_attr="public_complaints",
+            ),
         )
         .filter(status_token=token)
         .first()
@@ -198,6 +217,15 @@ def public_status(case: Application) -> PublicStatus:
         handover=_handover(case),
         office_name=case.office.name,
         office_phone=case.office.phone,
+        complaints=[
+            LinkedComplaint(
+                code=c.code,
+                kind=c.get_kind_display(),
+                filed_on=day_date_id(c.received_at),
+                state_label=c.get_state_display(),
+            )
+            for c in getattr(case, "public_complaints", [])
+        ],
     )
 
 

@@ -1,5 +1,8 @@
 """The SLA sweep: record each milestone that passed its deadline, once, and tell people.
 
+Cases (``SlaBreach``) and complaints (``ComplaintBreach``: verify and answer deadlines of
+``services.complaints``) alike; officers are told, supervisors get the escalation.
+
 Set-based: it claims the time window since its last run and looks only at deadlines that
 fell inside it (partial indexes on each due column). Breaches and notifications are written
 with INSERT ... SELECT, so the sweep's number of queries is constant and its cost follows the
@@ -23,6 +26,10 @@ from services import jobs
 from services.models import (
     Application,
     ApplicationState,
+    Complaint,
+    ComplaintBreach,
+    ComplaintMilestone,
+    ComplaintState,
     Milestone,
     Notification,
     SlaBreach,
@@ -205,6 +212,70 @@ def _tell_rt_chairs_overdue(since: datetime, now: datetime) -> int:
     return insert_from_select(Notification, NOTIFICATION_COLUMNS, rows)
 
 
+# Complaints (services.complaints): milestone -> (due field, reached-at field, the state in
+# which it is still awaited).
+COMPLAINT_MILESTONES = {
+    ComplaintMilestone.VERIFY: ("verify_due", "verified_at", ComplaintState.RECEIVED),
+    ComplaintMilestone.ANSWER: ("answer_due", "answered_at", ComplaintState.VERIFIED),
+}
+COMPLAINT_MILESTONE_TEXT = {
+    ComplaintMilestone.VERIFY: "belum diverifikasi",
+    ComplaintMilestone.ANSWER: "belum dijawab",
+}
+
+
+def _record_complaint_breaches(since: datetime, now: datetime) -> int:
+    """Each complaint deadline that passed in (since, now] with its step not taken in time,
+    once (the unique constraint skips a re-run's rows)."""
+    recorded = 0
+    for milestone, (due_field, reached_field, waiting) in COMPLAINT_MILESTONES.items():
+        newly_due = (
+            Complaint.objects.filter(**{f"{due_field}__gt": since, f"{due_field}__lte": now})
+            .filter(Q(state=waiting) | Q(**{f"{reached_field}__gt": F(due_field)}))
+            .annotate(
+                complaint=F("pk"),
+                milestone=Value(milestone.value),
+                due=F(due_field),
+                detected=Value(now, output_field=models.DateTimeField()),
+            )
+        )
+        recorded += insert_from_select(
+            ComplaintBreach, ["complaint", "milestone", "due", "detected"], newly_due
+        )
+    return recorded
+
+
+def _notify_complaint_breaches(now: datetime) -> int:
+    """As for cases: the office's officers hear of it, its supervisors get the escalation."""
+    members = "complaint__office__members"
+    is_supervisor = Q(**{f"{members}__role": Role.SUPERVISOR})
+    milestone_text = Case(
+        *(When(milestone=m, then=Value(text)) for m, text in COMPLAINT_MILESTONE_TEXT.items()),
+        output_field=models.CharField(),
+    )
+    rows = ComplaintBreach.objects.filter(
+        detected=now,
+        **{f"{members}__role__in": [Role.OFFICER, Role.SUPERVISOR]},
+        **{f"{members}__user__is_active": True},
+    ).annotate(
+        recipient=F(f"{members}__user_id"),
+        key=_text(Value("complaint:"), "milestone", Value(":"), _as_text("complaint_id")),
+        kind=Case(When(is_supervisor, then=Value("escalation")), default=Value("breach")),
+        application=Cast(Value(None), output_field=models.BigIntegerField()),
+        message=_text(
+            Case(When(is_supervisor, then=Value("Eskalasi: ")), default=Value("")),
+            Value("pengaduan "),
+            "complaint__code",
+            Value(" terlambat: "),
+            milestone_text,
+            Value("."),
+        ),
+        url=_text(Value("/pengaduan/kelola/"), "complaint__code", Value("/")),
+        created_at=Value(now, output_field=models.DateTimeField()),
+    )
+    return insert_from_select(Notification, NOTIFICATION_COLUMNS, rows)
+
+
 def sla_sweep(now: datetime | None = None) -> int:
     """Record new breaches since the last run; returns how many were recorded."""
     now = now or timezone.now()
@@ -218,6 +289,10 @@ def sla_sweep(now: datetime | None = None) -> int:
         notified += _tell_rt_chairs_overdue(since, now)
         if recorded:
             notified += _notify_breaches(now)
+        complaint_breaches = _record_complaint_breaches(since, now)
+        if complaint_breaches:
+            notified += _notify_complaint_breaches(now)
+        recorded += complaint_breaches
         if notified:
             jobs.enqueue_after_commit(jobs.SEND_NOTIFICATION_EMAILS)
     # The whole sweep is one transaction: this is how long it held the write lock.

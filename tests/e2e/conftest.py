@@ -47,6 +47,8 @@ def _migrated_data(transactional_db):
     importlib.import_module("services.migrations.0018_seed_message_templates").seed(apps, None)
     electronic = importlib.import_module("services.migrations.0020_electronic_delivery")
     electronic.allow_downloads(apps, None)
+    # Complaint message templates and the working days per kind.
+    importlib.import_module("services.migrations.0021_complaints").seed(apps, None)
     # The migration's own loop, once per role (3 groups): set-up data, not a page's N+1.
     with zeal_ignore([{"model": "auth.Group", "field": "permissions"}]):
         sync_role_groups(apps)

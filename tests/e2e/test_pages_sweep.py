@@ -16,6 +16,9 @@ OFFICER_PAGES = [
     "/layanan/",
     "/wilayah/",
     "/notifikasi/",
+    "/pengaduan/kelola/",
+    "/pengaduan/kelola/?state=answered",
+    "/pengaduan/kelola/?state=done",
 ]
 RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/rt/ajukan/KK/baru/", "/notifikasi/"]
 
@@ -24,7 +27,15 @@ RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/rt/ajukan/KK/baru/", "/no
 def test_staff_and_rt_pages_pass_axe_and_have_44px_tap_targets(live_server, page, settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    for username, paths in (("petugas", OFFICER_PAGES), ("ketua_rt01", RT_PAGES)):
+    from services.models import Complaint
+
+    # The complaint page in each state seed_demo leaves one in.
+    complaint_pages = [c.get_absolute_url() for c in Complaint.objects.order_by("id")]
+    for username, paths in (
+        ("petugas", OFFICER_PAGES + complaint_pages),
+        ("lurah", complaint_pages),
+        ("ketua_rt01", RT_PAGES),
+    ):
         login(page, live_server.url, username)
         for path in paths:
             page.goto(live_server.url + path)
