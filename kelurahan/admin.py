@@ -67,6 +67,7 @@ class OfficeAdmin(admin.ModelAdmin):
             },
         ),
         ("Kop dan nomor surat", {"fields": ["logo", "letterhead", "letter_counter_per_service"]}),
+        ("Maklumat Pelayanan", {"fields": ["maklumat"]}),
     ]
 
     def save_formset(self, request, form, formset, change):

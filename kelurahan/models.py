@@ -5,6 +5,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 
+DEFAULT_MAKLUMAT = (
+    "Dengan ini kami menyatakan sanggup menyelenggarakan pelayanan sesuai standar pelayanan "
+    "yang telah ditetapkan dan apabila tidak menepati janji ini, kami siap menerima sanksi "
+    "sesuai peraturan perundang-undangan yang berlaku."
+)
+
 
 class Office(models.Model):
     """A kelurahan office. One deployment serves many offices; all staff data hangs off one."""
@@ -51,6 +57,12 @@ class Office(models.Model):
         max_length=18,
         blank=True,
         validators=[RegexValidator(r"^\d{18}$", "NIP terdiri dari 18 angka.")],
+    )
+    maklumat = models.TextField(
+        "maklumat pelayanan",
+        max_length=3000,
+        default=DEFAULT_MAKLUMAT,
+        help_text="Janji kantor kepada warga, dicetak pada halaman Standar Pelayanan.",
     )
     letter_counter_per_service = models.BooleanField(
         "nomor surat per layanan",

@@ -6,7 +6,8 @@
 - ``sla``: SlaBreach, SweepState;
 - ``notifications``: Notification;
 - ``messages``: ResidentMessage (the resident's outbox), MessageTemplate, MessageStep,
-  MessageChannel.
+  MessageChannel;
+- ``survey``: SurveyResponse (one SKM questionnaire), SurveyChannel.
 
 May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← the rest), and
 ``services.letters.patterns`` (pure formatting, no models). Nothing else of ``services``:
@@ -53,6 +54,7 @@ from services.models.messages import (
 )
 from services.models.notifications import Notification
 from services.models.sla import Milestone, SlaBreach, SweepState
+from services.models.survey import SurveyChannel, SurveyResponse
 
 __all__ = [
     "CLOSED_STATES",
@@ -84,6 +86,8 @@ __all__ = [
     "ServiceQuerySet",
     "ServiceVariant",
     "SlaBreach",
+    "SurveyChannel",
+    "SurveyResponse",
     "SweepState",
     "Verdict",
     "_default_uuid",
