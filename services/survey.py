@@ -30,7 +30,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from kelurahan.access import office_for
-from services.models import Application, ApplicationState, SurveyResponse
+from services.models import Application, ApplicationState, Service, SurveyResponse
 from services.models.survey import (
     AGE_BANDS,
     EDUCATION,
@@ -211,15 +211,6 @@ PROFILE_FIELDS = ("sex", "age_band", "education", "occupation")
 USED = "Survei untuk permohonan ini sudah diisi. Terima kasih, jawaban Anda sudah kami terima."
 
 
-def survey_open_for(application: Application) -> bool:
-    """The invitation: a completed case whose resident has not answered yet."""
-    return application.state == ApplicationState.COMPLETED and not survey_answered(application)
-
-
-def survey_answered(application: Application) -> bool:
-    return SurveyResponse.objects.filter(application=application).exists()
-
-
 def _answers(answers: dict) -> dict:
     missing = [e.label for e in ELEMENTS if answers.get(e.code) not in (1, 2, 3, 4)]
     if missing:
@@ -376,9 +367,12 @@ def _fmt(value: float, places: int = 2) -> str:
     return f"{value:.{places}f}".replace(".", ",")
 
 
-def survey_report(office, service=None, period: Period | None = None) -> SurveyReport:
+def survey_report(
+    office, service=None, period: Period | None = None, *, elements_only: bool = False
+) -> SurveyReport:
     """The report in four queries whatever the number of responses: element sums, channels,
-    one grouped count per profile field, and the suggestions' text (nothing beside it)."""
+    one grouped count of the profile fields, and the suggestions' text (nothing beside it).
+    ``elements_only``: the first query alone (the IKM on the Standar Pelayanan page)."""
     period = period or Period.current(timezone.localdate())
     start, stop = period.bounds()
     responses = SurveyResponse.objects.filter(
@@ -399,6 +393,8 @@ def survey_report(office, service=None, period: Period | None = None) -> SurveyR
         )
         for e, nrr in zip(ELEMENTS, result.nrr, strict=True)
     ]
+    if elements_only:
+        return SurveyReport(office.name, "", period, result, elements)
     channel_counts = dict(responses.values_list("channel").annotate(k=Count("id")).order_by())
     channels = [(label, channel_counts.get(value, 0)) for value, label in SurveyChannel.choices]
     profiles = _profiles(responses, n)
@@ -471,3 +467,30 @@ def report_csv_rows(report: SurveyReport) -> list[list[str]]:
     rows += [[text] for text in report.suggestions]
     rows += [[], ["Rumus", report.formula]]
     return rows
+
+
+# --- reads the survey pages need ----------------------------------------------------------------
+def application_for_survey(token: str) -> Application | None:
+    """The case behind a status link, with whether it has answered (one query)."""
+    return (
+        Application.objects.select_related("service", "office", "survey_response")
+        .filter(status_token=token)
+        .first()
+    )
+
+
+def has_response(application: Application) -> bool:
+    """Whether the case has answered, from ``application_for_survey``'s join (no query)."""
+    try:
+        return application.survey_response is not None
+    except SurveyResponse.DoesNotExist:
+        return False
+
+
+def survey_services() -> list[Service]:
+    """The services a questionnaire may be about (the report's filter, the paper form)."""
+    return list(Service.objects.active().order_by("order", "name"))
+
+
+def service_by_code(services: list[Service], code: str | None) -> Service | None:
+    return next((s for s in services if s.code == code), None)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from services import views
+from services import survey_views, views
 
 app_name = "services"
 
@@ -58,6 +58,10 @@ urlpatterns = [
     path("pesan/belum-terkirim/", views.resident_messages, name="resident_messages"),
     path("pesan/<uuid:uuid>/kirim/", views.resident_message_send, name="resident_message_send"),
     path("", include("services.public.urls")),
+    path("skm/", survey_views.skm_report, name="skm_report"),
+    path("skm/laporan.csv", survey_views.skm_report_csv, name="skm_report_csv"),
+    path("skm/laporan.pdf", survey_views.skm_report_pdf, name="skm_report_pdf"),
+    path("skm/kuesioner-kertas/", survey_views.skm_paper, name="skm_paper"),
     path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
     path(
         "permohonan/<str:code>/berkas/terima-semua/",

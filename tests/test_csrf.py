@@ -14,7 +14,13 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.urls import reverse
 
-from services.models import Application, ApplicationEvent, ApplicationState, Letter
+from services.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationState,
+    Letter,
+    SurveyResponse,
+)
 from services.selectors import current_letter
 from tests.conftest import PASSWORD, named_url_patterns
 from tests.factories import case_in, sent_to_rt
@@ -27,6 +33,10 @@ PUBLIC = {
     "services:letter_verify",
     "services:public_status",
     "services:public_lookup",
+    "services:public_survey",
+    "services:public_standard_index",
+    "services:public_standard",
+    "services:public_standard_print",
 }
 URLS = [(name, route, tuple(p.pattern.converters)) for name, route, p in named_url_patterns()]
 FORM = {
@@ -81,6 +91,7 @@ def stored_state():
         sorted(Application.objects.values_list("code", "state")),
         sorted(VerificationRequest.objects.values_list("id", "state")),
         sorted(Letter.objects.values_list("id", "revoked_at")),
+        SurveyResponse.objects.count(),
     )
 
 

@@ -171,6 +171,7 @@ BUILDERS = {
     ("RW", "create"),
     ("RT", "create"),
     ("Membership", "create"),
+    ("SurveyResponse", "create"),
 }
 
 

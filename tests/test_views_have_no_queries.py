@@ -27,7 +27,15 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
-VIEW_MODULES = ["services/views.py", "verification/views.py", "kelurahan/views.py"]
+VIEW_MODULES = [
+    "services/views.py",
+    "services/survey_views.py",
+    "services/public/views.py",
+    "services/public/survey_views.py",
+    "services/public/standard_views.py",
+    "verification/views.py",
+    "kelurahan/views.py",
+]
 
 QUERYSET_ONLY = {
     "select_related",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -113,6 +114,9 @@ class PublicStatus:
     handover: Handover | None = None
     office_name: str = ""
     office_phone: str = ""
+    # The SKM invitation on a completed case: "open" (once), "done" (answered), or "".
+    survey: str = ""
+    survey_link: str = ""
 
 
 def status_for_token(token: str) -> PublicStatus | None:
@@ -123,7 +127,9 @@ def status_for_token(token: str) -> PublicStatus | None:
 def application_for_status(token: str) -> Application | None:
     """The case behind a status link with what its page needs, in a fixed number of queries."""
     return (
-        Application.objects.select_related("service", "variant", "office", "rt__rw")
+        Application.objects.select_related(
+            "service", "variant", "office", "rt__rw", "survey_response"
+        )
         .prefetch_related(
             Prefetch(
                 "events",
@@ -183,7 +189,24 @@ def public_status(case: Application) -> PublicStatus:
         handover=_handover(case),
         office_name=case.office.name,
         office_phone=case.office.phone,
+        **_survey(case),
     )
+
+
+def _survey(case: Application) -> dict[str, str]:
+    """Invite the resident of a completed case to the SKM survey, once per application."""
+    if case.state != S.COMPLETED:
+        return {}
+    try:
+        answered = case.survey_response is not None
+    except ObjectDoesNotExist:
+        answered = False
+    if answered:
+        return {"survey": "done"}
+    return {
+        "survey": "open",
+        "survey_link": reverse("services:public_survey", args=[case.status_token]),
+    }
 
 
 # --- the parts ----------------------------------------------------------------------------------
