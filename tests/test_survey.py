@@ -334,3 +334,23 @@ def test_a_period_is_a_semester_by_default():
     assert Period.parse("2025-S1", today).label == "Semester I (Januari–Juni) 2025"
     assert Period.parse("2025", today).key == "2025"
     assert Period.parse("rubbish", today).key == "2026-S2"
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_enough_responses_for_a_report_once(settings):
+    from django.core.management import call_command
+
+    from kelurahan.models import Office
+    from services.survey import survey_report
+
+    settings.DEBUG = True
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_demo")
+        call_command("seed_demo")
+        office = Office.objects.get(code="BKS")
+        report = survey_report(office)
+
+    assert SurveyResponse.objects.filter(office=office).count() == 48
+    assert report.result.n == 48 and report.result.grade in "ABCD"
+    assert len(report.suggestions) == 12
+    assert {row[1] for t in report.profiles for row in t.rows} != {0}

@@ -53,6 +53,10 @@ class Measured:
     ikm_period: str
 
     @property
+    def ikm_text(self) -> str:
+        return f"{self.ikm.ikm_rounded:.2f}".replace(".", ",") if self.ikm.n else "–"
+
+    @property
     def median_text(self) -> str:
         if self.median_day is None:
             return "–"

@@ -5,6 +5,7 @@ Idempotent: running it again creates nothing new and leaves changed passwords al
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -22,6 +23,8 @@ OFFICE = {
     "lurah_name": "Hj. Siti Aminah, S.STP",
     "lurah_nip": "197805122005012003",
 }
+# Demo data of the other apps, each an idempotent command taking --office.
+DEMO_DATA_COMMANDS = ["seed_demo_survey"]
 # RW number -> RT numbers
 TERRITORY = {1: [1, 2, 3], 2: [1, 2], 3: [1, 2]}
 
@@ -89,6 +92,12 @@ class Command(BaseCommand):
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
             created.append("pengelola")
+
+        # The apps' own demo data, by command name (kelurahan imports no app).
+        commands = get_commands()
+        for name in DEMO_DATA_COMMANDS:
+            if name in commands:
+                call_command(name, office=office.code, stdout=self.stdout)
 
         self.stdout.write(
             self.style.SUCCESS(
