@@ -1,4 +1,4 @@
-"""Every staff and RT page on a phone: 0 axe violations and 44 px tap targets."""
+"""Every staff, RT and public page on a phone: 0 axe violations and 44 px tap targets."""
 
 import pytest
 from django.core.management import call_command
@@ -18,13 +18,30 @@ OFFICER_PAGES = [
     "/notifikasi/",
 ]
 RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/rt/ajukan/KK/baru/", "/notifikasi/"]
+OFFICER_PAGES += ["/skm/kuesioner-kertas/"]
+SUPERVISOR_PAGES = ["/skm/", "/skm/?layanan=KK", "/skm/kuesioner-kertas/"]
+PUBLIC_PAGES = [
+    "/standar-pelayanan/",
+    "/standar-pelayanan/KTP/",
+    "/standar-pelayanan/KK/",
+    "/standar-pelayanan/KTP/cetak/",
+    "/lacak/",
+]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_staff_and_rt_pages_pass_axe_and_have_44px_tap_targets(live_server, page, settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    for username, paths in (("petugas", OFFICER_PAGES), ("ketua_rt01", RT_PAGES)):
+    for path in PUBLIC_PAGES:
+        page.goto(live_server.url + path)
+        assert_no_axe_violations(page, f"publik {path}")
+        assert_tap_targets(page)
+    for username, paths in (
+        ("petugas", OFFICER_PAGES),
+        ("lurah", SUPERVISOR_PAGES),
+        ("ketua_rt01", RT_PAGES),
+    ):
         login(page, live_server.url, username)
         for path in paths:
             page.goto(live_server.url + path)
