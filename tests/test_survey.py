@@ -354,3 +354,34 @@ def test_seed_demo_adds_enough_responses_for_a_report_once(settings):
     assert report.result.n == 48 and report.result.grade in "ABCD"
     assert len(report.suggestions) == 12
     assert {row[1] for t in report.profiles for row in t.rows} != {0}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_tabs_submitting_at_once_store_one_response(officer, rt1, rt_chair):
+    import threading
+
+    from django.db import connection
+
+    from services.models import Application
+
+    case = case_in(S.COMPLETED, officer=officer, rt=rt1)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run(answer):
+        try:
+            barrier.wait(timeout=10)
+            online_response(Application.objects.get(pk=case.pk), answers=(answer,) * 9)
+            results.append("ok")
+        except WorkflowError as exc:
+            results.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in (2, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == sorted(["ok", USED]), results
+    assert SurveyResponse.objects.filter(application=case).count() == 1
