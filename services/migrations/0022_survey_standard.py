@@ -5,6 +5,33 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
+import services.models.messages
+
+# The hand-over message invites the resident to the survey; an admin's own text is left alone.
+HAND_OVER_SEEDED = (
+    "Yth. {nama}, surat permohonan {layanan} ({kode}) sudah diserahkan. Terima kasih "
+    "telah menggunakan layanan kami. — {kantor}"
+)
+HAND_OVER_WITH_SURVEY = (
+    "Yth. {nama}, surat permohonan {layanan} ({kode}) sudah diserahkan. Terima kasih "
+    "telah menggunakan layanan kami. Bantu kami memperbaiki layanan: isi survei kepuasan "
+    "singkat (tanpa nama, sekali saja) di {survei} — {kantor}"
+)
+
+
+def invite_to_survey(apps, schema_editor):
+    MessageTemplate = apps.get_model("services", "MessageTemplate")
+    MessageTemplate.objects.filter(step="hand_over", text=HAND_OVER_SEEDED).update(
+        text=HAND_OVER_WITH_SURVEY
+    )
+
+
+def uninvite(apps, schema_editor):
+    MessageTemplate = apps.get_model("services", "MessageTemplate")
+    MessageTemplate.objects.filter(step="hand_over", text=HAND_OVER_WITH_SURVEY).update(
+        text=HAND_OVER_SEEDED
+    )
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -277,4 +304,14 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AlterField(
+            model_name="messagetemplate",
+            name="text",
+            field=models.TextField(
+                help_text="Isian yang boleh dipakai: {kode} = kode permohonan, mis. KBR-2611-0042; {layanan} = nama layanan, mis. Surat Keterangan Domisili; {nama} = nama pemohon yang disamarkan, mis. S*** R******; {tautan} = tautan halaman status permohonan (SITE_URL/s/…/); {kurang} = berkas yang kurang atau ditolak, dengan alasannya; {alasan} = alasan dari Ketua RT atau petugas (pengembalian, pembatalan); {perkiraan_selesai} = tanggal perkiraan selesai, mis. Kamis, 26 November 2026; {pengambilan} = cara menerima surat: diambil di kantor (bawa KTP asli) atau dikirim kurir; {kantor} = nama kantor kelurahan; {survei} = tautan survei kepuasan (SKM) permohonan ini, diisi sekali setelah surat diserahkan",
+                validators=[services.models.messages.validate_placeholders],
+                verbose_name="isi pesan",
+            ),
+        ),
+        migrations.RunPython(invite_to_survey, uninvite),
     ]

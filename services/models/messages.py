@@ -52,6 +52,7 @@ PLACEHOLDERS = {
     "perkiraan_selesai": "tanggal perkiraan selesai, mis. Kamis, 26 November 2026",
     "pengambilan": "cara menerima surat: diambil di kantor (bawa KTP asli) atau dikirim kurir",
     "kantor": "nama kantor kelurahan",
+    "survei": "tautan survei kepuasan (SKM) permohonan ini, diisi sekali setelah surat diserahkan",
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 

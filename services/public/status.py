@@ -371,6 +371,11 @@ def status_link(application: Application) -> str:
     return settings.SITE_URL + path
 
 
+def survey_link(application: Application) -> str:
+    """The full link of the case's SKM survey (the hand-over message's ``{survei}``)."""
+    return settings.SITE_URL + reverse("services:public_survey", args=[application.status_token])
+
+
 def receipt_status(application: Application) -> dict[str, str]:
     """What the receipt prints for the resident: the status link, its QR code (an SVG data:
     URI) and the lookup page's address, as template context."""
