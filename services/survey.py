@@ -19,6 +19,7 @@ May import: ``kelurahan``, ``services.models``, ``services.workflow`` (its error
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -38,6 +39,7 @@ from services.models.survey import (
     SEX,
     SurveyChannel,
 )
+from services.validators import mask_nik
 from services.workflow import WorkflowError
 
 
@@ -208,6 +210,14 @@ def ikm(rows: Iterable[Sequence[int]]) -> IkmResult:
 
 # --- writes ----------------------------------------------------------------------------------
 PROFILE_FIELDS = ("sex", "age_band", "education", "occupation")
+# A NIK or KK number typed into a suggestion would name the respondent on the staff report.
+SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def clean_suggestion(text: str) -> str:
+    return SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), text).strip()
+
+
 USED = "Survei untuk permohonan ini sudah diisi. Terima kasih, jawaban Anda sudah kami terima."
 
 
@@ -234,7 +244,7 @@ def survey_submit(*, application: Application, answers: dict, profile: dict, sug
                 service_id=application.service_id,
                 application=application,
                 channel=SurveyChannel.ONLINE,
-                suggestion=suggestion.strip(),
+                suggestion=clean_suggestion(suggestion),
                 **values,
                 **{name: profile.get(name, "") for name in PROFILE_FIELDS},
             )
@@ -253,7 +263,7 @@ def survey_enter_paper(*, office, service, by, answers: dict, profile: dict, sug
         office=office,
         service=service,
         channel=SurveyChannel.PAPER,
-        suggestion=suggestion.strip(),
+        suggestion=clean_suggestion(suggestion),
         **_answers(answers),
         **{name: profile.get(name, "") for name in PROFILE_FIELDS},
     )

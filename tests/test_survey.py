@@ -385,3 +385,9 @@ def test_two_tabs_submitting_at_once_store_one_response(officer, rt1, rt_chair):
         thread.join(timeout=60)
     assert sorted(results) == sorted(["ok", USED]), results
     assert SurveyResponse.objects.filter(application=case).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_nik_typed_into_a_suggestion_is_masked(completed):
+    stored = online_response(completed, suggestion="Saya 3271014501900002, mohon dipercepat.")
+    assert stored.suggestion == "Saya 327101******0002, mohon dipercepat."
