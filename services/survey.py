@@ -281,16 +281,10 @@ class Period:
     def parse(cls, value: str | None, today: date | None = None) -> Period:
         today = today or timezone.localdate()
         value = (value or "").strip().upper()
-        try:
-            if value.endswith(("-S1", "-S2")):
-                return (
-                    cls(int(value[:4]), int(value[-1])) if len(value) == 7 else cls.current(today)
-                )
-            if len(value) == 4:
-                return cls(int(value), 0)
-        except ValueError:
-            pass
-        return cls.current(today)
+        match = re.fullmatch(r"(20\d\d)(?:-S([12]))?", value)
+        if match is None:
+            return cls.current(today)
+        return cls(int(match[1]), int(match[2] or 0))
 
     @classmethod
     def current(cls, today: date) -> Period:

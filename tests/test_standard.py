@@ -184,3 +184,16 @@ def test_the_a4_version_has_the_same_content_without_the_menu(client, office):
     assert "standard_print.css" in page and "Maklumat Pelayanan" in page
     assert requirement_lines(page) == requirement_lines(page_of(client))
     assert "public-footer" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["%00", "BKS%00", "bks';--"])
+def test_a_malformed_office_code_is_a_404_before_any_query(client, office, query):
+    response = client.get(f"/standar-pelayanan/KTP/?kantor={query}")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_malformed_service_code_is_a_404(client, office):
+    assert client.get("/standar-pelayanan/KT%00P/").status_code == 404
+    assert page_of(client, "KTP", kantor="bks")  # a code in lower case still finds its office

@@ -334,6 +334,8 @@ def test_a_period_is_a_semester_by_default():
     assert Period.parse("2025-S1", today).label == "Semester I (Januari–Juni) 2025"
     assert Period.parse("2025", today).key == "2025"
     assert Period.parse("rubbish", today).key == "2026-S2"
+    assert Period.parse("9999", today).key == "2026-S2"  # no year 10000 to 500 on
+    assert Period.parse("2026-S3", today).key == "2026-S2"
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ office's closed days, at most two survey aggregates), whatever the number of cas
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -82,10 +83,16 @@ class Standard:
     variants: list[str] = field(default_factory=list)
 
 
+OFFICE_CODE = re.compile(r"[A-Z]{2,8}")
+SERVICE_CODE = re.compile(r"[A-Z]{2,10}")
+
+
 def office_for_standard(code: str | None) -> Office | None:
-    """The office a public standard page is about: by its code, or the only one there is."""
+    """The office a public standard page is about: by its code, or the only one there is.
+    Anything but a code (a NUL byte, which PostgreSQL refuses) finds none, before any query."""
     if code:
-        return Office.objects.filter(code=code.upper()[:8]).first()
+        code = code.upper()
+        return Office.objects.filter(code=code).first() if OFFICE_CODE.fullmatch(code) else None
     offices = list(Office.objects.order_by("name")[:2])
     return offices[0] if len(offices) == 1 else None
 
@@ -96,6 +103,8 @@ def offices_and_services() -> tuple[list[Office], list[Service]]:
 
 
 def standard_for(office: Office, service_code: str, now=None) -> Standard:
+    if not SERVICE_CODE.fullmatch(service_code):
+        raise Http404("Layanan tidak ditemukan.")
     service = (
         Service.objects.active()
         .prefetch_related(
