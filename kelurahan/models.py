@@ -61,8 +61,10 @@ class Office(models.Model):
     maklumat = models.TextField(
         "maklumat pelayanan",
         max_length=3000,
+        blank=True,
         default=DEFAULT_MAKLUMAT,
-        help_text="Janji kantor kepada warga, dicetak pada halaman Standar Pelayanan.",
+        help_text="Janji kantor kepada warga, dicetak pada halaman Standar Pelayanan; kosong: "
+        "maklumat baku (sanggup melayani sesuai standar pelayanan).",
     )
     letter_counter_per_service = models.BooleanField(
         "nomor surat per layanan",
@@ -78,6 +80,10 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return f"Kelurahan {self.name} ({self.code})"
+
+    @property
+    def maklumat_text(self) -> str:
+        return self.maklumat.strip() or DEFAULT_MAKLUMAT
 
 
 class RW(models.Model):

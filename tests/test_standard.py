@@ -197,3 +197,12 @@ def test_a_malformed_office_code_is_a_404_before_any_query(client, office, query
 def test_a_malformed_service_code_is_a_404(client, office):
     assert client.get("/standar-pelayanan/KT%00P/").status_code == 404
     assert page_of(client, "KTP", kantor="bks")  # a code in lower case still finds its office
+
+
+@pytest.mark.django_db
+def test_an_office_that_cleared_its_maklumat_shows_the_standard_promise(client, office):
+    from kelurahan.models import DEFAULT_MAKLUMAT
+
+    office.maklumat = "  "
+    office.save()
+    assert DEFAULT_MAKLUMAT in page_of(client)

@@ -14,7 +14,9 @@ class Migration(migrations.Migration):
             name="maklumat",
             field=models.TextField(
                 default="Dengan ini kami menyatakan sanggup menyelenggarakan pelayanan sesuai standar pelayanan yang telah ditetapkan dan apabila tidak menepati janji ini, kami siap menerima sanksi sesuai peraturan perundang-undangan yang berlaku.",
-                help_text="Janji kantor kepada warga, dicetak pada halaman Standar Pelayanan.",
+                blank=True,
+                help_text="Janji kantor kepada warga, dicetak pada halaman Standar Pelayanan; "
+                "kosong: maklumat baku (sanggup melayani sesuai standar pelayanan).",
                 max_length=3000,
                 verbose_name="maklumat pelayanan",
             ),

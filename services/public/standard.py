@@ -142,7 +142,7 @@ def standard_for(office: Office, service_code: str, now=None) -> Standard:
             "5 hari kerja sesudahnya.",
         ],
         complaints_path=COMPLAINTS_PATH,
-        maklumat=office.maklumat,
+        maklumat=office.maklumat_text,
         measured=measured_record(office, service, now=now),
         variants=[v.name for v in service.active_variants],
     )
