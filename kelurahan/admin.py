@@ -68,6 +68,7 @@ class OfficeAdmin(admin.ModelAdmin):
         ),
         ("Kop dan nomor surat", {"fields": ["logo", "letterhead", "letter_counter_per_service"]}),
         ("Pengaduan", {"fields": ["complaints_public_list"]}),
+        ("Maklumat Pelayanan", {"fields": ["maklumat"]}),
     ]
 
     def save_formset(self, request, form, formset, change):

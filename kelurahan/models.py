@@ -5,6 +5,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 
+DEFAULT_MAKLUMAT = (
+    "Dengan ini kami menyatakan sanggup menyelenggarakan pelayanan sesuai standar pelayanan "
+    "yang telah ditetapkan dan apabila tidak menepati janji ini, kami siap menerima sanksi "
+    "sesuai peraturan perundang-undangan yang berlaku."
+)
+
 
 class Office(models.Model):
     """A kelurahan office. One deployment serves many offices; all staff data hangs off one."""
@@ -52,6 +58,14 @@ class Office(models.Model):
         blank=True,
         validators=[RegexValidator(r"^\d{18}$", "NIP terdiri dari 18 angka.")],
     )
+    maklumat = models.TextField(
+        "maklumat pelayanan",
+        max_length=3000,
+        blank=True,
+        default=DEFAULT_MAKLUMAT,
+        help_text="Janji kantor kepada warga, dicetak pada halaman Standar Pelayanan; kosong: "
+        "maklumat baku (sanggup melayani sesuai standar pelayanan).",
+    )
     letter_counter_per_service = models.BooleanField(
         "nomor surat per layanan",
         default=False,
@@ -72,6 +86,10 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return f"Kelurahan {self.name} ({self.code})"
+
+    @property
+    def maklumat_text(self) -> str:
+        return self.maklumat.strip() or DEFAULT_MAKLUMAT
 
 
 class RW(models.Model):

@@ -30,6 +30,7 @@ from services.models import (
     ServiceField,
     ServiceVariant,
     SlaBreach,
+    SurveyResponse,
 )
 from services.workflow import WorkflowError
 
@@ -107,7 +108,7 @@ class ServiceAdmin(admin.ModelAdmin):
     actions = ["activate", "deactivate"]
     fieldsets = [
         (None, {"fields": ["code", "name", "description", "output", "active", "order"]}),
-        ("Janji layanan", {"fields": ["sla_days", "rt_approval_replaces_cover_letter"]}),
+        ("Janji layanan", {"fields": ["sla_days", "fee", "rt_approval_replaces_cover_letter"]}),
         ("Penyerahan hasil", {"fields": ["electronic_delivery"]}),
         (
             "Surat hasil layanan",
@@ -415,3 +416,19 @@ admin.site.unregister(Office)
 @admin.register(Office)
 class OfficeAdmin(BaseOfficeAdmin):
     form = OfficeForm
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(admin.ModelAdmin):
+    """Read-only, and without the case: a response is never shown next to a code or a name."""
+
+    list_display = ["created_at", "office", "service", "channel"]
+    list_filter = ["office", "service", "channel"]
+    list_select_related = ["office", "service"]
+    exclude = ["application"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -7,6 +7,13 @@ class ServicesConfig(AppConfig):
 
     def seed_demo(self, office) -> list[str]:
         """Demo rows of this app for ``manage.py seed_demo`` (kelurahan calls it)."""
+        from io import StringIO
+
+        from django.core.management import call_command
+
         from services.demo import seed_complaints
 
-        return seed_complaints(office)
+        lines = seed_complaints(office)
+        survey = StringIO()
+        call_command("seed_demo_survey", office=office.code, stdout=survey)
+        return lines + survey.getvalue().splitlines()

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from services import complaint_views, views
+from services import complaint_views, survey_views, views
 
 app_name = "services"
 
@@ -105,6 +105,10 @@ urlpatterns = [
         complaint_views.complaint_publish,
         name="complaint_publish",
     ),
+    path("skm/", survey_views.skm_report, name="skm_report"),
+    path("skm/laporan.csv", survey_views.skm_report_csv, name="skm_report_csv"),
+    path("skm/laporan.pdf", survey_views.skm_report_pdf, name="skm_report_pdf"),
+    path("skm/kuesioner-kertas/", survey_views.skm_paper, name="skm_paper"),
     path("permohonan/<str:code>/berkas/", views.attachment_upload, name="attachment_upload"),
     path(
         "permohonan/<str:code>/berkas/terima-semua/",

@@ -631,3 +631,47 @@ def complaint_in(
         steps[step]()
     complaint.refresh_from_db()
     return complaint
+
+
+# --- the satisfaction survey (SKM) --------------------------------------------------------------
+class SurveyResponseFactory(DjangoModelFactory):
+    """A questionnaire: ``answers=(4, 3, …)`` (nine, U1–U9) or each ``u1=…`` on its own.
+
+    Paper by default (no case); an online response is made through the resident's step
+    (``survey_submit``) by ``online_response(application, …)``.
+    """
+
+    class Meta:
+        model = "services.SurveyResponse"
+        exclude = ("answers",)
+
+    office = factory.SubFactory(OfficeFactory)
+    service = factory.LazyFunction(lambda: catalogue_service("KTP"))
+    answers = (3,) * 9
+    channel = "kertas"
+    sex = "P"
+    age_band = "30_39"
+    education = "sma"
+    occupation = "wiraswasta"
+    u1 = factory.LazyAttribute(lambda o: o.answers[0])
+    u2 = factory.LazyAttribute(lambda o: o.answers[1])
+    u3 = factory.LazyAttribute(lambda o: o.answers[2])
+    u4 = factory.LazyAttribute(lambda o: o.answers[3])
+    u5 = factory.LazyAttribute(lambda o: o.answers[4])
+    u6 = factory.LazyAttribute(lambda o: o.answers[5])
+    u7 = factory.LazyAttribute(lambda o: o.answers[6])
+    u8 = factory.LazyAttribute(lambda o: o.answers[7])
+    u9 = factory.LazyAttribute(lambda o: o.answers[8])
+
+
+def online_response(application: Application, answers=(4,) * 9, suggestion: str = "", **profile):
+    """The resident's own online response for a completed case, through ``survey_submit``."""
+    from services.survey import ELEMENT_CODES, survey_submit
+
+    defaults = {"sex": "L", "age_band": "40_49", "education": "s1", "occupation": "swasta"}
+    return survey_submit(
+        application=application,
+        answers=dict(zip(ELEMENT_CODES, answers, strict=True)),
+        profile={**defaults, **profile},
+        suggestion=suggestion,
+    )

@@ -112,9 +112,13 @@ def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client,
         assert response.status_code == 200
     elif name == "services:letter_verify":  # public: anyone may check a letter
         assert response.status_code == 404 and "tidak dikenal" in response.content.decode()
-    elif name in {"services:public_status", "services:public_letter"}:
+    elif name in {"services:public_status", "services:public_letter", "services:public_survey"}:
         # Public, behind an unguessable link (the letter: for electronic delivery only).
         assert response.status_code == 404
+    elif name == "services:public_standard_index":  # public: the published standard
+        assert response.status_code == 200
+    elif name in {"services:public_standard", "services:public_standard_print"}:
+        assert response.status_code == 404  # public, but no office exists in this test
     elif name in {"services:public_lookup", "services:complaint_form"}:
         # public: the lookup (code + last 4 phone digits), the complaint form (no login)
         assert response.status_code == 200

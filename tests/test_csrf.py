@@ -14,7 +14,14 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.urls import reverse
 
-from services.models import Application, ApplicationEvent, ApplicationState, Complaint, Letter
+from services.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationState,
+    Complaint,
+    Letter,
+    SurveyResponse,
+)
 from services.selectors import current_letter
 from tests.conftest import PASSWORD, named_url_patterns
 from tests.factories import case_in, complaint_filed, sent_to_rt
@@ -31,6 +38,10 @@ PUBLIC = {
     "services:complaint_form",
     "services:complaint_status",
     "services:complaint_public_list",
+    "services:public_survey",
+    "services:public_standard_index",
+    "services:public_standard",
+    "services:public_standard_print",
 }
 URLS = [(name, route, tuple(p.pattern.converters)) for name, route, p in named_url_patterns()]
 FORM = {
@@ -95,6 +106,7 @@ def stored_state():
         sorted(VerificationRequest.objects.values_list("id", "state")),
         sorted(Letter.objects.values_list("id", "revoked_at")),
         sorted(Complaint.objects.values_list("code", "state", "answer", "assigned_to")),
+        SurveyResponse.objects.count(),
     )
 
 

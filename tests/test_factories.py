@@ -181,6 +181,7 @@ BUILDERS = {
     ("RW", "create"),
     ("RT", "create"),
     ("Membership", "create"),
+    ("SurveyResponse", "create"),
 }
 
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from services import jobs, workflow
-from services.models import ApplicationEvent, ApplicationState, MessageTemplate, ResidentMessage
+from services.models import ApplicationEvent, ApplicationState, ResidentMessage
 from services.notifications import gateway, sending
 from services.notifications.gateway import (
     HttpGatewayBackend,

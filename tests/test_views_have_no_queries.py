@@ -31,6 +31,10 @@ VIEW_MODULES = [
     "services/views.py",
     "services/complaint_views.py",
     "services/public/complaint_views.py",
+    "services/survey_views.py",
+    "services/public/views.py",
+    "services/public/survey_views.py",
+    "services/public/standard_views.py",
     "verification/views.py",
     "kelurahan/views.py",
 ]

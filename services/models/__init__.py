@@ -8,7 +8,8 @@
 - ``complaints``: Complaint (pengaduan, with its FSM), ComplaintEvent, ComplaintBreach,
   ComplaintDeadline (working days per kind);
 - ``messages``: ResidentMessage (the resident's outbox), MessageTemplate, MessageStep,
-  MessageChannel, MessageState.
+  MessageChannel, MessageState;
+- ``survey``: SurveyResponse (one SKM questionnaire), SurveyChannel.
 
 May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← complaints ←
 the rest), and ``services.letters.patterns`` (pure formatting, no models). Nothing else of
@@ -68,6 +69,7 @@ from services.models.messages import (
 )
 from services.models.notifications import Notification
 from services.models.sla import Milestone, SlaBreach, SweepState
+from services.models.survey import SurveyChannel, SurveyResponse
 
 __all__ = [
     "CLOSED_STATES",
@@ -109,6 +111,8 @@ __all__ = [
     "ServiceQuerySet",
     "ServiceVariant",
     "SlaBreach",
+    "SurveyChannel",
+    "SurveyResponse",
     "SweepState",
     "Verdict",
     "_default_uuid",

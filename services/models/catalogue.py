@@ -14,6 +14,8 @@ from services.letters.patterns import (
     format_number,
 )
 
+DEFAULT_FEE = "Rp0 / tidak dipungut biaya"
+
 
 class ServiceQuerySet(models.QuerySet):
     def active(self):
@@ -38,6 +40,13 @@ class Service(models.Model):
         max_length=200,
         blank=True,
         help_text="Dokumen yang diterima pemohon, mis. surat pengantar ke Dukcapil.",
+    )
+    fee = models.CharField(
+        "biaya/tarif",
+        max_length=200,
+        blank=True,
+        default=DEFAULT_FEE,
+        help_text=f"Dicetak pada Standar Pelayanan layanan ini; kosong: “{DEFAULT_FEE}”.",
     )
     active = models.BooleanField("aktif", default=True)
     sla_days = models.PositiveSmallIntegerField(
@@ -102,6 +111,10 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    @property
+    def fee_text(self) -> str:
+        return self.fee.strip() or DEFAULT_FEE
 
     def clean(self) -> None:
         try:

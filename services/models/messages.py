@@ -78,6 +78,7 @@ PLACEHOLDERS = {
     "pengambilan": "cara menerima surat: diambil di kantor (bawa KTP asli) atau dikirim kurir",
     "kantor": "nama kantor kelurahan",
     "jawaban": "jawaban kantor atas pengaduan (hanya pesan pengaduan)",
+    "survei": "tautan survei kepuasan (SKM) permohonan ini, diisi sekali setelah surat diserahkan",
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 

@@ -42,7 +42,7 @@ from services.models import (
 )
 from services.models.messages import AUTOMATIC_CHANNELS, PLACEHOLDER
 from services.notifications.gateway import gateway_enabled
-from services.public.status import day_date_id, status_link
+from services.public.status import day_date_id, status_link, survey_link
 from services.validators import mask_nik, normalize_phone
 
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
@@ -90,6 +90,7 @@ def facts_for(case: Application, **facts: str) -> dict[str, str]:
         "perkiraan_selesai": day_date_id(case.issue_due) if case.issue_due else "",
         "pengambilan": _handover_text(case),
         "kantor": case.office.name,
+        "survei": survey_link(case),
     }
     values.update({key: str(value) for key, value in facts.items() if key in PLACEHOLDERS})
     return values

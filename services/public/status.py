@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -138,6 +139,9 @@ class PublicStatus:
     office_name: str = ""
     office_phone: str = ""
     complaints: list[LinkedComplaint] = field(default_factory=list)
+    # The SKM invitation on a completed case: "open" (once), "done" (answered), or "".
+    survey: str = ""
+    survey_link: str = ""
 
 
 def status_for_token(token: str) -> PublicStatus | None:
@@ -148,7 +152,9 @@ def status_for_token(token: str) -> PublicStatus | None:
 def application_for_status(token: str) -> Application | None:
     """The case behind a status link with what its page needs, in a fixed number of queries."""
     return (
-        Application.objects.select_related("service", "variant", "office", "rt__rw")
+        Application.objects.select_related(
+            "service", "variant", "office", "rt__rw", "survey_response"
+        )
         .prefetch_related(
             Prefetch(
                 "events",
@@ -226,7 +232,24 @@ def public_status(case: Application) -> PublicStatus:
             )
             for c in getattr(case, "public_complaints", [])
         ],
+        **_survey(case),
     )
+
+
+def _survey(case: Application) -> dict[str, str]:
+    """Invite the resident of a completed case to the SKM survey, once per application."""
+    if case.state != S.COMPLETED:
+        return {}
+    try:
+        answered = case.survey_response is not None
+    except ObjectDoesNotExist:
+        answered = False
+    if answered:
+        return {"survey": "done"}
+    return {
+        "survey": "open",
+        "survey_link": reverse("services:public_survey", args=[case.status_token]),
+    }
 
 
 # --- the parts ----------------------------------------------------------------------------------
@@ -448,6 +471,11 @@ def status_link(application: Application) -> str:
     """The full link printed on the receipt (and behind its QR code)."""
     path = reverse("services:public_status", args=[application.status_token])
     return settings.SITE_URL + path
+
+
+def survey_link(application: Application) -> str:
+    """The full link of the case's SKM survey (the hand-over message's ``{survei}``)."""
+    return settings.SITE_URL + reverse("services:public_survey", args=[application.status_token])
 
 
 def receipt_status(application: Application) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Every staff and RT page on a phone: 0 axe violations and 44 px tap targets."""
+"""Every staff, RT and public page on a phone: 0 axe violations and 44 px tap targets."""
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +21,16 @@ OFFICER_PAGES = [
     "/pengaduan/kelola/?state=done",
 ]
 RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/rt/ajukan/KK/baru/", "/notifikasi/"]
+OFFICER_PAGES += ["/skm/kuesioner-kertas/"]
+SUPERVISOR_PAGES = ["/skm/", "/skm/?layanan=KK", "/skm/kuesioner-kertas/"]
+PUBLIC_PAGES = [
+    "/standar-pelayanan/",
+    "/standar-pelayanan/KTP/",
+    "/standar-pelayanan/KK/",
+    "/standar-pelayanan/KTP/cetak/",
+    "/lacak/",
+    "/pengaduan/",
+]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -31,9 +41,13 @@ def test_staff_and_rt_pages_pass_axe_and_have_44px_tap_targets(live_server, page
 
     # The complaint page in each state seed_demo leaves one in.
     complaint_pages = [c.get_absolute_url() for c in Complaint.objects.order_by("id")]
+    for path in PUBLIC_PAGES:
+        page.goto(live_server.url + path)
+        assert_no_axe_violations(page, f"publik {path}")
+        assert_tap_targets(page)
     for username, paths in (
         ("petugas", OFFICER_PAGES + complaint_pages),
-        ("lurah", complaint_pages),
+        ("lurah", SUPERVISOR_PAGES + complaint_pages),
         ("ketua_rt01", RT_PAGES),
     ):
         login(page, live_server.url, username)

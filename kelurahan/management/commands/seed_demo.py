@@ -92,7 +92,7 @@ class Command(BaseCommand):
             admin.save(update_fields=["password"])
             created.append("pengelola")
 
-        # The apps above this floor add their own demo rows (services: a few complaints)
+        # The apps above this floor add their own demo rows (services: complaints, SKM)
         # through a ``seed_demo(office)`` method on their AppConfig: kelurahan imports none.
         for config in apps.get_app_configs():
             if config.name != "kelurahan" and callable(getattr(config, "seed_demo", None)):
