@@ -3,6 +3,7 @@
 Idempotent: running it again creates nothing new and leaves changed passwords alone.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -89,6 +90,13 @@ class Command(BaseCommand):
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
             created.append("pengelola")
+
+        # The apps above this floor add their own demo rows (services: a few complaints)
+        # through a ``seed_demo(office)`` method on their AppConfig: kelurahan imports none.
+        for config in apps.get_app_configs():
+            if config.name != "kelurahan" and callable(getattr(config, "seed_demo", None)):
+                for line in config.seed_demo(office):
+                    self.stdout.write(line)
 
         self.stdout.write(
             self.style.SUCCESS(
