@@ -10,3 +10,9 @@ class VerificationConfig(AppConfig):
         from verification.panels import OFFICER_PANEL, officer_panel_context
 
         register_case_panel(OFFICER_PANEL, officer_panel_context)
+
+    def seed_demo(self, office) -> list[str]:
+        """``manage.py seed_demo``'s hook: the demo office's cases (verification/demo.py)."""
+        from verification.demo import seed_demo_cases
+
+        return seed_demo_cases(office)

@@ -54,6 +54,16 @@ def _migrated_data(transactional_db):
         sync_role_groups(apps)
 
 
+@pytest.fixture(autouse=True)
+def _demo_without_cases(monkeypatch):
+    """``seed_demo`` here loads the demo office without its demo cases (verification/demo.py):
+    these journeys count and find the cases they record themselves (tests/test_seed_demo.py
+    tests the demo cases)."""
+    from verification.apps import VerificationConfig
+
+    monkeypatch.setattr(VerificationConfig, "seed_demo", lambda self, office: [])
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

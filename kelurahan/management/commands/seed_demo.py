@@ -1,5 +1,6 @@
 """Load a demo kelurahan: one office, its RW/RT, an officer, a supervisor and RT chairs, and
-what the other apps add to it (their AppConfig's ``seed_demo(office)``: services' complaints).
+what the other apps add to it (their AppConfig's ``seed_demo(office)``: services' complaints and
+SKM questionnaires, verification's cases in each state).
 
 Idempotent: running it again creates nothing new and leaves changed passwords alone.
 """
@@ -92,8 +93,9 @@ class Command(BaseCommand):
             admin.save(update_fields=["password"])
             created.append("pengelola")
 
-        # The apps above this floor add their own demo rows (services: complaints, SKM)
-        # through a ``seed_demo(office)`` method on their AppConfig: kelurahan imports none.
+        # The apps above this floor add their own demo rows (services: complaints, SKM;
+        # verification: cases in each state) through a ``seed_demo(office)`` method on their
+        # AppConfig: kelurahan imports none.
         for config in apps.get_app_configs():
             if config.name != "kelurahan" and callable(getattr(config, "seed_demo", None)):
                 for line in config.seed_demo(office):
