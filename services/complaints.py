@@ -295,12 +295,17 @@ def complaint_verify(*, complaint: Complaint, by: AbstractBaseUser) -> Complaint
 
 @transaction.atomic
 def complaint_dismiss(*, complaint: Complaint, by: AbstractBaseUser, reason: str) -> Complaint:
-    """ "Bukan pengaduan": not a report the office handles (spam, a private matter...)."""
+    """ "Bukan pengaduan": not a report the office handles (spam, a private matter...).
+
+    A report still held for review (a link, a repeated text) got no receipt and gets no
+    dismissal either: its contact is whatever the sender typed, and the office must not
+    send WhatsApp or email to a number of a spammer's choice."""
     reason = _required(reason, "Tuliskan alasan mengapa ini bukan pengaduan.", REASON_MAX)
     stored, source = _transition(complaint, by, "dismiss", "dinyatakan bukan pengaduan")
     _save(stored, dismiss_reason=reason, published=False)
     _record(stored, by, "dismiss", source, reason)
-    message_complainant(stored, "complaint_dismiss", alasan=reason)
+    if not stored.held:
+        message_complainant(stored, "complaint_dismiss", alasan=reason)
     return _sync(complaint, stored)
 
 

@@ -367,6 +367,26 @@ def test_spam_is_held_for_review_and_gets_no_receipt_message(officer):
     assert not Complaint.objects.get(pk=again.pk).held
 
 
+@pytest.mark.django_db
+def test_dismissing_a_held_complaint_messages_no_one(officer):
+    office = officer.membership.office
+    spam = complaint_filed(
+        office=office,
+        text="Promo murah kunjungi www.contoh-promo.xyz sekarang",
+        contact_phone="081298765432",
+        contact_email="korban@example.com",
+    )
+    assert spam.held
+
+    complaints.complaint_dismiss(complaint=spam, by=officer, reason="Iklan, bukan pengaduan.")
+
+    spam.refresh_from_db()
+    assert spam.state == C.DISMISSED and spam.dismiss_reason == "Iklan, bukan pengaduan."
+    assert transitions(spam) == ["file", "dismiss"]
+    assert messages_of(spam) == []  # no receipt, and no dismissal either
+    assert not ResidentMessage.objects.exists()
+
+
 # --- the status page --------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_the_status_page_shows_the_answer_and_never_the_contact_in_full(client, officer):
