@@ -365,8 +365,18 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 class ResidentMessageAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     """The outbox as written by the workflow; sent from the case page or by a job."""
 
-    list_display = ["created_at", "office", "application", "step", "channel", "sent_at"]
-    list_filter = ["channel", "step", "office", "sent_at"]
+    list_display = [
+        "created_at",
+        "office",
+        "application",
+        "step",
+        "channel",
+        "state",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    list_filter = ["state", "channel", "step", "office", "sent_at"]
     list_select_related = ["office", "application"]
     search_fields = ["application__code"]
     date_hierarchy = "created_at"

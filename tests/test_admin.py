@@ -190,3 +190,29 @@ def test_admin_pages_for_offices_letters_and_breaches_load(admin_client, office)
         assert response.status_code == 200, url
     page = admin_client.get(reverse("admin:kelurahan_office_change", args=[office.pk]))
     assert "Penanda tangan surat" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_outbox_admin_lists_and_filters_the_state_and_the_last_error(admin_client, office):
+    from services.models import MessageState, ResidentMessage
+    from tests.factories import complaint_filed
+
+    complaint_filed(office=office, contact_phone="081234567890", contact_email="a@example.com")
+    failed, waiting = ResidentMessage.objects.order_by("id")[:2]
+    ResidentMessage.objects.filter(pk=failed.pk).update(
+        state=MessageState.FAILED, last_error="Gateway menolak: nomor tidak terdaftar"
+    )
+    url = reverse("admin:services_residentmessage_changelist")
+
+    page = admin_client.get(url).content.decode()
+    assert "Gagal terkirim" in page and "Belum terkirim" in page
+    assert "Gateway menolak: nomor tidak terdaftar" in page
+    assert f"?state__exact={MessageState.FAILED}" in page  # the filter is offered
+
+    only_failed = admin_client.get(url, {"state__exact": MessageState.FAILED})
+    assert only_failed.status_code == 200
+    assert list(only_failed.context["cl"].result_list) == [failed]
+
+    change = admin_client.get(reverse("admin:services_residentmessage_change", args=[waiting.pk]))
+    assert change.status_code == 200
+    assert 'name="state"' not in change.content.decode()  # read-only, as the rest
