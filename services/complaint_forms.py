@@ -8,14 +8,40 @@ from django.core.exceptions import ValidationError
 from kelurahan.models import Office
 from services.complaints import ANSWER_MAX, REASON_MAX, TEXT_MAX, TEXT_MIN
 from services.documents.cleaning import UploadRejected, clean_upload
+from services.documents.pending import PendingUploadsMixin
 from services.models import ComplaintKind
 from services.public.complaint_status import application_by_code, offices_for_complaints
 from services.validators import normalize_phone
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+PENDING_SCOPE = "complaint"  # names the photo kept across a failed public form
+NOT_A_PHOTO = "Lampiran pengaduan harus berupa foto (JPG, PNG atau WebP)."
 
 
-class ComplaintForm(forms.Form):
+class PhotoField(forms.FileField):
+    """One photo, cleaned like any upload; kept across a failed submit
+    (services.documents.pending): its ``cleaned_data`` is a list of at most one CleanFile,
+    and a photo chosen again replaces the kept one."""
+
+    keep_pending = True
+    max_files = 1
+    replaces_kept = True
+
+    def clean(self, data, initial=None):
+        self.accepted = []
+        upload = super().clean(data, initial)
+        if not upload:
+            return []
+        try:
+            clean = clean_upload(upload)
+        except UploadRejected as exc:
+            raise ValidationError(exc.messages) from exc
+        if not clean.content_type.startswith("image/"):
+            raise ValidationError(NOT_A_PHOTO)
+        return [clean]
+
+
+class ComplaintForm(PendingUploadsMixin, forms.Form):
     office = forms.ModelChoiceField(
         label="Kelurahan",
         queryset=Office.objects.none(),
@@ -60,11 +86,14 @@ class ComplaintForm(forms.Form):
         required=False,
         error_messages={"invalid": "Alamat email tidak valid."},
     )
-    photo = forms.FileField(
+    photo = PhotoField(
         label="Foto pendukung",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
-        help_text="JPG, PNG atau WebP. Bila ada isian lain yang salah, pilih ulang fotonya.",
+        help_text=(
+            "JPG, PNG atau WebP. Bila ada isian lain yang salah, foto yang sudah dipilih "
+            "tetap tersimpan; pilih foto lain untuk menggantinya."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -84,20 +113,11 @@ class ComplaintForm(forms.Form):
                 raise ValidationError(exc.messages) from exc
         return phone
 
-    def clean_photo(self):
-        upload = self.cleaned_data.get("photo")
-        if not upload:
-            return None
-        try:
-            clean = clean_upload(upload)
-        except UploadRejected as exc:
-            raise ValidationError(exc.messages) from exc
-        if not clean.content_type.startswith("image/"):
-            raise ValidationError("Lampiran pengaduan harus berupa foto (JPG, PNG atau WebP).")
-        return clean
-
     def clean(self):
-        data = super().clean()
+        data = super().clean()  # the mixin: the kept photo, or the new one (kept too)
+        if "photo" in data:
+            photos = data["photo"] or []
+            data["photo"] = photos[0] if photos else None
         code = (data.get("application_code") or "").strip()
         data["application"] = None
         if code and data.get("office"):

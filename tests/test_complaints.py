@@ -2,14 +2,19 @@
 calendar, the sweep, the public form (anonymous, throttled, spam held), the status page, the
 office's pages and their scoping."""
 
+import hashlib
+import re
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from services import complaints
+from services.documents.cleaning import clean_upload
 from services.models import (
     Complaint,
     ComplaintBreach,
@@ -330,6 +335,103 @@ def test_a_pdf_is_refused_as_a_complaint_photo(client, office):
 
     response = post_complaint(client, office=office.pk, photo=pdf_upload())
     assert Complaint.objects.count() == 0
+    assert "harus berupa foto" in response.content.decode()
+
+
+KEPT_PHOTO = re.compile(r'name="photo__simpan" value="([^"]+)"')
+
+
+def kept_photo_token(response) -> str:
+    page = response.content.decode()
+    assert response.status_code == 200 and "sudah dipilih: jalan.jpg ✓" in page
+    (token,) = KEPT_PHOTO.findall(page)
+    return token
+
+
+def pending_folder(settings) -> list[Path]:
+    folder = Path(settings.MEDIA_ROOT) / "pending"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "bad",
+    [{"text": "pendek"}, {"application_code": "BKS-0000-0000"}],
+    ids=["text-too-short", "unknown-reference-code"],
+)
+def test_a_photo_is_kept_when_another_field_fails_and_used_on_the_corrected_submit(
+    client, office, settings, bad
+):
+    expected = clean_upload(jpeg_upload("jalan.jpg", color=(10, 120, 200))).content
+    failed = post_complaint(
+        client, office=office.pk, photo=jpeg_upload("jalan.jpg", color=(10, 120, 200)), **bad
+    )
+    token = kept_photo_token(failed)
+    assert len(token) >= 32 and Complaint.objects.count() == 0
+    assert pending_folder(settings)  # kept in private media, not in a public folder
+
+    response = post_complaint(client, office=office.pk, photo__simpan=token)  # no file now
+
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302
+    with complaint.photo.open("rb") as f:
+        assert f.read() == expected
+    assert complaint.photo_sha256 == hashlib.sha256(expected).hexdigest()
+    assert pending_folder(settings) == []  # forgotten once filed
+
+
+@pytest.mark.django_db
+def test_a_kept_photo_cannot_be_claimed_by_another_visitor(client, office, settings):
+    token = kept_photo_token(
+        post_complaint(client, office=office.pk, text="pendek", photo=jpeg_upload("jalan.jpg"))
+    )
+    stranger = Client()
+    response = post_complaint(stranger, office=office.pk, photo__simpan=token)
+    assert response.status_code == 302
+    assert not Complaint.objects.get().photo  # the token is not in the stranger's session
+    assert pending_folder(settings)  # and the resident who chose it still has it
+    post_complaint(client, office=office.pk, text="Laporan kedua warga.", photo__simpan=token)
+    assert Complaint.objects.get(text="Laporan kedua warga.").photo
+
+
+@pytest.mark.django_db
+def test_a_photo_chosen_again_replaces_the_kept_one(client, office, settings):
+    token = kept_photo_token(
+        post_complaint(client, office=office.pk, text="pendek", photo=jpeg_upload("jalan.jpg"))
+    )
+    newer = clean_upload(jpeg_upload("baru.jpg", color=(0, 0, 0))).content
+    post_complaint(
+        client,
+        office=office.pk,
+        photo__simpan=token,
+        photo=jpeg_upload("baru.jpg", color=(0, 0, 0)),
+    )
+    with Complaint.objects.get().photo.open("rb") as f:
+        assert f.read() == newer
+    assert pending_folder(settings) == []
+
+
+@pytest.mark.django_db
+def test_the_kept_photo_can_be_removed_without_filing(client, office, settings):
+    token = kept_photo_token(
+        post_complaint(client, office=office.pk, text="pendek", photo=jpeg_upload("jalan.jpg"))
+    )
+    response = post_complaint(client, office=office.pk, photo__simpan=token, hapus_berkas=token)
+    page = response.content.decode()
+    assert response.status_code == 200 and Complaint.objects.count() == 0
+    assert "jalan.jpg dihapus dari laporan." in page and "sudah dipilih: jalan" not in page
+    assert pending_folder(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_wrong_file_beside_a_kept_photo_gets_its_message(client, office):
+    from tests.factories import pdf_upload
+
+    token = kept_photo_token(
+        post_complaint(client, office=office.pk, text="pendek", photo=jpeg_upload("jalan.jpg"))
+    )
+    response = post_complaint(client, office=office.pk, photo__simpan=token, photo=pdf_upload())
+    assert response.status_code == 200 and Complaint.objects.count() == 0
     assert "harus berupa foto" in response.content.decode()
 
 

@@ -15,7 +15,9 @@ keeps what it already cleaned:
   ones are kept (and by ``purge_expired`` for sessions that never came back);
 - the bytes are checked against their SHA-256 when read back.
 
-``PendingUploadsMixin`` puts this on a form whose document fields have ``keep_pending``.
+``PendingUploadsMixin`` puts this on a form whose document fields have ``keep_pending``
+(the intake's documents; the public complaint form's photo, a one-file field with
+``replaces_kept``).
 """
 
 from __future__ import annotations
@@ -231,7 +233,12 @@ class PendingUploadsMixin:
             field = self.fields[name]
             new = data.get(name) or getattr(field, "accepted", [])
             tokens = [t for t in self.data.getlist(self.add_prefix(name) + KEEP_SUFFIX) if t]
-            kept = self.pending.load(tokens, field=name)
+            # No tokens: nothing to read back (and an anonymous visitor gets no session).
+            kept = self.pending.load(tokens, field=name) if tokens else []
+            if new and getattr(field, "replaces_kept", False):
+                for old in kept:  # a one-file field: the file just chosen replaces the kept one
+                    self.pending.discard(old.token)
+                kept = []
             kept += [self.pending.add(clean, field=name) for clean in new]
             field.kept = [k for k in kept if k.token]
             if len(kept) > field.max_files:

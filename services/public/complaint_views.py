@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from services.complaint_forms import ComplaintForm
+from services.complaint_forms import PENDING_SCOPE, ComplaintForm
 from services.complaints import complaint_file
+from services.documents.pending import PendingUploads
 from services.public.complaint_status import (
     complaint_for_token,
     office_with_public_list,
@@ -29,10 +31,19 @@ THROTTLED = (
 @never_cache
 @require_http_methods(["GET", "POST"])
 def complaint_form(request):
-    """Sampaikan pengaduan: the report goes in, the reporter gets its code and status link."""
-    form = ComplaintForm(request.POST or None, request.FILES or None)
+    """Sampaikan pengaduan: the report goes in, the reporter gets its code and status link.
+
+    A photo chosen on a submit that failed (another field, the throttle) is kept for this
+    session and used on the next submit (services.documents.pending)."""
+    form = ComplaintForm(
+        request.POST or None,
+        request.FILES or None,
+        pending=PendingUploads(request.session, PENDING_SCOPE),
+    )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.removed:
+        messages.info(request, f"{form.removed} dihapus dari laporan.")
+    elif request.method == "POST" and form.is_valid():
         if not complaint_allowed(request):
             form.add_error(None, THROTTLED)
             status = 429
@@ -52,6 +63,7 @@ def complaint_form(request):
             except WorkflowError as exc:
                 form.add_error(None, exc.message)
             else:
+                form.forget_pending()
                 return redirect("services:complaint_status", token=complaint.token)
     response = render(request, "public/complaint_form.html", {"form": form}, status=status)
     return _private(response)
