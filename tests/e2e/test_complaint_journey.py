@@ -11,7 +11,7 @@ from kelurahan.models import RT
 from services.models import ApplicationState, Complaint, ResidentMessage
 from tests.e2e.axe import assert_no_axe_violations, assert_tap_targets
 from tests.e2e.test_rt_chair_journey import login
-from tests.factories import case_in
+from tests.factories import case_in, jpeg_upload
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "id-ID"}
 TEXT = "Sudah lewat tanggal janji di tanda terima, tetapi surat saya belum juga jadi."
@@ -48,13 +48,26 @@ def test_resident_files_a_complaint_the_officer_answers_the_resident_reads_it(
 
         resident.get_by_label("Pengaduan", exact=True).check()
         resident.get_by_label("Isi laporan").fill(TEXT)
-        resident.get_by_label("Kode permohonan yang dilaporkan").fill(case.code)
+        resident.get_by_label("Kode permohonan yang dilaporkan").fill("BKS-0000-0000")  # typo
         resident.get_by_label("Nama").fill("Siti Rahmawati")
         resident.get_by_label("Nomor WhatsApp/telepon").fill("0812 3456 7890")
+        photo = jpeg_upload("jalan.jpg")
+        resident.get_by_label("Foto pendukung").set_input_files(
+            files=[{"name": "jalan.jpg", "mimeType": "image/jpeg", "buffer": photo.read()}]
+        )
+        resident.get_by_role("button", name="Kirim laporan").click()
+
+        # The typo is marked; the photo is kept and need not be picked again.
+        expect(resident.get_by_text("Kode permohonan itu tidak ditemukan")).to_be_visible()
+        expect(resident.get_by_text("sudah dipilih: jalan.jpg ✓")).to_be_visible()
+        assert_no_axe_violations(resident, "formulir pengaduan: foto tersimpan")
+        assert_tap_targets(resident)
+        resident.get_by_label("Kode permohonan yang dilaporkan").fill(case.code)
         resident.get_by_role("button", name="Kirim laporan").click()
 
         expect(resident.get_by_text("sudah diterima dan sedang diperiksa")).to_be_visible()
         complaint = Complaint.objects.get(application=case)
+        assert complaint.photo  # the kept photo came with the corrected submit
         assert resident.url == live_server.url + f"/pengaduan/s/{complaint.token}/"
         expect(resident.get_by_text(complaint.code).first).to_be_visible()
         expect(resident.get_by_text("0812****7890")).to_be_visible()
