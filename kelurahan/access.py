@@ -58,6 +58,7 @@ def role_required(*roles: str):
 
 
 staff_required = role_required(*STAFF_ROLES)
+supervisor_required = role_required(Role.SUPERVISOR)
 
 
 def client_ip(request) -> str | None:

@@ -3,11 +3,17 @@ from django.apps import AppConfig
 
 
 class KelurahanConfig(AppConfig):
+    # apps.py holds two configs (this one and axes'): without ``default`` Django would use a
+    # plain AppConfig for "kelurahan" and never run ``ready`` (its checks, its log signals).
+    default = True
     name = "kelurahan"
     verbose_name = "Kantor kelurahan"
 
     def ready(self) -> None:
         from kelurahan import checks  # noqa: F401  (registers the system checks)
+        from kelurahan.logs import log_security_events
+
+        log_security_events()
 
 
 class AxesConfig(AxesAppConfig):

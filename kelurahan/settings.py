@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (kelurahan.logs).
+    "kelurahan.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -290,13 +292,43 @@ if env_bool("Q_SYNC", False):
     Q_CLUSTER["sync"] = True
 
 # --- Logging ------------------------------------------------------------------------------
+# JSON lines with UTC times, the request id and the user id; NIK/KK numbers and phone numbers
+# masked in every line (kelurahan.logs). DJANGO_LOG_FORMAT=plain prints readable lines instead.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "kelurahan.logs.RequestContextFilter"},
+        "scrub": {"()": "kelurahan.logs.ScrubPersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "kelurahan.logs.UtcJsonFormatter"},
+        "plain": {
+            "()": "kelurahan.logs.UtcPlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s u=%(user_id)s] "
+            "%(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if env("DJANGO_LOG_FORMAT", "json") == "plain" else "json",
+            "filters": ["context", "scrub"],
+        },
+        # Errors (500s) by email to ADMINS in production, with the same masking.
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "context", "scrub"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own loggers through the handlers above only (Django's defaults would print
+        # runserver's request lines, query strings included, unmasked).
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

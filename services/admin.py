@@ -12,6 +12,7 @@ from kelurahan.admin import OfficeAdmin as BaseOfficeAdmin
 from kelurahan.models import Office
 from services import workflow
 from services.documents.cleaning import UploadRejected, clean_upload
+from services.documents.serving import log_access
 from services.models import (
     QUEUE_LAST,
     Application,
@@ -223,8 +224,29 @@ class ReadOnlyFieldsMixin:
         return False
 
 
+class AccessLoggedMixin:
+    """Opening a row that shows a resident's data in the admin is written to the access log.
+
+    ``logged_application_id(obj)`` names the case the row belongs to (None: nothing to log).
+    """
+
+    access_action = "admin_view"
+
+    def logged_application_id(self, obj) -> int | None:
+        return getattr(obj, "application_id", None)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        obj = context.get("original")
+        application_id = self.logged_application_id(obj) if obj is not None else None
+        if request.method == "GET" and response.status_code == 200 and application_id:
+            log_access(user=request.user, application_id=application_id, action=self.access_action)
+        return response
+
+
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
+class ApplicationAdmin(AccessLoggedMixin, ReadOnlyFieldsMixin, admin.ModelAdmin):
     """Read-mostly: the history inline; state changes only through services.workflow."""
 
     list_display = ["code", "service", "state", "applicant_name", "office", "received_at"]
@@ -236,6 +258,9 @@ class ApplicationAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
     date_hierarchy = "received_at"
     inlines = [AttachmentInline, EventInline]
     actions = ["archive", "cancel"]
+
+    def logged_application_id(self, obj) -> int | None:
+        return obj.pk
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -273,7 +298,7 @@ class ApplicationAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
+class LetterAdmin(AccessLoggedMixin, ReadOnlyFieldsMixin, admin.ModelAdmin):
     """Issued letters are immutable; revoke or re-issue from the case page."""
 
     list_display = ["number", "kind", "office", "issued_at", "revoked_at"]
@@ -362,7 +387,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResidentMessage)
-class ResidentMessageAdmin(ReadOnlyFieldsMixin, admin.ModelAdmin):
+class ResidentMessageAdmin(AccessLoggedMixin, ReadOnlyFieldsMixin, admin.ModelAdmin):
     """The outbox as written by the workflow; sent from the case page or by a job."""
 
     list_display = [

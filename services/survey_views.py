@@ -10,8 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kelurahan.access import office_for, role_required, staff_required
-from kelurahan.models import Role
+from kelurahan.access import office_for, staff_required, supervisor_required
 from services.letters.pdf import render_pdf
 from services.survey import (
     Period,
@@ -23,8 +22,6 @@ from services.survey import (
 )
 from services.survey_forms import PaperSurveyForm
 from services.web import run_step
-
-supervisor_required = role_required(Role.SUPERVISOR)
 
 
 def _report(request):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from services import complaint_views, survey_views, views
+from services import access_log_views, complaint_views, survey_views, views
 
 app_name = "services"
 
@@ -44,6 +44,12 @@ urlpatterns = [
     path(
         "permohonan/<str:code>/serahkan/", views.application_hand_over, name="application_hand_over"
     ),
+    path(
+        "permohonan/<str:code>/akses/",
+        access_log_views.application_access_log,
+        name="application_access_log",
+    ),
+    path("log-akses/", access_log_views.access_log, name="access_log"),
     path("permohonan/<str:code>/arsip.pdf", views.bundle_pdf, name="bundle_pdf"),
     path("permohonan/<str:code>/surat/<str:token>.pdf", views.letter_pdf, name="letter_pdf"),
     path(

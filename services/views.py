@@ -238,6 +238,7 @@ def application_create(request, service_code: str, variant_code: str = ""):
 def application_receipt(request, code: str):
     """Tanda terima: what the resident gets (printed or as a WhatsApp photo)."""
     application = application_detail(get_application_for_user(request.user, code))
+    log_access(user=request.user, application_id=application.pk, action="view_receipt")
     return render(
         request,
         "services/receipt.html",

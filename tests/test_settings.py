@@ -127,3 +127,14 @@ def test_collectstatic_works_with_production_settings(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").exists()
     assert list(tmp_path.glob("letters/letter.*.css"))
+
+
+def test_the_kelurahan_app_config_runs_so_its_checks_are_registered():
+    """apps.py holds two AppConfigs; Django must still pick KelurahanConfig (and its ready)."""
+    from django.apps import apps
+    from django.core.checks import registry
+
+    from kelurahan.apps import KelurahanConfig
+
+    assert type(apps.get_app_config("kelurahan")) is KelurahanConfig
+    assert checks.weasyprint_libraries in registry.registry.registered_checks

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
 from services.catalogue import extra_rows
-from services.documents.serving import attachment_response
+from services.documents.serving import attachment_response, log_access
 from services.forms import CorrectionForm, ReopenForm
 from services.selectors import (
     get_application_for_user,
@@ -146,6 +146,7 @@ def rt_home(request):
 def request_page(request, uuid):
     vr = get_request_for_chair(request.user, uuid)
     application = vr.application
+    log_access(user=request.user, application_id=application.pk, action="rt_view_request")
     attachments, rejected_attachments = documents_for_request(vr)
     # The variant and the service's own data (SITU: the business) are what the chair vouches
     # for too ("tempat usaha tersebut tidak menimbulkan keberatan").

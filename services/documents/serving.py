@@ -21,17 +21,17 @@ def log_access(*, user, application_id: int, action: str, attachment=None) -> Ac
 
 
 def attachment_response(request, attachment: Attachment, *, thumbnail: bool = False):
-    """The file (or its thumbnail), private and never sniffed; a full view is logged."""
+    """The file (or its thumbnail), private and never sniffed; every view is logged."""
     if thumbnail and not attachment.thumbnail:
         raise Http404("Berkas ini tidak punya gambar kecil.")
     stored = attachment.thumbnail if thumbnail else attachment.file
-    if not thumbnail:
-        log_access(
-            user=request.user,
-            application_id=attachment.application_id,
-            attachment=attachment,
-            action="view_document",
-        )
+    # A thumbnail of a KTP shows the NIK as well as the full scan does.
+    log_access(
+        user=request.user,
+        application_id=attachment.application_id,
+        attachment=attachment,
+        action="view_thumbnail" if thumbnail else "view_document",
+    )
     content_type = "image/jpeg" if thumbnail else attachment.content_type
     response = FileResponse(
         stored.open("rb"),
