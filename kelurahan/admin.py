@@ -69,6 +69,13 @@ class OfficeAdmin(admin.ModelAdmin):
         ("Kop dan nomor surat", {"fields": ["logo", "letterhead", "letter_counter_per_service"]}),
         ("Pengaduan", {"fields": ["complaints_public_list"]}),
         ("Maklumat Pelayanan", {"fields": ["maklumat"]}),
+        (
+            "Pelindungan data pribadi (UU PDP)",
+            {
+                "fields": ["dpo_name", "dpo_contact"],
+                "description": "Tampil di pemberitahuan privasi untuk warga (/privasi/).",
+            },
+        ),
     ]
 
     def save_formset(self, request, form, formset, change):

@@ -78,6 +78,20 @@ class Office(models.Model):
         help_text="Jika dicentang, /pengaduan/daftar/<kode>/ menampilkan pengaduan yang dipilih "
         "Lurah/Sekretaris untuk ditampilkan: jenis, tanggal, status dan jawaban kantor saja.",
     )
+    # UU PDP Pasal 53: a public service appoints a data protection officer; residents find
+    # their name and contact on the privacy notice (/privasi/<office code>/).
+    dpo_name = models.CharField(
+        "pejabat pelindungan data pribadi",
+        max_length=120,
+        blank=True,
+        help_text="Nama dan jabatan pejabat pelindungan data pribadi (UU PDP Pasal 53).",
+    )
+    dpo_contact = models.CharField(
+        "kontak pejabat pelindungan data",
+        max_length=120,
+        blank=True,
+        help_text="Email atau nomor WhatsApp untuk permintaan dan keluhan tentang data pribadi.",
+    )
 
     class Meta:
         verbose_name = "kantor kelurahan"

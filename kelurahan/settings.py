@@ -348,6 +348,16 @@ VERIFY_RATE_PER_MINUTE = int(env("VERIFY_RATE_PER_MINUTE", "30"))
 # Public complaint form: reports accepted per address per hour (services.throttle).
 COMPLAINTS_PER_HOUR = int(env("COMPLAINTS_PER_HOUR", "5"))
 
+# UU PDP retention (services.pdp.retention), counted from the day a case closed: its files
+# (documents, bundle, letter PDFs) are deleted after the first, its personal data replaced
+# after the second. Letters' numbers and hashes stay for verification.
+PDP_DOCUMENTS_RETENTION_DAYS = int(env("PDP_DOCUMENTS_RETENTION_DAYS", "730"))
+PDP_ANONYMISE_AFTER_DAYS = int(env("PDP_ANONYMISE_AFTER_DAYS", "1826"))
+if PDP_ANONYMISE_AFTER_DAYS < PDP_DOCUMENTS_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        "PDP_ANONYMISE_AFTER_DAYS must not be shorter than PDP_DOCUMENTS_RETENTION_DAYS."
+    )
+
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "layanan@kelurahan.local")
 # Email (the resident's messages and the staff's notifications) gives up on a server that

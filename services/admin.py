@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import models
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -23,6 +24,7 @@ from services.models import (
     ComplaintBreach,
     ComplaintDeadline,
     ComplaintEvent,
+    DataBreach,
     Letter,
     MessageTemplate,
     Requirement,
@@ -33,6 +35,7 @@ from services.models import (
     SlaBreach,
     SurveyResponse,
 )
+from services.pdp.export import export_zip, person_export
 from services.workflow import WorkflowError
 
 
@@ -257,7 +260,7 @@ class ApplicationAdmin(AccessLoggedMixin, ReadOnlyFieldsMixin, admin.ModelAdmin)
     search_fields = ["code", "applicant_name"]
     date_hierarchy = "received_at"
     inlines = [AttachmentInline, EventInline]
-    actions = ["archive", "cancel"]
+    actions = ["archive", "cancel", "pdp_export"]
 
     def logged_application_id(self, obj) -> int | None:
         return obj.pk
@@ -286,6 +289,25 @@ class ApplicationAdmin(AccessLoggedMixin, ReadOnlyFieldsMixin, admin.ModelAdmin)
     def archive(self, request, queryset):
         self._apply(request, queryset, workflow.application_archive, "diarsipkan")
 
+    @admin.action(description="Ekspor data pribadi pemohon (UU PDP, satu permohonan dipilih)")
+    def pdp_export(self, request, queryset):
+        """Everything held about the selected case's applicant, by NIK, as a zip."""
+        cases = list(queryset[:2])
+        if len(cases) != 1:
+            self.message_user(
+                request, "Pilih tepat satu permohonan untuk ekspor data pribadi.", messages.ERROR
+            )
+            return None
+        case = cases[0]
+        if not case.nik:
+            self.message_user(request, "Data pribadi permohonan ini sudah dihapus.", messages.ERROR)
+            return None
+        zipped = export_zip(person_export(nik=case.nik, by=request.user))
+        response = HttpResponse(zipped, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="data-pribadi-{case.code}.zip"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     @admin.action(description="Batalkan permohonan terpilih")
     def cancel(self, request, queryset):
         self._apply(
@@ -306,6 +328,51 @@ class LetterAdmin(AccessLoggedMixin, ReadOnlyFieldsMixin, admin.ModelAdmin):
     list_select_related = ["office"]
     search_fields = ["number", "application__code"]
     date_hierarchy = "issued_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataBreach)
+class DataBreachAdmin(admin.ModelAdmin):
+    """The UU PDP breach register: notify subjects and the agency within 3 × 24 hours."""
+
+    list_display = [
+        "title",
+        "office",
+        "discovered_at",
+        "notify_due",
+        "subjects_notified_at",
+        "agency_notified_at",
+    ]
+    list_filter = ["office"]
+    date_hierarchy = "discovered_at"
+    readonly_fields = ["notify_due", "recorded_by", "warned_at", "overdue_at", "notice"]
+    fields = [
+        "title",
+        "office",
+        "discovered_at",
+        "occurred",
+        "data_affected",
+        "subjects_count",
+        "remedy",
+        "notify_due",
+        "subjects_notified_at",
+        "agency_notified_at",
+        "recorded_by",
+        "warned_at",
+        "overdue_at",
+        "notice",
+    ]
+
+    @admin.display(description="naskah pemberitahuan (salin ke surat)")
+    def notice(self, obj: DataBreach) -> str:
+        return obj.notice_text() if obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -23,6 +23,10 @@ RECOMPUTE_DEADLINES = "services.tasks.recompute_deadlines_task"
 # scheduled run (migration 0019, every minute) that retries whatever is due.
 SEND_RESIDENT_MESSAGES = "services.tasks.send_resident_messages_task"
 SEND_DUE_RESIDENT_MESSAGES = "services.tasks.send_due_resident_messages_task"
+# UU PDP (services.pdp): the daily retention job and the breach register's 72-hour clock
+# (schedules of migration 0027).
+PDP_RETENTION = "services.tasks.pdp_retention_task"
+PDP_BREACH_SWEEP = "services.tasks.pdp_breach_sweep_task"
 
 ALL = (
     SLA_SWEEP,
@@ -33,6 +37,8 @@ ALL = (
     RECOMPUTE_DEADLINES,
     SEND_RESIDENT_MESSAGES,
     SEND_DUE_RESIDENT_MESSAGES,
+    PDP_RETENTION,
+    PDP_BREACH_SWEEP,
 )
 
 

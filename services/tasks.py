@@ -15,6 +15,8 @@ from kelurahan.models import Office
 from services.letters.render import render_bundle, render_letter
 from services.notifications import morning_digest, send_pending_emails
 from services.notifications.sending import send_due_resident_messages, send_resident_messages
+from services.pdp.breaches import breach_sweep
+from services.pdp.retention import retention_sweep
 from services.sla import sla_sweep
 from services.workflow import deadlines_recompute
 
@@ -56,3 +58,14 @@ def send_resident_messages_task(uuids: list[str]) -> int:
 def send_due_resident_messages_task() -> int:
     """Every minute: retry the messages whose next attempt is due."""
     return send_due_resident_messages()
+
+
+def pdp_retention_task() -> int:
+    """Every night: files of long-closed cases deleted, older ones anonymised (UU PDP)."""
+    result = retention_sweep()
+    return result.files_deleted + result.anonymised
+
+
+def pdp_breach_sweep_task() -> int:
+    """Every 15 minutes: the breach register's 24-hour warning and overdue alert."""
+    return breach_sweep()

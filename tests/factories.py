@@ -471,6 +471,15 @@ def advance(
                 rt = RT.objects.get(pk=application.rt_id)
                 chair_of_rt = User.objects.filter(pk=rt.chair_id).first()
         elif step == "approve":
+            if request.needs_neighbours:  # the chair records a neighbour's word first
+                rt_workflow.attestation_add(
+                    request=request,
+                    by=chair_of_rt,
+                    name="Pak Darto",
+                    address="Jl. Mawar No. 5",
+                    relation="tetangga sebelah",
+                    statement="Benar tinggal di sini sejak 2019.",
+                )
             rt_workflow.verification_approve(request=request, by=chair_of_rt)
         elif step == "reject":
             rt_workflow.verification_reject(

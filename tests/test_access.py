@@ -115,7 +115,8 @@ def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client,
     elif name in {"services:public_status", "services:public_letter", "services:public_survey"}:
         # Public, behind an unguessable link (the letter: for electronic delivery only).
         assert response.status_code == 404
-    elif name == "services:public_standard_index":  # public: the published standard
+    elif name in {"services:public_standard_index", "services:public_privacy"}:
+        # public: the published standard, the privacy notice
         assert response.status_code == 200
     elif name in {"services:public_standard", "services:public_standard_print"}:
         assert response.status_code == 404  # public, but no office exists in this test

@@ -11,6 +11,11 @@ class VerificationConfig(AppConfig):
 
         register_case_panel(OFFICER_PANEL, officer_panel_context)
 
+        from services.pdp import register_holder
+        from verification.pdp import HOLDER
+
+        register_holder(HOLDER)
+
     def seed_demo(self, office) -> list[str]:
         """``manage.py seed_demo``'s hook: the demo office's cases (verification/demo.py)."""
         from verification.demo import seed_demo_cases

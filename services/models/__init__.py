@@ -9,7 +9,8 @@
   ComplaintDeadline (working days per kind);
 - ``messages``: ResidentMessage (the resident's outbox), MessageTemplate, MessageStep,
   MessageChannel, MessageState;
-- ``survey``: SurveyResponse (one SKM questionnaire), SurveyChannel.
+- ``survey``: SurveyResponse (one SKM questionnaire), SurveyChannel;
+- ``pdp``: DataBreach (the UU PDP breach register).
 
 May import: ``kelurahan.models``, each other in that order (catalogue ← cases ← complaints ←
 the rest), and ``services.letters.patterns`` (pure formatting, no models). Nothing else of
@@ -68,6 +69,7 @@ from services.models.messages import (
     ResidentMessage,
 )
 from services.models.notifications import Notification
+from services.models.pdp import DataBreach
 from services.models.sla import Milestone, SlaBreach, SweepState
 from services.models.survey import SurveyChannel, SurveyResponse
 
@@ -88,6 +90,7 @@ __all__ = [
     "Channel",
     "Complaint",
     "ComplaintBreach",
+    "DataBreach",
     "ComplaintDeadline",
     "ComplaintEvent",
     "ComplaintKind",

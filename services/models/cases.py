@@ -205,6 +205,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
     rt_cover_letter_at = models.DateTimeField("pengantar RT digital", null=True, blank=True)
+    # UU PDP retention (services.pdp.retention): when the closed case's files were deleted,
+    # and when its personal data were replaced (its letters' numbers and hashes stay).
+    documents_deleted_at = models.DateTimeField("berkas dihapus (retensi)", null=True, blank=True)
+    anonymised_at = models.DateTimeField("data pribadi dihapus (retensi)", null=True, blank=True)
 
     class Meta:
         verbose_name = "permohonan"
@@ -267,6 +271,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
             # The "all states" queue and state filters.
             models.Index(fields=["office", "state", "queue_due"], name="application_by_state"),
             # Search by NIK (POST) within an office.
+            # The retention job (services.pdp.retention) walks closed cases by closing time,
+            # each stage only among the rows it has not done yet.
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(closed_at__isnull=False, documents_deleted_at__isnull=True),
+                name="application_files_to_retire",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(closed_at__isnull=False, anonymised_at__isnull=True),
+                name="application_data_to_retire",
+            ),
             models.Index(fields=["office", "nik"], name="application_by_nik"),
         ]
 

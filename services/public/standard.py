@@ -97,6 +97,15 @@ def office_for_standard(code: str | None) -> Office | None:
     return offices[0] if len(offices) == 1 else None
 
 
+def privacy_offices(code: str | None) -> list[Office]:
+    """The offices the privacy notice names (their data protection officer): the one asked
+    for by code, else all of them (one query)."""
+    if code:
+        office = office_for_standard(code)
+        return [office] if office else []
+    return list(Office.objects.order_by("name"))
+
+
 def offices_and_services() -> tuple[list[Office], list[Service]]:
     """The index: every office and every active service (two queries)."""
     return list(Office.objects.order_by("name")), list(Service.objects.active())

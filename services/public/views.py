@@ -1,10 +1,11 @@
-"""The resident's pages (no login): the status page, its letter download (electronic delivery)
-and the lookup that leads to it."""
+"""The resident's pages (no login): the status page, its letter download (electronic delivery),
+the lookup that leads to it, and the privacy notice."""
 
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from services import workflow
 from services.documents.serving import letter_download_response, log_access
 from services.public.lookup import LookupForm, lookup
+from services.public.standard import privacy_offices
 from services.public.status import letter_for_download, status_for_token
 
 # What secrets.token_urlsafe makes: anything else (a NUL byte, which PostgreSQL refuses in
@@ -79,3 +81,20 @@ def lookup_form(request):
         request, "public/lookup.html", {"form": form, "message": message}, status=http_status
     )
     return _private(response)
+
+
+@login_not_required
+@require_GET
+def privacy(request):
+    """Pemberitahuan privasi (UU PDP Pasal 21): what is processed, why, for how long, who sees
+    it, the resident's rights and the office's data protection officer."""
+    offices = privacy_offices(request.GET.get("kantor"))
+    return render(
+        request,
+        "public/privacy.html",
+        {
+            "offices": offices,
+            "documents_years": round(settings.PDP_DOCUMENTS_RETENTION_DAYS / 365, 1),
+            "data_years": round(settings.PDP_ANONYMISE_AFTER_DAYS / 365, 1),
+        },
+    )

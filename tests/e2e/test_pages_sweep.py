@@ -30,6 +30,7 @@ PUBLIC_PAGES = [
     "/standar-pelayanan/KTP/cetak/",
     "/lacak/",
     "/pengaduan/",
+    "/privasi/",
 ]
 
 
