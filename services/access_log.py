@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from kelurahan.models import Membership
@@ -27,6 +28,9 @@ ACTION_LABELS = {
     "resident_download_letter": "Pemohon mengunduh surat (tautan status)",
     "rt_view_request": "Ketua RT membuka permintaan verifikasi",
     "admin_view": "Membuka data di halaman admin",
+    "pdp_export": "Mengekspor data pribadi (permintaan subjek data)",
+    "view_complaint": "Membuka pengaduan",
+    "view_complaint_photo": "Membuka foto pengaduan",
 }
 
 # The office's log shows a week unless the supervisor asks for more; a case's log is whole.
@@ -90,14 +94,16 @@ class Range:
 
 def _rows(queryset: QuerySet) -> QuerySet:
     return queryset.select_related(
-        "user__membership", "application", "attachment__requirement"
+        "user__membership", "application", "complaint", "attachment__requirement"
     ).order_by("-at", "-pk")
 
 
 def access_log_for_office(office, *, user_id: int | None, period: Range) -> QuerySet:
     """The office's access log in ``period`` (newest first), of one member when given."""
     start, end = period.bounds()
-    rows = AccessLog.objects.filter(application__office=office, at__gte=start, at__lt=end)
+    rows = AccessLog.objects.filter(
+        Q(application__office=office) | Q(complaint__office=office), at__gte=start, at__lt=end
+    )
     if user_id is not None:
         rows = rows.filter(user_id=user_id)
     return _rows(rows)
@@ -124,7 +130,8 @@ class Entry:
     at: datetime
     viewer: str
     action: str
-    application_code: str
+    code: str  # the case's or the complaint's
+    url: str  # who viewed that case, or the complaint's page
     document: str
 
 
@@ -135,7 +142,12 @@ def entries(rows) -> list[Entry]:
             at=row.at,
             viewer=viewer_label(row),
             action=action_label(row.action),
-            application_code=row.application.code,
+            code=row.application.code if row.application_id else row.complaint.code,
+            url=(
+                reverse("services:application_access_log", args=[row.application.code])
+                if row.application_id
+                else reverse("services:complaint_detail", args=[row.complaint.code])
+            ),
             document=row.attachment.requirement.label if row.attachment_id else "",
         )
         for row in rows

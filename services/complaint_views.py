@@ -27,6 +27,7 @@ from services.complaint_selectors import (
     staff_of_office,
     with_time_left,
 )
+from services.documents.serving import log_access
 from services.public.complaint_status import complaint_link, mask_email, mask_phone
 from services.web import run_step
 
@@ -78,7 +79,9 @@ def _page(request, complaint, **forms):
 @staff_required
 @require_GET
 def complaint_detail(request, complaint_code: str):
-    return _page(request, get_complaint_for_user(request.user, complaint_code))
+    complaint = get_complaint_for_user(request.user, complaint_code)
+    log_access(user=request.user, complaint_id=complaint.pk, action="view_complaint")
+    return _page(request, complaint)
 
 
 @staff_required
@@ -87,6 +90,7 @@ def complaint_photo(request, complaint_code: str):
     complaint = get_complaint_for_user(request.user, complaint_code)
     if not complaint.photo:
         raise Http404("Pengaduan ini tidak punya foto.")
+    log_access(user=request.user, complaint_id=complaint.pk, action="view_complaint_photo")
     response = FileResponse(complaint.photo.open("rb"), content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

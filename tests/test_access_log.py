@@ -6,7 +6,15 @@ import pytest
 from django.urls import reverse
 
 from services.models import AccessLog
-from tests.factories import NIK, AdminFactory, SupervisorFactory, case_in, sent_to_rt
+from tests.factories import (
+    NIK,
+    AdminFactory,
+    SupervisorFactory,
+    case_in,
+    clean_jpeg,
+    complaint_filed,
+    sent_to_rt,
+)
 
 
 def actions(application) -> list[str]:
@@ -150,3 +158,18 @@ def test_the_access_log_pages_do_not_query_per_row(
     with django_assert_max_num_queries(baseline):
         client.get(reverse("services:access_log"))
         client.get(reverse("services:application_access_log", args=[application.code]))
+
+
+@pytest.mark.django_db
+def test_g43_a_complaint_page_and_its_photo_are_logged_and_listed(
+    client, officer_client, officer, supervisor, office
+):
+    complaint = complaint_filed(office=office, photo=clean_jpeg("foto.jpg"))
+    officer_client.get(reverse("services:complaint_detail", args=[complaint.code]))
+    officer_client.get(reverse("services:complaint_photo", args=[complaint.code]))
+    rows = AccessLog.objects.filter(complaint=complaint).order_by("pk")
+    assert list(rows.values_list("action", flat=True)) == ["view_complaint", "view_complaint_photo"]
+    assert set(rows.values_list("user", flat=True)) == {officer.pk}
+    client.force_login(supervisor)
+    text = client.get(reverse("services:access_log")).content.decode()
+    assert complaint.code in text and "Membuka foto pengaduan" in text

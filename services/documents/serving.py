@@ -9,14 +9,26 @@ from django.http import FileResponse, Http404
 from services.models import AccessLog, Attachment, Letter
 
 
-def log_access(*, user, application_id: int, action: str, attachment=None) -> AccessLog:
-    """One row of the access log: who viewed or downloaded what of whose case (UU PDP).
+def log_access(
+    *,
+    user,
+    action: str,
+    application_id: int | None = None,
+    attachment=None,
+    complaint_id: int | None = None,
+) -> AccessLog:
+    """One row of the access log: who viewed or downloaded what of whose case or complaint
+    (UU PDP).
 
     ``user`` is None for the resident, who has no account (the status link's download,
     action ``resident_download_letter``).
     """
     return AccessLog.objects.create(
-        user=user, application_id=application_id, attachment=attachment, action=action
+        user=user,
+        application_id=application_id,
+        complaint_id=complaint_id,
+        attachment=attachment,
+        action=action,
     )
 
 

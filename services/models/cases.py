@@ -533,8 +533,22 @@ class AccessLog(models.Model):
         related_name="+",
         help_text="Kosong: pemohon sendiri, lewat tautan halaman status.",
     )
+    # One of the two: a case (its page, documents, letter) or a complaint (its page, photo).
     application = models.ForeignKey(
-        Application, verbose_name="permohonan", on_delete=models.CASCADE, related_name="+"
+        Application,
+        verbose_name="permohonan",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    complaint = models.ForeignKey(
+        "services.Complaint",
+        verbose_name="pengaduan",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     attachment = models.ForeignKey(
         Attachment,
@@ -550,6 +564,13 @@ class AccessLog(models.Model):
         verbose_name = "log akses"
         verbose_name_plural = "log akses"
         ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False) | models.Q(complaint__isnull=False),
+                name="accesslog_names_what_was_seen",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.application_id}"
+        seen = self.application_id or f"pengaduan {self.complaint_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {seen}"
