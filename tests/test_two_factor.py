@@ -206,3 +206,16 @@ def test_b15_the_admins_reset_lets_a_user_with_a_lost_phone_enroll_again(client,
 def test_b15_log_in_builder_gives_a_verified_session(client, supervisor):
     log_in(client, supervisor)
     assert client.get(reverse("services:queue")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_b15_the_admin_login_sends_to_the_portal_login_and_back(client):
+    admin_user = AdminFactory(username="pengelola")
+    device = totp_device(admin_user)
+
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login") + "?next=/admin/"
+    page = password_login(client, "pengelola", next_url="/admin/")
+    assert final_path(page) == reverse("second_factor") + "?next=/admin/"
+    client.post(reverse("second_factor"), {"token": totp_code(device), "next": "/admin/"})
+    assert client.get(reverse("admin:login") + "?next=/admin/").url == "/admin/"
