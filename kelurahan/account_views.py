@@ -63,7 +63,7 @@ def second_factor(request):
     if request.method == "POST" and form.is_valid():
         error = two_factor.refusal(device)
         if error is None:
-            if device.verify_token(form.cleaned_data["token"]):
+            if two_factor.device_verify(device=device, token=form.cleaned_data["token"]):
                 return _verified(request, device)
             error = WRONG_CODE
     return render(

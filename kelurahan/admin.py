@@ -172,7 +172,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Atur ulang verifikasi dua langkah (ponsel hilang/diganti)")
     def reset_second_factor(self, request, queryset):
-        two_factor.devices_reset(users=queryset)
+        two_factor.devices_reset(users=queryset, by=request.user)
         self.message_user(
             request,
             f"Verifikasi dua langkah {queryset.count()} pengguna diatur ulang: pada login "

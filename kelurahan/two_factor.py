@@ -10,6 +10,7 @@ code twice.
 
 from __future__ import annotations
 
+import logging
 from base64 import b32encode
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ from kelurahan.models import Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+logger = logging.getLogger("kelurahan.two_factor")
 
 ROLES_WITH_SECOND_FACTOR = (Role.SUPERVISOR,)
 DEVICE_NAME = "Aplikasi autentikator"
@@ -60,16 +63,29 @@ def refusal(device: TOTPDevice) -> str | None:
 def device_confirm(*, device: TOTPDevice, token: str) -> bool:
     """Enrollment: the first right code confirms the device (and drops any other unconfirmed)."""
     if not device.verify_token(token):
+        logger.warning("second factor: wrong enrollment code for user id %s", device.user_id)
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
+    logger.info("second factor: device enrolled for user id %s", device.user_id)
     return True
 
 
-def devices_reset(*, users) -> int:
+def device_verify(*, device: TOTPDevice, token: str) -> bool:
+    """A login's code; django-otp refuses a code used before and counts wrong ones."""
+    if device.verify_token(token):
+        logger.info("second factor: verified user id %s", device.user_id)
+        return True
+    logger.warning("second factor: wrong code for user id %s", device.user_id)
+    return False
+
+
+def devices_reset(*, users, by) -> int:
     """A superuser's reset for a lost phone: the next login enrolls a new device."""
-    count, _ = TOTPDevice.objects.filter(user__in=users).delete()
+    ids = sorted(user.pk for user in users)
+    count, _ = TOTPDevice.objects.filter(user_id__in=ids).delete()
+    logger.warning("second factor: devices of user ids %s reset by user id %s", ids, by.pk)
     return count
 
 

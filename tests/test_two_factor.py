@@ -219,3 +219,16 @@ def test_b15_the_admin_login_sends_to_the_portal_login_and_back(client):
     assert final_path(page) == reverse("second_factor") + "?next=/admin/"
     client.post(reverse("second_factor"), {"token": totp_code(device), "next": "/admin/"})
     assert client.get(reverse("admin:login") + "?next=/admin/").url == "/admin/"
+
+
+@pytest.mark.django_db
+def test_b15_wrong_and_right_codes_are_logged_by_user_id_without_the_code(
+    client, supervisor, caplog
+):
+    device = totp_device(supervisor)
+    password_login(client, "lurah")
+    with caplog.at_level("INFO", logger="kelurahan.two_factor"):
+        client.post(reverse("second_factor"), {"token": "000000"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "kelurahan.two_factor"]
+    assert lines == [f"second factor: wrong code for user id {supervisor.pk}"]
+    assert device.pk  # the device's key and the typed code appear in no line
