@@ -1,10 +1,12 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kelurahan import two_factor
 from kelurahan.closed_days import notify_changes
 from kelurahan.models import RT, RW, Membership, Office, OfficeClosedDay, Role
 
@@ -139,6 +141,18 @@ class MembershipInline(admin.StackedInline):
 
 
 admin.site.unregister(User)
+# Devices are reset from the user (the action below), never edited: the admin shows no key.
+admin.site.unregister(TOTPDevice)
+
+STAFF_WARNING = (
+    "Peringatan: status staf saja tidak membuka halaman admin ini. Admin hanya untuk superuser "
+    "(pengelola sistem). Jangan centang untuk petugas, Lurah atau Ketua RT: pekerjaan mereka "
+    "ada di portal, terbatas pada kantor atau RT-nya."
+)
+SUPERUSER_WARNING = (
+    "Peringatan: superuser melihat dan mengubah data semua kantor, termasuk NIK dan nomor KK "
+    "warga, dan wajib memakai verifikasi dua langkah. Berikan hanya kepada pengelola sistem."
+)
 
 
 @admin.register(User)
@@ -147,6 +161,31 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "full_name", "office", "role", "is_active", "is_staff"]
     list_filter = ["membership__office", "membership__role", "is_active", "is_staff"]
     list_select_related = ["membership__office"]
+    actions = ["reset_second_factor"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for name, warning in (("is_staff", STAFF_WARNING), ("is_superuser", SUPERUSER_WARNING)):
+            if name in form.base_fields:
+                form.base_fields[name].help_text = warning
+        return form
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.is_superuser:
+            messages.warning(request, f"{obj.username}: {SUPERUSER_WARNING}")
+        elif obj.is_staff:
+            messages.warning(request, f"{obj.username}: {STAFF_WARNING}")
+
+    @admin.action(description="Atur ulang verifikasi dua langkah (ponsel hilang/diganti)")
+    def reset_second_factor(self, request, queryset):
+        two_factor.devices_reset(users=queryset, by=request.user)
+        self.message_user(
+            request,
+            f"Verifikasi dua langkah {queryset.count()} pengguna diatur ulang: pada login "
+            "berikutnya mereka mendaftarkan ponsel baru.",
+            messages.SUCCESS,
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

@@ -1,5 +1,6 @@
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class KelurahanConfig(AppConfig):
@@ -20,3 +21,10 @@ class AxesConfig(AxesAppConfig):
     """django-axes under an Indonesian heading in the admin (its own is "Axes")."""
 
     verbose_name = "Pembatasan login"
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on the portal's own site: superusers only, after a second factor."""
+
+    default = False  # listed by its path in INSTALLED_APPS; "kelurahan" stays KelurahanConfig
+    default_site = "kelurahan.admin_site.PortalAdminSite"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
@@ -46,3 +47,37 @@ class SessionLifetimeMiddleware:
             if request.session.get(self.RENEWED) != now // 60:
                 request.session[self.RENEWED] = now // 60  # saved with a fresh expiry
         return self.get_response(request)
+
+
+def second_factor_exempt(view):
+    """Mark a view an unverified superuser or supervisor may still open (the code pages,
+    logout)."""
+    view.second_factor_exempt = True
+    return view
+
+
+class SecondFactorMiddleware:
+    """Superusers and supervisors reach no page until they gave their TOTP code (B15).
+
+    In process_view, after the CSRF and login checks: the view tells whether it is exempt, and
+    pages open to anyone (``login_not_required``) stay open.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from kelurahan.two_factor import confirmed_device, needs_second_factor
+
+        user = getattr(request, "user", None)
+        if user is None or not needs_second_factor(user) or user.is_verified():
+            return None
+        if getattr(view_func, "second_factor_exempt", False):
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None  # public pages (the resident's status, the login itself)
+        step = "second_factor" if confirmed_device(user) else "second_factor_setup"
+        return redirect_to_login(request.get_full_path(), reverse(step))

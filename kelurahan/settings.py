@@ -48,7 +48,8 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is kelurahan.admin_site.PortalAdminSite: superusers with a second factor.
+    "kelurahan.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
     "kelurahan.apps.AxesConfig",  # django-axes, with an Indonesian heading
     "csp",
     "django_q",
+    # Two-factor sign-in (TOTP) for superusers and supervisors (kelurahan/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kelurahan",
     "services",
     "verification",
@@ -77,6 +81,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.is_verified(); then superusers and supervisors are sent to the TOTP step
+    # until they pass it (after the CSRF and login checks, which run in process_view first).
+    "django_otp.middleware.OTPMiddleware",
+    "kelurahan.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kelurahan.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -164,6 +172,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# The authenticator app shows this name beside the six-digit code.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Portal Kelurahan")
+# The device's key is never shown again after enrollment, not even to a superuser.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -316,17 +328,20 @@ LOGGING = {
             "formatter": "plain" if env("DJANGO_LOG_FORMAT", "json") == "plain" else "json",
             "filters": ["context", "scrub"],
         },
-        # Errors (500s) by email to ADMINS in production, with the same masking.
+        # A 500 (and django.security errors) in production mails ADMINS, scrubbed of NIK/KK
+        # and phone numbers (kelurahan/errors.py). It needs the record's request object, so
+        # the console's filters (which turn it into its masked path) are not on it; it runs
+        # first ("django" before the root logger).
         "mail_admins": {
-            "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false", "context", "scrub"],
+            "filters": ["require_debug_false"],
+            "class": "kelurahan.errors.ScrubbedAdminEmailHandler",
         },
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
-        # Django's own loggers through the handlers above only (Django's defaults would print
-        # runserver's request lines, query strings included, unmasked).
+        # Replaces Django's default handlers for "django" (whose mail_admins is unscrubbed,
+        # and whose console would print runserver's request lines, query strings included).
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
@@ -360,6 +375,27 @@ if PDP_ANONYMISE_AFTER_DAYS < PDP_DOCUMENTS_RETENTION_DAYS:
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "layanan@kelurahan.local")
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """``DJANGO_ADMINS="Nama <a@b.id>, Lain <c@d.id>"`` → [("Nama", "a@b.id"), ...]."""
+    from email.utils import getaddresses
+
+    return [(n, a) for n, a in getaddresses([env(name)]) if "@" in a]
+
+
+# Who receives error reports (a 500 in production) by email; none when unset.
+ADMINS = env_admins("DJANGO_ADMINS")
+SERVER_EMAIL = env("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[Portal Kelurahan] "
+# Error reports hide personal data: fields by name and any NIK/KK/phone-shaped value.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kelurahan.errors.PortalExceptionReporterFilter"
 # Email (the resident's messages and the staff's notifications) gives up on a server that
 # does not answer: Django's default is to wait forever, which would hold a job worker.
 EMAIL_TIMEOUT = int(env("DJANGO_EMAIL_TIMEOUT", "20"))

@@ -86,6 +86,14 @@ def officer_client(client, officer):
     return client
 
 
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's ``admin_client``, past the admin's second factor (B15) as well."""
+    from tests.factories import log_in
+
+    return log_in(client, admin_user)
+
+
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

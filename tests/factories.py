@@ -3,6 +3,7 @@
     office = OfficeFactory(code="BKS", name="Bukit Sangkal")
     rt = RTFactory(rw__office=office)                  # the next free RT number in a new RW
     officer = OfficerFactory(office=office)            # also SupervisorFactory, AdminFactory
+    log_in(client, supervisor)                         # force_login + the second factor passed
     chair = RtChairFactory(rt=rt)                      # the RT's Ketua RT (office follows the RT)
     case = ApplicationFactory(officer=officer, rt=rt, service="KTP")          # received
     case = case_in(ApplicationState.VERIFIED, officer=officer, rt=rt, chair=chair)
@@ -199,6 +200,43 @@ class RtChairFactory(StaffFactory):
     role = Role.RT_CHAIR
     rt = factory.SubFactory(RTFactory)
     office = factory.LazyAttribute(lambda o: o.rt.rw.office)
+
+
+# --- signing in -------------------------------------------------------------------------------
+def totp_device(user, *, confirmed: bool = True):
+    """The user's authenticator app (django-otp's TOTP device, the second factor)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Ponsel uji", confirmed=confirmed)
+
+
+def totp_code(device, *, steps_ahead: int = 0) -> str:
+    """The code the user's app shows now (or ``steps_ahead`` 30-second steps later)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def log_in(client, user, *, verified: bool | None = None):
+    """``client.force_login(user)``, having passed the second factor when the user needs one
+    (superusers, supervisors): the session then holds their confirmed device, as after the
+    code page. Officers and RT chairs are logged in as they are (``verified=True`` gives them
+    a device and a verified session too, to test that a device alone opens nothing)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from kelurahan.two_factor import confirmed_device, needs_second_factor
+
+    client.force_login(user)
+    if needs_second_factor(user) if verified is None else verified:
+        device = confirmed_device(user) or totp_device(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 # --- the catalogue ----------------------------------------------------------------------------

@@ -4,13 +4,13 @@ import pytest
 from django.urls import reverse
 
 from services.models import Application, ApplicationState, Requirement, Service
-from tests.factories import AdminFactory, ApplicationFactory, UserFactory
+from tests.factories import AdminFactory, ApplicationFactory, UserFactory, log_in
 
 
 @pytest.fixture
 def admin_client(client, django_user_model):
     admin = AdminFactory(username="pengelola", password="x")
-    client.force_login(admin)
+    log_in(client, admin)
     return client
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from kelurahan.models import Role
 from services import workflow
-from tests.factories import AdminFactory, ApplicationFactory
+from tests.factories import AdminFactory, ApplicationFactory, log_in
 
 OUR_APPS = ("kelurahan", "services", "verification")
 
@@ -29,7 +29,7 @@ def visible_text(response) -> str:
 @pytest.fixture
 def admin_client(client, django_user_model):
     admin_user = AdminFactory(username="pengelola", password="x")
-    client.force_login(admin_user)
+    log_in(client, admin_user)
     return client
 
 

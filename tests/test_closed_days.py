@@ -9,7 +9,7 @@ from django.urls import reverse
 from kelurahan.models import OfficeClosedDay
 from services import workflow
 from services.models import Application, ApplicationState
-from tests.factories import AdminFactory, ApplicationFactory, received_in_bulk
+from tests.factories import AdminFactory, ApplicationFactory, log_in, received_in_bulk
 
 S = ApplicationState
 WIB = ZoneInfo("Asia/Jakarta")
@@ -23,7 +23,7 @@ def at(text: str) -> datetime:
 def admin_client(client, monday_case):
     # Logged in after the clock moved, or the session would have expired.
     admin = AdminFactory(username="pengelola", email="a@example.org", password="x")
-    client.force_login(admin)
+    log_in(client, admin)
     return client
 
 

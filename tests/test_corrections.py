@@ -13,7 +13,14 @@ from services.models import Application, ApplicationEvent, ApplicationState, Let
 from services.selectors import current_letter
 from services.validators import MSG_NIK_DATE
 from services.workflow import CHANGED_UNDER_YOU, WorkflowError, WorkflowPermissionDenied
-from tests.factories import ApplicationFactory, OfficerFactory, RTFactory, case_in, sent_to_rt
+from tests.factories import (
+    ApplicationFactory,
+    OfficerFactory,
+    RTFactory,
+    case_in,
+    log_in,
+    sent_to_rt,
+)
 from verification import workflow
 from verification.models import RequestState, VerificationRequest
 
@@ -558,7 +565,7 @@ def test_reopen_page_flow_for_supervisor_and_403_for_officer(
     client.force_login(officer)
     assert "Buka kembali permohonan" not in client.get(page).content.decode()
     assert client.post(url, {"rt": rt2.pk, "reason": "pindah"}).status_code == 403
-    client.force_login(supervisor)
+    log_in(client, supervisor)
     assert "Buka kembali permohonan" in client.get(page).content.decode()
     missing = client.post(url, {"rt": rt2.pk, "reason": "", "note": "mohon cek"})
     html = missing.content.decode()

@@ -18,7 +18,15 @@ from services.models import (
 )
 from services.notifications.residents import wa_me_link, whatsapp_number
 from services.workflow import WorkflowError
-from tests.factories import NIK, ApplicationFactory, OfficerFactory, advance, case_in, sent_to_rt
+from tests.factories import (
+    NIK,
+    ApplicationFactory,
+    OfficerFactory,
+    advance,
+    case_in,
+    log_in,
+    sent_to_rt,
+)
 from verification import workflow as rt_workflow
 
 S = ApplicationState
@@ -262,7 +270,7 @@ def test_a_second_click_only_opens_whatsapp_again(officer_client, officer, super
     message.refresh_from_db()
     first = message.sent_at
 
-    officer_client.force_login(supervisor)
+    log_in(officer_client, supervisor)
     response = officer_client.post(send_url(message))
 
     assert response.status_code == 303

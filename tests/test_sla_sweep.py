@@ -12,7 +12,7 @@ from services import workflow
 from services.models import Notification, SlaBreach
 from services.notifications import morning_digest
 from services.sla import sla_sweep
-from tests.factories import ApplicationFactory, OfficerFactory, received_in_bulk
+from tests.factories import ApplicationFactory, OfficerFactory, log_in, received_in_bulk
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -245,7 +245,7 @@ def test_bell_counts_unread_and_the_list_marks_them_read(
     ApplicationFactory(officer=officer, rt=rt1)
     time_machine.move_to(at("2026-11-23T16:05"), tick=False)
     sla_sweep()
-    client.force_login(supervisor)
+    log_in(client, supervisor)
     page = client.get(reverse("services:notifications")).content.decode()
     assert 'class="bell-count">1<' in page
     assert "Eskalasi" in page
@@ -263,7 +263,7 @@ def test_dashboard_shows_due_overdue_waiting_rt_and_the_on_time_share(
     time_machine.move_to(at("2026-11-24T09:00"), tick=False)
     ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900012")
     sla_sweep()
-    client.force_login(supervisor)
+    log_in(client, supervisor)
     with django_assert_max_num_queries(16):
         response = client.get(reverse("services:dashboard"))
     numbers = response.context

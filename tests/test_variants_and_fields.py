@@ -22,7 +22,7 @@ from services.models import (
 from services.requirements import requirement_statuses
 from services.workflow import WorkflowError
 from tests.conftest import PASSWORD, committed, jpeg_upload
-from tests.factories import AdminFactory, ApplicationFactory, issued_letter
+from tests.factories import AdminFactory, ApplicationFactory, issued_letter, log_in
 from tests.test_admin import data_field_rows, inline_management
 
 S = ApplicationState
@@ -345,7 +345,7 @@ def test_kk_letter_prints_the_variant(officer, rt1):
 @pytest.fixture
 def admin_client(client, django_user_model):
     admin = AdminFactory(username="pengelola", password=PASSWORD)
-    client.force_login(admin)
+    log_in(client, admin)
     return client
 
 

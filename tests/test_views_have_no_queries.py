@@ -38,6 +38,7 @@ VIEW_MODULES = [
     "services/public/standard_views.py",
     "verification/views.py",
     "kelurahan/views.py",
+    "kelurahan/account_views.py",
 ]
 
 QUERYSET_ONLY = {

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import RT
 from services.models import Application, ApplicationState
+from tests.e2e.second_factor import pass_second_factor
 from tests.factories import ApplicationFactory, case_in
 
 
@@ -17,6 +18,7 @@ def log_in(page, live_server, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    pass_second_factor(page, username)  # supervisors and superusers: the TOTP step
 
 
 def no_axe_violations(page):

@@ -19,6 +19,7 @@ OFFICER_PAGES = [
     "/pengaduan/kelola/",
     "/pengaduan/kelola/?state=answered",
     "/pengaduan/kelola/?state=done",
+    "/akun/kata-sandi/",
 ]
 RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/rt/ajukan/KK/baru/", "/notifikasi/"]
 OFFICER_PAGES += ["/skm/kuesioner-kertas/"]

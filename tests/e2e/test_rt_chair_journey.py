@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import RT
 from services.models import Application, ApplicationState
+from tests.e2e.second_factor import pass_second_factor
 from tests.factories import case_in
 
 
@@ -16,6 +17,7 @@ def login(page, base, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    pass_second_factor(page, username)  # supervisors and superusers: the TOTP step
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

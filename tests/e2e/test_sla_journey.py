@@ -11,6 +11,7 @@ from kelurahan.management.commands.seed_demo import DEMO_PASSWORD
 from kelurahan.models import RT
 from services.models import Application
 from services.sla import sla_sweep
+from tests.e2e.second_factor import pass_second_factor
 from tests.factories import ApplicationFactory
 
 
@@ -19,6 +20,7 @@ def login(page, base, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    pass_second_factor(page, username)  # supervisors and superusers: the TOTP step
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

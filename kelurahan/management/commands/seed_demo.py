@@ -108,3 +108,7 @@ class Command(BaseCommand):
                 f"Kata sandi demo: {DEMO_PASSWORD}"
             )
         )
+        self.stdout.write(
+            "lurah dan pengelola memakai verifikasi dua langkah: pada login pertama pindai "
+            "kode QR yang tampil dengan aplikasi autentikator (atau: oathtool --totp -b KUNCI)."
+        )
