@@ -13,6 +13,7 @@ from tests.factories import (
     case_in,
     clean_jpeg,
     complaint_filed,
+    log_in,
     sent_to_rt,
 )
 
@@ -57,7 +58,7 @@ def test_g43_a_thumbnail_is_logged_like_the_document(officer_client, officer, rt
 @pytest.mark.django_db
 def test_g43_the_rt_request_page_is_logged(client, officer, rt1, rt_chair):
     request = sent_to_rt(officer=officer, rt=rt1)
-    client.force_login(rt_chair)
+    log_in(client, rt_chair)
     assert client.get(reverse("verification:request", args=[request.uuid])).status_code == 200
     assert actions(request.application) == ["rt_view_request"]
     assert AccessLog.objects.get().user == rt_chair
@@ -67,7 +68,7 @@ def test_g43_the_rt_request_page_is_logged(client, officer, rt1, rt_chair):
 def test_g43_an_admin_change_page_of_a_case_is_logged(client, officer, rt1):
     application = case_in("received", officer=officer, rt=rt1)
     admin = AdminFactory()
-    client.force_login(admin)
+    log_in(client, admin)
     url = reverse("admin:services_application_change", args=[application.pk])
     assert client.get(url).status_code == 200
     assert actions(application) == ["admin_view"]
@@ -81,7 +82,7 @@ def test_the_supervisor_reads_who_viewed_a_case(client, officer_client, officer,
     application = case_in("received", officer=officer, rt=rt1)
     officer_client.get(reverse("services:application_detail", args=[application.code]))
     officer_client.get(reverse("services:application_receipt", args=[application.code]))
-    client.force_login(supervisor)
+    log_in(client, supervisor)
     page = client.get(reverse("services:application_access_log", args=[application.code]))
     assert page.status_code == 200
     text = page.content.decode()
@@ -99,9 +100,9 @@ def test_the_office_log_filters_by_member_and_lists_only_this_office(
     mine = case_in("received", officer=officer, rt=rt1)
     theirs = case_in("received", officer=other_officer, rt=other_rt)
     officer_client.get(reverse("services:application_detail", args=[mine.code]))
-    client.force_login(other_officer)
+    log_in(client, other_officer)
     client.get(reverse("services:application_detail", args=[theirs.code]))
-    client.force_login(supervisor)
+    log_in(client, supervisor)
     text = client.get(reverse("services:access_log")).content.decode()
     assert mine.code in text and theirs.code not in text
     filtered = client.get(
@@ -112,7 +113,7 @@ def test_the_office_log_filters_by_member_and_lists_only_this_office(
 
 @pytest.mark.django_db
 def test_the_office_log_refuses_a_reversed_date_range(client, supervisor):
-    client.force_login(supervisor)
+    log_in(client, supervisor)
     page = client.get(
         reverse("services:access_log"), {"dari": "2026-12-10", "sampai": "2026-12-01"}
     )
@@ -127,11 +128,11 @@ def test_only_a_supervisor_of_the_office_reads_the_access_log(
     application = case_in("received", officer=officer, rt=rt1)
     other_supervisor = SupervisorFactory(office=other_office)
     for user in (officer, rt_chair, other_supervisor):
-        client.force_login(user)
+        log_in(client, user)
         case_log = reverse("services:application_access_log", args=[application.code])
         assert client.get(case_log).status_code == 404
     for user in (officer, rt_chair):
-        client.force_login(user)
+        log_in(client, user)
         assert client.get(reverse("services:access_log")).status_code == 404
 
 
@@ -141,7 +142,7 @@ def test_the_access_log_pages_do_not_query_per_row(
 ):
     application = case_in("received", officer=officer, rt=rt1)
     attachment = application.attachments.first()
-    client.force_login(supervisor)
+    log_in(client, supervisor)
 
     def views(n):
         for _ in range(n):
@@ -170,6 +171,6 @@ def test_g43_a_complaint_page_and_its_photo_are_logged_and_listed(
     rows = AccessLog.objects.filter(complaint=complaint).order_by("pk")
     assert list(rows.values_list("action", flat=True)) == ["view_complaint", "view_complaint_photo"]
     assert set(rows.values_list("user", flat=True)) == {officer.pk}
-    client.force_login(supervisor)
+    log_in(client, supervisor)
     text = client.get(reverse("services:access_log")).content.decode()
     assert complaint.code in text and "Membuka foto pengaduan" in text

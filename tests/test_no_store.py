@@ -4,7 +4,7 @@ so neither the browser nor a shared proxy keeps a copy."""
 import pytest
 from django.urls import reverse
 
-from tests.factories import AdminFactory, issued_letter, sent_to_rt
+from tests.factories import AdminFactory, issued_letter, log_in, sent_to_rt
 
 
 @pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_g45_pages_and_files_with_personal_data_are_never_stored(
         if user is None:
             client.logout()
         else:
-            client.force_login(user)
+            log_in(client, user)
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response.get("Cache-Control", ""), url

@@ -29,7 +29,7 @@ from services.models import (
 from services.pdp.breaches import breach_sweep
 from services.pdp.export import person_export
 from services.pdp.retention import REMOVED, retention_sweep
-from tests.factories import NIK, AdminFactory, case_in, complaint_filed, issued_letter
+from tests.factories import NIK, AdminFactory, case_in, complaint_filed, issued_letter, log_in
 from verification.models import NeighbourAttestation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +134,7 @@ def test_h48_pdp_export_command_refuses_a_bad_nik_or_user(supervisor):
 @pytest.mark.django_db
 def test_h48_admin_action_gives_the_export_as_a_zip(client, officer, rt1):
     case = case_in("received", officer=officer, rt=rt1)
-    client.force_login(AdminFactory())
+    log_in(client, AdminFactory())
     response = client.post(
         reverse("admin:services_application_changelist"),
         {"action": "pdp_export", "_selected_action": [case.pk]},
