@@ -23,6 +23,8 @@ RECOMPUTE_DEADLINES = "services.tasks.recompute_deadlines_task"
 # scheduled run (migration 0019, every minute) that retries whatever is due.
 SEND_RESIDENT_MESSAGES = "services.tasks.send_resident_messages_task"
 SEND_DUE_RESIDENT_MESSAGES = "services.tasks.send_due_resident_messages_task"
+# Files kept for failed forms by sessions that never came back (migration 0024, every 10 min).
+PURGE_PENDING_UPLOADS = "services.tasks.purge_pending_uploads_task"
 
 ALL = (
     SLA_SWEEP,
@@ -33,6 +35,7 @@ ALL = (
     RECOMPUTE_DEADLINES,
     SEND_RESIDENT_MESSAGES,
     SEND_DUE_RESIDENT_MESSAGES,
+    PURGE_PENDING_UPLOADS,
 )
 
 

@@ -12,6 +12,7 @@ conditional UPDATE per message).
 from django.contrib.auth import get_user_model
 
 from kelurahan.models import Office
+from services.documents.pending import purge_expired
 from services.letters.render import render_bundle, render_letter
 from services.notifications import morning_digest, send_pending_emails
 from services.notifications.sending import send_due_resident_messages, send_resident_messages
@@ -56,3 +57,8 @@ def send_resident_messages_task(uuids: list[str]) -> int:
 def send_due_resident_messages_task() -> int:
     """Every minute: retry the messages whose next attempt is due."""
     return send_due_resident_messages()
+
+
+def purge_pending_uploads_task() -> int:
+    """Every 10 minutes: delete files kept for failed forms past their time (any session)."""
+    return purge_expired()
