@@ -327,6 +327,9 @@ def _decode_image(data: bytes, kind: _Kind) -> Image.Image:
                     image.draft("RGB", _fit(image.size, max_side))  # decoder scales down first
                 image.load()
                 ImageOps.exif_transpose(image, in_place=True)
+                if image.mode in ("L", "RGB") and "transparency" not in image.info:
+                    # Resample before converting: a grey scan costs a third (one channel).
+                    return _flatten_to_rgb(_shrink(image, max_side))
                 return _shrink(_flatten_to_rgb(image), max_side)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(max_pixels) from exc
