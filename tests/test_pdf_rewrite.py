@@ -43,7 +43,7 @@ def all_objects(data: bytes) -> list:
 
 
 @pytest.mark.parametrize("kind", HOSTILE_PDF_KINDS)
-def test_j67_each_kind_of_hostile_pdf_is_stored_re_written_without_it(kind):
+def test_e34_j67_each_kind_of_hostile_pdf_is_stored_re_written_without_it(kind):
     source = hostile_pdf(kind)
     with pikepdf.open(io.BytesIO(source)) as document:
         assert _has_active_content(document)  # the builder really made a hostile file
@@ -59,7 +59,7 @@ def test_j67_each_kind_of_hostile_pdf_is_stored_re_written_without_it(kind):
         assert trace not in text, trace
 
 
-def test_j67_a_script_hidden_in_a_compressed_object_stream_is_dropped_too():
+def test_e34_j67_a_script_hidden_in_a_compressed_object_stream_is_dropped_too():
     source = hostile_pdf(
         "open_action",
         object_stream_mode=pikepdf.ObjectStreamMode.generate,

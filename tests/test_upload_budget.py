@@ -351,3 +351,26 @@ def test_j59_a_queue_page_requested_while_the_flood_request_runs_answers_normall
     assert status == 200 and "Permohonan" in page
     assert decodes == []
     assert not Application.objects.exists()
+
+
+def test_j59_every_form_that_takes_files_decodes_through_the_budget():
+    """A new form with a file field cannot skip the budget: it must use the mixin."""
+    import inspect
+
+    from django import forms
+
+    from services import complaint_forms
+    from services import forms as service_forms
+    from services.documents.pending import PendingUploadsMixin
+    from verification import forms as verification_forms
+
+    checked = []
+    for module in (service_forms, complaint_forms, verification_forms):
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, forms.BaseForm) or cls.__module__ != module.__name__:
+                continue
+            takes_files = any(isinstance(f, forms.FileField) for f in cls.base_fields.values())
+            if takes_files or issubclass(cls, service_forms.ApplicationForm):
+                checked.append(cls.__name__)
+                assert issubclass(cls, PendingUploadsMixin), cls
+    assert {"ApplicationForm", "UploadForm", "ComplaintForm", "AssistedForm"} <= set(checked)

@@ -103,7 +103,7 @@ def eicar_jpeg() -> bytes:
 
 
 @needs_clamd
-def test_j67_the_eicar_string_is_found_by_the_real_clamd(scanning):
+def test_e34_j67_the_eicar_string_is_found_by_the_real_clamd(scanning):
     assert virus.scan(EICAR) == f"{SIGNATURE}.UNOFFICIAL"  # clamd's suffix for own signatures
     assert virus.scan(b"surat pengantar RT biasa") is None
 
@@ -112,7 +112,7 @@ def test_j67_the_eicar_string_is_found_by_the_real_clamd(scanning):
 @pytest.mark.parametrize(
     ("name", "make"), [("surat.pdf", eicar_pdf), ("ktp.jpg", eicar_jpeg)], ids=["pdf", "jpeg"]
 )
-def test_j67_an_upload_carrying_eicar_is_refused_and_logged_without_its_name(
+def test_e34_j67_an_upload_carrying_eicar_is_refused_and_logged_without_its_name(
     scanning, name, make, caplog
 ):
     data = make()
