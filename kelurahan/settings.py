@@ -229,6 +229,27 @@ UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_MB", "10")) * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000
 UPLOAD_IMAGE_MAX_SIDE = 2000
 UPLOAD_MAX_PDF_PAGES = 20
+# The decoding budget of one request (services.documents.budget, SECURITY.md J59): a service
+# asks for 3–6 documents of 1–2 pages, so 16 files; 200 MP is those 16 at a phone's usual
+# 12.5 MP, or five photos at the 40-MP per-file cap (~4 s of decoding at worst, PNG, here).
+UPLOAD_MAX_FILES_PER_REQUEST = int(env("UPLOAD_MAX_FILES_PER_REQUEST", "16"))
+UPLOAD_MAX_PIXELS_PER_REQUEST = int(env("UPLOAD_MAX_MEGAPIXELS_PER_REQUEST", "200")) * 1_000_000
+# Django's own parser refuses (400) a body with more file parts than this, before any is
+# spooled; above the budget, so up to 50 files still get the budget's clear message.
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# Files kept for a form that failed (services.documents.pending): per session (40 files,
+# 80 MB), per client address on the public forms, and in total for every session together,
+# so anonymous visitors cannot fill the disk; deleted after 2 h (job every 10 min).
+PENDING_UPLOAD_MAX_BYTES_PER_ADDRESS = (
+    int(env("PENDING_UPLOAD_MAX_MB_PER_ADDRESS", "50")) * 1024 * 1024
+)
+PENDING_UPLOAD_TOTAL_MAX_BYTES = int(env("PENDING_UPLOAD_TOTAL_MAX_MB", "1024")) * 1024 * 1024
+# Optional virus scan of every upload by ClamAV's daemon (services.documents.virus): a unix
+# socket (Debian's clamav-daemon: /run/clamav/clamd.ctl) or host:port. Unset: no scan. Set
+# but unreachable: uploads are refused (fail closed) until clamd answers again.
+CLAMAV_SOCKET = env("CLAMAV_SOCKET", "")
+CLAMAV_ADDRESS = env("CLAMAV_ADDRESS", "")
+CLAMAV_TIMEOUT = float(env("CLAMAV_TIMEOUT", "10"))
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

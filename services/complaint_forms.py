@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from kelurahan.models import Office
 from services.complaints import ANSWER_MAX, REASON_MAX, TEXT_MAX, TEXT_MIN
-from services.documents.cleaning import UploadRejected, clean_upload
+from services.documents.cleaning import UploadRejected, inspect_upload
 from services.documents.pending import PendingUploadsMixin
 from services.models import ComplaintKind
 from services.public.complaint_status import application_by_code, offices_for_complaints
@@ -19,26 +19,28 @@ NOT_A_PHOTO = "Lampiran pengaduan harus berupa foto (JPG, PNG atau WebP)."
 
 
 class PhotoField(forms.FileField):
-    """One photo, cleaned like any upload; kept across a failed submit
-    (services.documents.pending): its ``cleaned_data`` is a list of at most one CleanFile,
-    and a photo chosen again replaces the kept one."""
+    """One photo, inspected like any upload and decoded by the form once everything else is
+    valid (PendingUploadsMixin); kept across a failed submit (services.documents.pending):
+    its ``cleaned_data`` is a list of at most one CleanFile, and a photo chosen again
+    replaces the kept one."""
 
     keep_pending = True
     max_files = 1
     replaces_kept = True
+    skip_reading = False
 
     def clean(self, data, initial=None):
         self.accepted = []
         upload = super().clean(data, initial)
-        if not upload:
+        if not upload or self.skip_reading:
             return []
         try:
-            clean = clean_upload(upload)
+            inspected = inspect_upload(upload)
         except UploadRejected as exc:
             raise ValidationError(exc.messages) from exc
-        if not clean.content_type.startswith("image/"):
+        if not inspected.is_image:
             raise ValidationError(NOT_A_PHOTO)
-        return [clean]
+        return [inspected]
 
 
 class ComplaintForm(PendingUploadsMixin, forms.Form):
@@ -104,6 +106,12 @@ class ComplaintForm(PendingUploadsMixin, forms.Form):
             self.fields["office"].initial = offices[0]
             self.fields["office"].widget = forms.HiddenInput()
 
+    def full_clean(self):
+        super().full_clean()  # the mixin: the kept photo, or the new one, decoded (and kept)
+        if hasattr(self, "cleaned_data") and "photo" in self.cleaned_data:
+            photos = self.cleaned_data["photo"] or []
+            self.cleaned_data["photo"] = photos[0] if photos else None
+
     def clean_contact_phone(self) -> str:
         phone = self.cleaned_data["contact_phone"].strip()
         if phone:
@@ -114,10 +122,7 @@ class ComplaintForm(PendingUploadsMixin, forms.Form):
         return phone
 
     def clean(self):
-        data = super().clean()  # the mixin: the kept photo, or the new one (kept too)
-        if "photo" in data:
-            photos = data["photo"] or []
-            data["photo"] = photos[0] if photos else None
+        data = super().clean()
         code = (data.get("application_code") or "").strip()
         data["application"] = None
         if code and data.get("office"):

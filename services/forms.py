@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from kelurahan.models import RT
 from services import catalogue
-from services.documents.cleaning import UploadRejected, clean_upload
+from services.documents.cleaning import UploadRejected, inspect_upload
 from services.documents.pending import PendingUploadsMixin
 from services.models import ApplicationState, Channel, Delivery, Requirement, Service
 from services.validators import normalize_phone, validate_kk_number, validate_nik
@@ -24,12 +24,15 @@ class MultipleFileInput(forms.ClearableFileInput):
 class DocumentsField(forms.FileField):
     """Several files for one requirement (two pages of a KK), each checked and normalised.
 
-    ``accepted`` holds the files that passed even when another one failed, so a form with
-    ``PendingUploadsMixin`` keeps them (``keep_pending``).
+    The field only inspects (``inspect_upload``: no decode); ``PendingUploadsMixin``, which
+    every form with this field has, decodes once the request is within its budget and the
+    other fields are valid. ``accepted`` holds the files that passed even when another one
+    failed, so the form keeps them (``keep_pending``).
     """
 
     keep_pending = True
     max_files = MAX_FILES_PER_REQUIREMENT
+    skip_reading = False  # set by the form when the request carries too many files
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
@@ -46,10 +49,13 @@ class DocumentsField(forms.FileField):
                 f"Paling banyak {MAX_FILES_PER_REQUIREMENT} berkas sekaligus "
                 "untuk satu persyaratan."
             )
+        self.accepted = []
+        if self.skip_reading:
+            return []
         cleaned, errors = [], []
         for upload in uploads:
             try:
-                cleaned.append(clean_upload(upload))
+                cleaned.append(inspect_upload(upload))
             except UploadRejected as exc:
                 errors.extend(f"{_display_name(upload)}: {m}" for m in exc.messages)
         self.accepted = cleaned
@@ -238,7 +244,10 @@ class ApplicationForm(PendingUploadsMixin, forms.Form):
         }
 
 
-class UploadForm(forms.Form):
+class UploadForm(PendingUploadsMixin, forms.Form):
+    """A document added on the case page (a rejected one sent again): the same inspection,
+    budget and decode-last as the intake; nothing is kept (``pending`` stays None)."""
+
     requirement = forms.ModelChoiceField(label="Persyaratan", queryset=Requirement.objects.none())
     files = DocumentsField(label="Berkas (foto atau PDF)", required=True)
 

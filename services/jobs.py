@@ -27,6 +27,8 @@ SEND_DUE_RESIDENT_MESSAGES = "services.tasks.send_due_resident_messages_task"
 # (schedules of migration 0027).
 PDP_RETENTION = "services.tasks.pdp_retention_task"
 PDP_BREACH_SWEEP = "services.tasks.pdp_breach_sweep_task"
+# Files kept for failed forms by sessions that never came back (migration 0024, every 10 min).
+PURGE_PENDING_UPLOADS = "services.tasks.purge_pending_uploads_task"
 
 ALL = (
     SLA_SWEEP,
@@ -39,6 +41,7 @@ ALL = (
     SEND_DUE_RESIDENT_MESSAGES,
     PDP_RETENTION,
     PDP_BREACH_SWEEP,
+    PURGE_PENDING_UPLOADS,
 )
 
 

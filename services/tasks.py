@@ -12,6 +12,7 @@ conditional UPDATE per message).
 from django.contrib.auth import get_user_model
 
 from kelurahan.models import Office
+from services.documents.pending import purge_expired
 from services.letters.render import render_bundle, render_letter
 from services.notifications import morning_digest, send_pending_emails
 from services.notifications.sending import send_due_resident_messages, send_resident_messages
@@ -69,3 +70,8 @@ def pdp_retention_task() -> int:
 def pdp_breach_sweep_task() -> int:
     """Every 15 minutes: the breach register's 24-hour warning and overdue alert."""
     return breach_sweep()
+
+
+def purge_pending_uploads_task() -> int:
+    """Every 10 minutes: delete files kept for failed forms past their time (any session)."""
+    return purge_expired()

@@ -76,6 +76,127 @@ def pdf_upload(name: str = "surat.pdf"):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
 
 
+def pdf_bytes(pages: int = 1, edit=None, **save_params) -> bytes:
+    """A blank PDF of ``pages`` A4 pages; ``edit(document)`` changes it before saving."""
+    import pikepdf
+
+    document = pikepdf.new()
+    for _ in range(pages):
+        document.add_blank_page(page_size=(595, 842))
+    if edit:
+        edit(document)
+    out = io.BytesIO()
+    document.save(out, **save_params)
+    return out.getvalue()
+
+
+def _js_action(document):
+    import pikepdf
+
+    return document.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+    )
+
+
+def _link(action) -> object:
+    import pikepdf
+
+    return pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 99, 99], A=action
+    )
+
+
+def _hostile_edits():
+    """Each kind of hostile PDF the intake must disarm: name → edit(document)."""
+    import pikepdf
+
+    def open_action(doc):
+        doc.Root.OpenAction = _js_action(doc)
+
+    def additional_actions(doc):  # runs when the page is opened, no /OpenAction needed
+        doc.pages[0].obj.AA = pikepdf.Dictionary(O=_js_action(doc))
+        doc.Root.AA = pikepdf.Dictionary(WC=_js_action(doc))
+
+    def document_javascript(doc):
+        tree = pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("init"), _js_action(doc)]))
+        doc.Root.Names = pikepdf.Dictionary(JavaScript=doc.make_indirect(tree))
+
+    def javascript_uri(doc):
+        uri = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("javascript:alert(1)"))
+        doc.pages[0].Annots = pikepdf.Array([_link(uri)])
+
+    def launch(doc):
+        run = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))
+        doc.pages[0].Annots = pikepdf.Array([_link(run)])
+
+    def chained_after_a_web_link(doc):  # a harmless link whose /Next runs a script
+        uri = pikepdf.Dictionary(
+            S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/"), Next=_js_action(doc)
+        )
+        doc.pages[0].Annots = pikepdf.Array([_link(uri)])
+
+    def submit_form(doc):
+        submit = pikepdf.Dictionary(S=pikepdf.Name.SubmitForm, F=pikepdf.String("http://x.test"))
+        doc.pages[0].Annots = pikepdf.Array([_link(submit)])
+
+    def embedded_file(doc):
+        doc.attachments["ktp.exe"] = pikepdf.AttachedFileSpec(doc, b"MZ\x90\x00")
+
+    def xfa_form(doc):
+        doc.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(), XFA=pikepdf.String("<x/>"))
+
+    return {
+        "open_action": open_action,
+        "additional_actions": additional_actions,
+        "document_javascript": document_javascript,
+        "javascript_uri": javascript_uri,
+        "launch": launch,
+        "chained_after_a_web_link": chained_after_a_web_link,
+        "submit_form": submit_form,
+        "embedded_file": embedded_file,
+        "xfa_form": xfa_form,
+    }
+
+
+HOSTILE_PDF_KINDS = tuple(_hostile_edits())
+APPENDED_AFTER_EOF = b"\n<script>alert('setelah EOF')</script>\n"
+
+
+def hostile_pdf(kind: str, **save_params) -> bytes:
+    """A one-page PDF carrying one kind of active content (``HOSTILE_PDF_KINDS``), or
+    ``"trailing_bytes"``: a clean PDF with ``APPENDED_AFTER_EOF`` after its ``%%EOF``."""
+    if kind == "trailing_bytes":
+        return pdf_bytes() + APPENDED_AFTER_EOF
+    return pdf_bytes(edit=_hostile_edits()[kind], **save_params)
+
+
+# The EICAR anti-virus test file (eicar.org): harmless, and every scanner reports it.
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@functools.lru_cache(maxsize=4)
+def _flat_png(side: int) -> bytes:
+    """A valid 8-bit grey PNG of side×side white pixels: 6300 px is ~52 KB, 39.7 MP decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        crc = zlib.crc32(kind + payload)
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    row = b"\x00" + b"\xff" * side  # filter byte + one white row
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    signature = b"\x89PNG\r\n\x1a\n"
+    return signature + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def flat_png_upload(name: str = "foto.png", side: int = 6300):
+    """The upload-flood probe's file: tiny on the wire, ``side``² pixels once decoded."""
+    return SimpleUploadedFile(name, _flat_png(side), content_type="image/png")
+
+
 @functools.lru_cache(maxsize=64)
 def clean_jpeg(name: str):
     """``jpeg_upload(name)`` through the real upload cleaning, once per name (it is pure)."""

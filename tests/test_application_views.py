@@ -322,21 +322,18 @@ def _bad_files():
         Image.new("1", size).save(buffer, "PNG")
         return buffer.getvalue()
 
-    def js_pdf():
+    def locked_pdf():  # (a PDF with JavaScript is stored re-written: tests/test_pdf_rewrite.py)
         pdf = pikepdf.new()
         pdf.add_blank_page()
-        pdf.Root.OpenAction = pikepdf.Dictionary(
-            S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
-        )
         buffer = io.BytesIO()
-        pdf.save(buffer)
+        pdf.save(buffer, encryption=pikepdf.Encryption(owner="pemilik", user="rahasia"))
         return buffer.getvalue()
 
     return {
         "bomb": ("bom.png", png((20000, 20000)), "terlalu besar"),
         "png_named_pdf": ("surat.pdf", png((50, 50)), "PNG"),
         "html_named_jpg": ("ktp.jpg", b"<html><script>alert(1)</script></html>", "bukan foto"),
-        "pdf_with_javascript": ("surat.pdf", js_pdf(), "skrip"),
+        "locked_pdf": ("surat.pdf", locked_pdf(), "kata sandi"),
         "oversize": ("besar.jpg", b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024), "10 MB"),
     }
 

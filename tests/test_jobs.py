@@ -28,4 +28,5 @@ def test_the_scheduled_jobs_are_known_names(db):
         jobs.SEND_DUE_RESIDENT_MESSAGES,
         jobs.PDP_RETENTION,
         jobs.PDP_BREACH_SWEEP,
+        jobs.PURGE_PENDING_UPLOADS,
     }

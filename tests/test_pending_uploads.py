@@ -79,7 +79,9 @@ def test_files_are_kept_after_an_error_and_used_on_the_next_submit(
     assert set(kept) == {f"{name}__simpan" for name in first_two}
     assert all(len(token) >= 32 for tokens in kept.values() for token in tokens)
     stored = pending_files(settings)
-    assert len(stored) == 3  # the photo, its thumbnail and the PDF, in private media
+    # The photo and the PDF as sent, in private media: the NIK was wrong, so nothing was
+    # decoded (no thumbnail yet); they are decoded on the submit that passes.
+    assert len(stored) == 2
     assert all(f.stat().st_mode & 0o007 == 0 for f in stored)  # not world-readable
 
     response = officer_client.post(intake_url(), {**intake_data(rt1), **kept})
@@ -112,7 +114,7 @@ def test_another_user_cannot_claim_the_kept_files(
     colleague.post(intake_url(), {**intake_data(rt1), **kept})
     application = Application.objects.get()
     assert application.attachments.count() == 0  # the tokens are not in this session
-    assert len(pending_files(settings)) == 3  # and the owner still has them
+    assert len(pending_files(settings)) == 2  # and the owner still has them (as sent)
 
 
 @pytest.mark.django_db
@@ -182,7 +184,7 @@ def test_purge_deletes_files_left_by_sessions_that_never_came_back(
 
     failed_intake(officer_client, rt1, first_two)
     assert purge_expired() == 0
-    assert purge_expired(time.time() + 3 * 60 * 60) == 3
+    assert purge_expired(time.time() + 3 * 60 * 60) == 2  # the two files as sent
     assert pending_files(settings) == []
 
 
@@ -194,7 +196,7 @@ def test_over_the_session_cap_a_file_is_not_kept_and_the_form_says_so(
     page = failed_intake(officer_client, rt1, first_two)
     assert "sudah dipilih: ktp.jpg ✓" in page
     assert "Pilih ulang: kk.pdf" in page
-    assert len(pending_files(settings)) == 2  # the photo and its thumbnail only
+    assert len(pending_files(settings)) == 1  # the photo only (as sent: nothing decoded)
 
 
 @pytest.mark.django_db
@@ -221,3 +223,61 @@ def test_the_rt_chairs_form_keeps_files_too_and_asks_no_cover_letter(client, rt_
     response = client.post(url, {**data, "nik": "3271016507450001", **kept_inputs(page)})
     assert response.status_code == 302
     assert Application.objects.get().attachments.count() == 1
+
+
+# --- anonymous disk fill: the public complaint form's kept photo (issue 15 point 2) ----------
+def failed_complaint(client, office, name="jalan.jpg", address="10.0.0.1"):
+    """A public complaint whose text is too short, with a photo: the photo is kept (or not)."""
+    return client.post(
+        reverse("services:complaint_form"),
+        {"office": office.pk, "kind": "pengaduan", "text": "pendek", "photo": jpeg_upload(name)},
+        REMOTE_ADDR=address,
+    ).content.decode()
+
+
+@pytest.mark.django_db
+def test_new_sessions_from_one_address_keep_photos_only_up_to_the_address_cap(office, settings):
+    size = len(jpeg_upload().read())
+    settings.PENDING_UPLOAD_MAX_BYTES_PER_ADDRESS = size  # one photo per address
+    assert "sudah dipilih: jalan.jpg ✓" in failed_complaint(Client(), office)
+
+    page = failed_complaint(Client(), office)  # a fresh session, the same address
+
+    assert "sudah dipilih: jalan.jpg" not in page and "Pilih ulang: jalan.jpg" in page
+    assert len(pending_files(settings)) == 1
+    assert "sudah dipilih: jalan.jpg ✓" in failed_complaint(Client(), office, address="10.0.0.2")
+
+
+@pytest.mark.django_db
+def test_every_session_together_keeps_at_most_the_total_cap(office, settings):
+    size = len(jpeg_upload().read())
+    settings.PENDING_UPLOAD_TOTAL_MAX_BYTES = 2 * size
+    for i in range(2):
+        page = failed_complaint(Client(), office, address=f"10.0.1.{i}")
+        assert "sudah dipilih: jalan.jpg ✓" in page
+
+    page = failed_complaint(Client(), office, address="10.0.1.9")
+
+    assert "Pilih ulang: jalan.jpg" in page
+    assert len(pending_files(settings)) == 2
+    assert sum(f.stat().st_size for f in pending_files(settings)) <= 2 * size
+
+
+@pytest.mark.django_db
+def test_the_scheduled_job_deletes_kept_files_of_sessions_that_never_came_back(
+    office, settings, time_machine
+):
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from services import jobs, tasks
+
+    time_machine.move_to(timezone.now(), tick=False)
+    failed_complaint(Client(), office)
+    assert tasks.purge_pending_uploads_task() == 0
+    time_machine.shift(3 * 60 * 60)  # past the 2-hour TTL, and nobody came back
+
+    assert tasks.purge_pending_uploads_task() == 1
+    assert pending_files(settings) == []
+    schedule = Schedule.objects.get(func=jobs.PURGE_PENDING_UPLOADS)
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 10, -1)

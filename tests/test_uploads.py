@@ -346,88 +346,7 @@ def test_a_heic_extension_alone_gets_the_heic_advice():
 # PDFs ------------------------------------------------------------------------------------------
 
 
-def test_a_clean_pdf_is_stored_byte_for_byte():
-    source = pdf(pages=2)
-
-    result = clean_upload(upload("surat-pengantar.pdf", source))
-
-    assert result.content == source
-    assert result.sha256 == hashlib.sha256(source).hexdigest()
-    assert (result.extension, result.content_type) == ("pdf", "application/pdf")
-    assert (result.thumbnail, result.width, result.height) == (None, None, None)
-
-
-def open_action_javascript(document: pikepdf.Pdf) -> None:
-    action = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
-    document.Root.OpenAction = document.make_indirect(action)
-
-
-def test_a_pdf_that_runs_javascript_when_opened_is_refused():
-    message = rejection("surat.pdf", pdf(edit=open_action_javascript))
-
-    assert "PDF berisi skrip atau lampiran tersembunyi" in message
-
-
-def test_javascript_hidden_in_a_compressed_object_stream_is_found():
-    source = pdf(
-        edit=open_action_javascript,
-        object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        compress_streams=True,
-    )
-    assert b"JavaScript" not in source  # not visible to a plain byte search
-
-    assert "skrip" in rejection("surat.pdf", source)
-
-
-def document_javascript(leaf):
-    """Document-level JavaScript: a /Names /JavaScript name tree (runs on open, no /OpenAction)."""
-
-    def edit(document: pikepdf.Pdf) -> None:
-        tree = pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("init"), leaf(document)]))
-        document.Root.Names = pikepdf.Dictionary(JavaScript=document.make_indirect(tree))
-
-    return edit
-
-
-def javascript_action(document: pikepdf.Pdf):
-    return document.make_indirect(
-        pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
-    )
-
-
-def bare_script(document: pikepdf.Pdf):
-    # Not the action dictionary the specification asks for; some readers run it anyway.
-    return pikepdf.String("app.alert(1)")
-
-
-@pytest.mark.parametrize("leaf", [javascript_action, bare_script], ids=["action", "bare-script"])
-def test_javascript_in_the_document_name_tree_is_refused_without_an_open_action(leaf):
-    source = pdf(edit=document_javascript(leaf))
-    with pikepdf.open(io.BytesIO(source)) as document:
-        assert "/OpenAction" not in document.Root
-        assert "/JavaScript" in document.Root.Names
-
-    assert "PDF berisi skrip" in rejection("surat.pdf", source)
-
-
-def test_a_launch_action_nested_in_a_link_annotation_is_refused():
-    def add_launch_link(document: pikepdf.Pdf) -> None:
-        launch = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))
-        link = pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 99, 99], A=launch
-        )
-        document.pages[0].Annots = pikepdf.Array([link])
-
-    assert "skrip" in rejection("surat.pdf", pdf(edit=add_launch_link))
-
-
-def test_a_pdf_with_an_embedded_file_is_refused():
-    def attach(document: pikepdf.Pdf) -> None:
-        document.attachments["ktp.exe"] = pikepdf.AttachedFileSpec(document, b"MZ\x90\x00")
-
-    message = rejection("surat.pdf", pdf(edit=attach))
-
-    assert "lampiran tersembunyi" in message
+# The re-writing of PDFs (actions, scripts, attachments): tests/test_pdf_rewrite.py (J67).
 
 
 @pytest.mark.parametrize("user_password", ["rahasia", ""], ids=["password", "owner-only"])
@@ -450,23 +369,6 @@ def test_a_pdf_with_more_pages_than_the_setting_is_refused(settings):
 
 def test_a_damaged_pdf_is_refused():
     assert "PDF rusak" in rejection("surat.pdf", b"%PDF-1.7\n" + b"\x00sampah" * 50)
-
-
-def test_an_open_action_that_only_sets_the_initial_view_is_accepted():
-    def fit_first_page(document: pikepdf.Pdf) -> None:
-        document.Root.OpenAction = pikepdf.Array([document.pages[0].obj, pikepdf.Name.Fit])
-
-    source = pdf(edit=fit_first_page)
-
-    assert clean_upload(upload("surat.pdf", source)).content == source
-
-
-def test_an_open_action_dictionary_is_refused_even_without_javascript():
-    def go_to_on_open(document: pikepdf.Pdf) -> None:
-        destination = pikepdf.Array([document.pages[0].obj, pikepdf.Name.Fit])
-        document.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=destination)
-
-    assert "skrip" in rejection("surat.pdf", pdf(edit=go_to_on_open))
 
 
 # Size --------------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ knows and stores the bytes as sent, with the GPS position of the resident's home
   error here), the EXIF orientation is applied, and the picture is re-encoded as a fresh JPEG
   with no EXIF/GPS, comment, XMP or trailing data, at most ``UPLOAD_IMAGE_MAX_SIDE`` px, plus a
   thumbnail;
-- PDFs are stored byte for byte, but refused when encrypted, unreadable, too long, or carrying
-  active content (JavaScript, actions, embedded files, XFA forms).
+- PDFs are refused when encrypted, unreadable or too long, and otherwise written afresh with
+  pikepdf (``_rewrite_pdf``): actions (OpenAction, AA, Launch, JavaScript, ``javascript:``
+  links), embedded files, XFA and bytes after ``%%EOF`` are dropped, and the re-written file,
+  checked again for active content, is what is stored.
 
 Every refusal is an ``UploadRejected`` whose Indonesian message says what is wrong and what to
 send instead. The original name is only cleaned for display: callers store files under a UUID.
@@ -32,6 +34,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageFile, ImageOps
+
+from services.documents import virus
 
 MIB = 1024 * 1024
 THUMBNAIL_SIDE = 320
@@ -87,7 +91,7 @@ class UploadRejected(ValidationError):
 
 @dataclass(frozen=True)
 class CleanFile:
-    content: bytes  # the bytes to store: re-encoded JPEG for images, the original bytes for PDFs
+    content: bytes  # the bytes to store: re-encoded JPEG for images, re-written PDF for PDFs
     extension: str  # "jpg" or "pdf"
     content_type: str  # "image/jpeg" or "application/pdf"
     sha256: str  # hex SHA-256 of `content`
@@ -110,16 +114,56 @@ WEBP = _Kind("gambar WebP", ("webp",), "WEBP")
 PDF = _Kind("PDF", ("pdf",), None)
 
 
+@dataclass(frozen=True)
+class Inspected:
+    """An upload whose size, type, name and pixel count passed, not yet decoded.
+
+    Cheap to make (the bytes, the magic number and the image header only), so a form can
+    check every file of a request, and the request's budget, before any decode.
+    """
+
+    data: bytes  # the bytes as sent (at most UPLOAD_MAX_BYTES)
+    name: str  # display-safe original name
+    kind: _Kind
+    pixels: int  # width × height from the header; 0 for a PDF
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind is not PDF
+
+
 def clean_upload(uploaded: UploadedFile) -> CleanFile:
     """Validate one uploaded file and return what may be stored; raise UploadRejected otherwise."""
-    name = display_name(uploaded.name)
-    data = _read_capped(uploaded)
+    return clean_inspected(inspect_upload(uploaded))
+
+
+def inspect_upload(uploaded: UploadedFile) -> Inspected:
+    """The checks that decode nothing: size, type from the content, extension, header size."""
+    return inspect_bytes(_read_capped(uploaded), uploaded.name)
+
+
+def inspect_bytes(data: bytes, raw_name: str | None) -> Inspected:
+    name = display_name(raw_name)
+    if len(data) > _max_bytes():
+        raise _too_big(_max_bytes())
+    if not data:
+        raise UploadRejected(MSG_EMPTY, code="empty")
     extension = _extension(name)
     kind = _detect_kind(data, extension)
     _require_matching_extension(kind, extension)
-    if kind is PDF:
-        return _clean_pdf(data, name)
-    return _clean_image(data, kind, name)
+    pixels = 0 if kind is PDF else _header_pixels(data, kind)
+    return Inspected(data=data, name=name, kind=kind, pixels=pixels)
+
+
+def clean_inspected(inspected: Inspected) -> CleanFile:
+    """The expensive part: the virus scan (when configured), then decode and re-encode an
+    image, or parse and re-write a PDF."""
+    if refused := virus.refusal(inspected.data):
+        message, code = refused
+        raise UploadRejected(message, code=code)
+    if inspected.kind is PDF:
+        return _clean_pdf(inspected.data, inspected.name)
+    return _clean_image(inspected.data, inspected.kind, inspected.name)
 
 
 # Settings (read on every call, so tests and deployments can change them) ----------------------
@@ -252,6 +296,21 @@ def _clean_image(data: bytes, kind: _Kind, name: str) -> CleanFile:
     )
 
 
+def _header_pixels(data: bytes, kind: _Kind) -> int:
+    """Width × height read from the header (``Image.open`` decodes no pixel data)."""
+    max_pixels = _max_pixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[kind.pillow_format]) as image:
+                _check_pixels(image.size, max_pixels)
+                return image.width * image.height
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(max_pixels) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        raise UploadRejected(MSG_CORRUPT_IMAGE, code="corrupt") from exc
+
+
 def _decode_image(data: bytes, kind: _Kind) -> Image.Image:
     """Decode to an upright RGB image within the size limit; refuse bombs and damaged files."""
     assert kind.pillow_format is not None
@@ -268,6 +327,9 @@ def _decode_image(data: bytes, kind: _Kind) -> Image.Image:
                     image.draft("RGB", _fit(image.size, max_side))  # decoder scales down first
                 image.load()
                 ImageOps.exif_transpose(image, in_place=True)
+                if image.mode in ("L", "RGB") and "transparency" not in image.info:
+                    # Resample before converting: a grey scan costs a third (one channel).
+                    return _flatten_to_rgb(_shrink(image, max_side))
                 return _shrink(_flatten_to_rgb(image), max_side)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(max_pixels) from exc
@@ -342,12 +404,12 @@ def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def _clean_pdf(data: bytes, name: str) -> CleanFile:
-    _check_pdf(data)
+    content = _rewrite_pdf(data)
     return CleanFile(
-        content=data,
+        content=content,
         extension="pdf",
         content_type="application/pdf",
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=hashlib.sha256(content).hexdigest(),
         thumbnail=None,
         original_name=name,
         width=None,
@@ -355,7 +417,16 @@ def _clean_pdf(data: bytes, name: str) -> CleanFile:
     )
 
 
-def _check_pdf(data: bytes) -> None:
+def _rewrite_pdf(data: bytes) -> bytes:
+    """The PDF written afresh by qpdf without anything that acts, runs or carries files.
+
+    Writing anew keeps only the objects the current document reaches: bytes after ``%%EOF``,
+    earlier revisions (incremental updates) and orphaned objects are gone. Before writing,
+    ``_strip_active`` removes open and additional actions, every action but an internal jump
+    or an http(s)/mailto link (so ``javascript:`` URIs, Launch, SubmitForm…), document
+    JavaScript, embedded files and XFA. The written file is then checked again: anything
+    active left (a construct the stripping does not know) refuses the file.
+    """
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
@@ -366,13 +437,61 @@ def _check_pdf(data: bytes) -> None:
         if pdf.is_encrypted:
             raise UploadRejected(MSG_ENCRYPTED_PDF, code="pdf_encrypted")
         try:
-            pages = len(pdf.pages)
-            active = _has_active_content(pdf)
+            _check_page_count(len(pdf.pages))
+            _strip_active(pdf)
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=True)
         except pikepdf.PdfError as exc:
             raise UploadRejected(MSG_CORRUPT_PDF, code="corrupt") from exc
-    if active:
-        raise UploadRejected(MSG_ACTIVE_PDF, code="pdf_active_content")
-    _check_page_count(pages)
+    content = out.getvalue()
+    with pikepdf.open(io.BytesIO(content)) as written:
+        if _has_active_content(written):
+            raise UploadRejected(MSG_ACTIVE_PDF, code="pdf_active_content")
+    return content
+
+
+# Keys whose value acts or carries a file wherever they appear: additional actions (/AA: on
+# page open, on focus…), scripts, the embedded-files and JavaScript name trees, the embedded
+# stream of a file specification (/EF), XFA forms, rich media content.
+PDF_DROPPED_KEYS = frozenset(
+    {"/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent"}
+)
+PDF_ACTION_KEYS = frozenset({"/A", "/Next", "/OpenAction"})
+SAFE_URI_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _strip_active(pdf: pikepdf.Pdf) -> None:
+    """Remove, in place, every key of every dictionary that acts or carries a file."""
+    stack: list[object] = list(pdf.objects)
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            for key in list(obj.keys()):
+                value = obj[key]
+                if key in PDF_DROPPED_KEYS or (
+                    key in PDF_ACTION_KEYS and not _is_harmless_action(key, value)
+                ):
+                    del obj[key]
+                else:
+                    stack.extend(_direct(value))
+        elif isinstance(obj, pikepdf.Array):
+            for item in obj:
+                stack.extend(_direct(item))
+
+
+def _is_harmless_action(key: str, value: object) -> bool:
+    """A destination, a jump inside the document, or a link to a web page or email address."""
+    if key == "/OpenAction":  # on opening, only setting the initial view is harmless
+        return _is_view_destination(key, value)
+    if not isinstance(value, pikepdf.Dictionary):
+        return False
+    kind = value.get("/S")
+    if kind == pikepdf.Name.GoTo and "/Next" not in value:
+        return True
+    if kind == pikepdf.Name.URI and "/Next" not in value:
+        uri = "".join(ch for ch in str(value.get("/URI", "")) if ch.isprintable()).strip()
+        return uri.lower().startswith(SAFE_URI_SCHEMES)
+    return False
 
 
 def _check_page_count(pages: int) -> None:
@@ -405,6 +524,8 @@ def _has_active_content(pdf: pikepdf.Pdf) -> bool:
             for key, value in obj.items():
                 if key in PDF_ACTIVE_NAMES and not _is_view_destination(key, value):
                     return True
+                if key in PDF_ACTION_KEYS and not _is_harmless_action(key, value):
+                    return True  # e.g. a link to a javascript: or file: URI
                 stack.extend(_direct(value))
         elif isinstance(obj, pikepdf.Array):
             for item in obj:

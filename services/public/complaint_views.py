@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kelurahan.access import client_ip
 from services.complaint_forms import PENDING_SCOPE, ComplaintForm
 from services.complaints import complaint_file
 from services.documents.pending import PendingUploads
@@ -38,7 +39,7 @@ def complaint_form(request):
     form = ComplaintForm(
         request.POST or None,
         request.FILES or None,
-        pending=PendingUploads(request.session, PENDING_SCOPE),
+        pending=PendingUploads(request.session, PENDING_SCOPE, address=client_ip(request)),
     )
     status = 200
     if request.method == "POST" and form.is_valid() and form.removed:
