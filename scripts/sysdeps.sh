@@ -5,7 +5,7 @@
 set -euo pipefail
 
 RUN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core"
-TEST_PACKAGES="$RUN_PACKAGES chromium postgresql poppler-utils zbar-tools"
+TEST_PACKAGES="$RUN_PACKAGES chromium postgresql postgresql-client age poppler-utils zbar-tools"
 
 case "${1:-run}" in
   run) wanted=$RUN_PACKAGES ;;
