@@ -10,12 +10,15 @@ with its name, so a new view cannot go untested. A row says who the page is for:
     "health": public("the load balancer's probe; says only 'ok'"),
     "services:public_status": capability("the status link printed on the receipt"),
 
-Each path converter is filled from one table (VALUES) with real objects of office BKS, RT 001:
-a case waiting at its RT (its request, documents, outbox message), an issued letter, a
-complaint. Those are "the others'" objects for the outsiders, who GET and POST every URL:
+Each path converter is filled from one table (the `world` fixture's `values`) with real
+objects of office BKS, RT 001: a case waiting at its RT (its request, documents, outbox
+message), an issued letter, a complaint. Those are "the others'" objects for the outsiders,
+who GET and POST every URL:
 
 - `anonymous` — no session;
 - `officer_of_another_office` — an officer of KBR;
+- `supervisor_of_another_office` — the Lurah of KBR (the supervisor-only pages: dashboard,
+  revoking a letter, the SKM report, reopening a case, which an officer never reaches);
 - `rt_chair_of_another_rt` — the Ketua RT 002 (same office);
 - `rt_chair_on_officer_pages` — the Ketua RT 001 (the cases' own RT) on the STAFF rows only;
 - `resident_with_another_token` — no account, holding the status link of another case (RT 002):
@@ -25,7 +28,9 @@ The answer must be a login redirect (anonymous, non-public), 403/404 (a role the
 or an object outside the user's office/RT), 405 for a method the view does not take — never a
 500, never a 200 or a redirect carrying any of the other case's secrets (name, NIK, code, letter
 number, complaint contact and text), and no POST may change a stored row. A page of the
-outsider's own (their queue, an empty form) may answer 200 as long as none of it shows.
+outsider's own (their queue, an empty form) may answer 200 as long as none of it shows. A
+letter's or complaint's token is its own permission, so those rows get a token nobody was
+given, which must answer 404.
 
 Supersedes test_access.py's `test_every_page_except_login_and_health_sends_the_anonymous_to_login`
 (the anonymous column here, with real objects instead of made-up ones, and the admin and unnamed
@@ -48,7 +53,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from services.models import ApplicationState, ResidentMessage
 from services.selectors import current_letter
-from tests.factories import ApplicationFactory, case_in, complaint_filed, sent_to_rt
+from tests.factories import (
+    ApplicationFactory,
+    SupervisorFactory,
+    case_in,
+    complaint_filed,
+    sent_to_rt,
+)
 
 S = ApplicationState
 
@@ -57,7 +68,7 @@ S = ApplicationState
 @dataclass(frozen=True)
 class Kind:
     name: str
-    for_roles: frozenset[str]  # personas whose role the page is for
+    for_roles: frozenset[str]  # personas whose role the page is for ("officer" covers supervisors)
     public: bool = False
     why: str = ""
 
@@ -212,7 +223,7 @@ PATTERNS = every_url_pattern()
 
 # --- the world --------------------------------------------------------------------------------
 @pytest.fixture
-def world(office, officer, rt1, rt2, rt_chair, other_rt_chair, other_officer):
+def world(office, officer, rt1, rt2, rt_chair, other_rt_chair, other_officer, other_office):
     request = sent_to_rt(
         officer=officer, rt=rt1, applicant_name="Rahmat Hidayat", nik="3271014501900012"
     )
@@ -273,6 +284,7 @@ def world(office, officer, rt1, rt2, rt_chair, other_rt_chair, other_officer):
         "personas": {
             "anonymous": ("anonymous", None),
             "officer_of_another_office": ("officer", other_officer),
+            "supervisor_of_another_office": ("officer", SupervisorFactory(office=other_office)),
             "rt_chair_of_another_rt": ("rt_chair", other_rt_chair),
             "rt_chair_on_officer_pages": ("rt_chair", rt_chair),
             "resident_with_another_token": ("anonymous", None),
@@ -295,7 +307,7 @@ def url_for(key: str, route: str, pattern: URLPattern, kind: Kind, world) -> tup
     arguments = list(pattern.pattern.regex.groupindex)
     missing = [a for a in arguments if a not in values]
     if missing:
-        raise LookupError(f"{key} ({route}): no value for {missing}: add it to VALUES")
+        raise LookupError(f"{key} ({route}): no value for {missing}: add it to world's values")
     kwargs = {a: values[a] for a in arguments}
     if pattern.name:
         url = reverse(key, kwargs=kwargs)
@@ -436,6 +448,7 @@ def test_every_url_pattern_can_be_filled(world):
 PERSONAS = [
     "anonymous",
     "officer_of_another_office",
+    "supervisor_of_another_office",
     "rt_chair_of_another_rt",
     "rt_chair_on_officer_pages",
     "resident_with_another_token",
