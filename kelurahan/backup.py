@@ -330,6 +330,30 @@ def _drop_every_table(alias: str) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
 
 
+def _check_sqlite_copy(source: Path, manifest: dict) -> None:
+    """Before anything is replaced: the copy is a sound SQLite file holding what the manifest
+    says (a manifest edited by hand to match a different copy is caught here)."""
+    copy = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        verdict = "; ".join(str(r[0]) for r in copy.execute("PRAGMA integrity_check"))
+        counts = _row_counts(copy.cursor(), _sqlite_tables(copy), lambda n: f'"{n}"')
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{SQLITE_FILE} bukan basis data SQLite yang sah: {error}") from None
+    finally:
+        copy.close()
+    if verdict != "ok":
+        raise BackupError(f"PRAGMA integrity_check pada {SQLITE_FILE}: {verdict}")
+    _compare_counts(counts, manifest, when="di dalam cadangan")
+
+
+def _compare_counts(counts: dict[str, int], manifest: dict, *, when: str) -> None:
+    expected = manifest["tables"]
+    wrong = sorted(t for t in set(counts) | set(expected) if counts.get(t) != expected.get(t))
+    if wrong:
+        detail = ", ".join(f"{t}: {counts.get(t)} ≠ {expected.get(t)}" for t in wrong[:5])
+        raise BackupError(f"Jumlah baris {when} tidak cocok dengan {MANIFEST}: {detail}")
+
+
 def _restore_sqlite(alias: str, source: Path) -> str:
     connection = connections[alias]
     connection.close()
@@ -406,6 +430,8 @@ def check(path: Path, *, identity: Path | None = None) -> dict:
     """Verify a backup without restoring it (the restore drill's first step)."""
     with _opened(path, identity) as folder:
         manifest = read_manifest(folder)
+        if manifest["engine"] == "sqlite":
+            _check_sqlite_copy(folder / SQLITE_FILE, manifest)
         with tempfile.TemporaryDirectory() as scratch:
             _extract_media(folder, manifest, Path(scratch))
         return manifest
@@ -450,6 +476,8 @@ def restore(
                 + ". Memulihkan di atasnya akan menghapus semua data sejak cadangan dibuat; "
                 "hentikan aplikasi dan ulangi dengan --force bila memang itu maksudnya."
             )
+        if engine == "sqlite":
+            _check_sqlite_copy(folder / SQLITE_FILE, manifest)
         media_root.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=media_root.parent, prefix=".restore-") as staging:
             _extract_media(folder, manifest, Path(staging))
@@ -459,13 +487,7 @@ def restore(
                 _drop_every_table(alias)
                 integrity = _restore_postgresql(alias, folder / PG_FILE)
             counts = _current_counts(alias)
-            if counts != manifest["tables"]:
-                wrong = sorted(
-                    t
-                    for t in set(counts) | set(manifest["tables"])
-                    if counts.get(t) != manifest["tables"].get(t)
-                )
-                raise BackupError(f"Jumlah baris tidak cocok setelah pemulihan: {wrong[:5]}")
+            _compare_counts(counts, manifest, when="setelah pemulihan")
             _replace_media(media_root, Path(staging))
     return RestoreResult(
         tables=len(counts),

@@ -162,6 +162,15 @@ def _forge_a_media_hash(path: Path) -> None:
     manifest.write_text(json.dumps(data))
 
 
+def _forge_a_row_count(path: Path) -> None:
+    """The manifest claims a row the copy does not hold (a hand-edited manifest, or a copy
+    swapped for an older one together with its checksums)."""
+    manifest = path / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["tables"]["services_service"] += 1
+    manifest.write_text(json.dumps(data))
+
+
 TAMPERING = {
     "media.tar with one byte changed": (
         lambda p: _flip_a_byte(p, "media.tar"),
@@ -180,6 +189,22 @@ TAMPERING = {
     "a media file's hash forged": (_forge_a_media_hash, "Berkas media tidak cocok"),
     "media.tar missing": (lambda p: (p / "media.tar").unlink(), "media.tar tidak ada"),
 }
+
+
+@pytest.mark.django_db
+def test_i57_sqlite_a_copy_that_does_not_hold_the_manifests_rows_is_refused_before_restoring(
+    world, tmp_path
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's counts are compared after pg_restore (the dump is opaque)")
+    path = backup.backup(output_dir=tmp_path)
+    _forge_a_row_count(path)
+    rows_before = table_digests()
+    with pytest.raises(CommandError, match="Jumlah baris di dalam cadangan tidak cocok"):
+        run("restore", str(path), "--force")
+    with pytest.raises(CommandError, match="services_service"):
+        run("restore", str(path), "--check")
+    assert table_digests() == rows_before
 
 
 @pytest.mark.django_db
