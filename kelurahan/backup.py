@@ -107,9 +107,12 @@ def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
 
 
 def _pg_env(alias: str) -> tuple[list[str], dict[str, str]]:
+    return pg_arguments(connections[alias].settings_dict)
+
+
+def pg_arguments(params: dict) -> tuple[list[str], dict[str, str]]:
     """pg_dump/pg_restore connection arguments; the password goes through the environment,
     never the command line (which `ps` shows)."""
-    params = connections[alias].settings_dict
     args = []
     if params.get("HOST"):
         args += ["--host", str(params["HOST"])]
@@ -121,6 +124,8 @@ def _pg_env(alias: str) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "PGCONNECT_TIMEOUT": "20"}
     if params.get("PASSWORD"):
         env["PGPASSWORD"] = str(params["PASSWORD"])
+    if params.get("OPTIONS", {}).get("sslmode"):  # DATABASE_URL's ?sslmode=require
+        env["PGSSLMODE"] = str(params["OPTIONS"]["sslmode"])
     return args, env
 
 

@@ -295,3 +295,28 @@ def test_i57_with_age_recipients_the_backup_is_one_encrypted_file(
     path.write_bytes(bytes(tampered))
     with pytest.raises(CommandError, match="age"):
         run("restore", str(path), "--check", "--identity", str(key))
+
+
+def test_i57_pg_dump_gets_the_password_through_the_environment_not_the_command_line():
+    arguments, env = backup.pg_arguments(
+        {
+            "NAME": "kelurahan",
+            "USER": "portal",
+            "PASSWORD": "rahasia-sekali",
+            "HOST": "db.internal",
+            "PORT": 5432,
+            "OPTIONS": {"sslmode": "require"},
+        }
+    )
+    assert arguments == [
+        "--host",
+        "db.internal",
+        "--port",
+        "5432",
+        "--username",
+        "portal",
+        "--dbname",
+        "kelurahan",
+    ]
+    assert "rahasia-sekali" not in " ".join(arguments)
+    assert env["PGPASSWORD"] == "rahasia-sekali" and env["PGSSLMODE"] == "require"
