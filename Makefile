@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint format install sysdeps-run sysdeps-test demo bench bench-sqlite bench-postgres sysdeps-bench clean
+.PHONY: run test test-sqlite test-postgres test-e2e lint audit format install sysdeps-run sysdeps-test demo bench bench-sqlite bench-postgres sysdeps-bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ bench-postgres: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# pip-audit on the installed pins; a new vulnerability fails unless pip-audit-ignore.toml records
+# it with a reason (scripts/audit.py says what it decides and why).
+audit: install
+	$(PY) scripts/audit.py
 
 format: install
 	$(VENV)/bin/ruff format .

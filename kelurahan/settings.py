@@ -218,6 +218,11 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Uploaded documents are private: they live outside STATIC_ROOT and are never given a public
 # URL; a scoped view serves them.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# manage.py backup / restore (kelurahan.backup): where backups go, the age public keys that
+# encrypt them (comma-separated; empty = a plain folder), and pg_dump's folder if not on PATH.
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_AGE_RECIPIENTS = env_list("BACKUP_AGE_RECIPIENTS")
+BACKUP_PG_BINDIR = env("BACKUP_PG_BINDIR")
 # No URL pattern serves this prefix and the web server must not either; it exists only
 # because Django (and its test live server) expect a MEDIA_URL string.
 MEDIA_URL = "/_private/"

@@ -5,8 +5,9 @@
 set -euo pipefail
 
 RUN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core"
-# clamav-daemon: tests/test_virus_scan.py starts its own clamd (offline, own signature file).
-TEST_PACKAGES="$RUN_PACKAGES chromium postgresql poppler-utils zbar-tools clamav-daemon"
+# clamav-daemon: tests/test_virus_scan.py starts its own clamd (offline, own signature file);
+# postgresql-client: pg_dump/pg_restore for manage.py backup/restore; age: encrypted backups.
+TEST_PACKAGES="$RUN_PACKAGES chromium postgresql postgresql-client age poppler-utils zbar-tools clamav-daemon"
 
 case "${1:-run}" in
   run) wanted=$RUN_PACKAGES ;;

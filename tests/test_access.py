@@ -80,55 +80,8 @@ def test_territory_query_count_is_constant(client, officer, rw1, django_assert_m
     assert "RT 029" in response.content.decode()
 
 
-def _all_get_urls():
-    """Every named URL of the portal, with made-up arguments (enough to reach the view)."""
-    import uuid
-
-    from tests.conftest import named_url_patterns
-
-    samples = {
-        "token": "tidak-ada",
-        "status_token": "tidak-ada",
-        "code": "BKS-2611-0001",
-        "service_code": "KTP",
-        "variant_code": "pindah-datang",
-        "uuid": uuid.uuid4(),
-        "attachment_uuid": uuid.uuid4(),
-        "complaint_code": "ADU-BKS-2611-0001",
-        "office_code": "BKS",
-    }
-    urls = []
-    for name, _, pattern in named_url_patterns():
-        kwargs = {k: samples[k] for k in pattern.pattern.converters}
-        urls.append((name, reverse(name, kwargs=kwargs)))
-    return urls
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("name", "url"), _all_get_urls())
-def test_every_page_except_login_and_health_sends_the_anonymous_to_login(client, name, url):
-    response = client.get(url)
-    if name in {"login", "health"}:
-        assert response.status_code == 200
-    elif name == "services:letter_verify":  # public: anyone may check a letter
-        assert response.status_code == 404 and "tidak dikenal" in response.content.decode()
-    elif name in {"services:public_status", "services:public_letter", "services:public_survey"}:
-        # Public, behind an unguessable link (the letter: for electronic delivery only).
-        assert response.status_code == 404
-    elif name in {"services:public_standard_index", "services:public_privacy"}:
-        # public: the published standard, the privacy notice
-        assert response.status_code == 200
-    elif name in {"services:public_standard", "services:public_standard_print"}:
-        assert response.status_code == 404  # public, but no office exists in this test
-    elif name in {"services:public_lookup", "services:complaint_form"}:
-        # public: the lookup (code + last 4 phone digits), the complaint form (no login)
-        assert response.status_code == 200
-    elif name in {"services:complaint_status", "services:complaint_public_list"}:
-        assert response.status_code == 404  # unknown token; the office shows no public list
-    else:
-        assert response.status_code in {302, 405}, (name, response.status_code)
-        if response.status_code == 302:
-            assert response["Location"].startswith("/masuk/")
+# Every URL pattern requested anonymously (and by each kind of outsider), with real objects in
+# it: tests/test_access_matrix.py.
 
 
 @pytest.mark.django_db
