@@ -70,18 +70,19 @@ def _alert_supervisors(user, opened: int) -> None:
 
 
 def case_view_budget(view):
-    """Count the distinct case codes a staff user opens per hour; 429 over the budget.
+    """Count the distinct cases a staff user (or an RT chair) opens per hour; 429 over it.
 
-    Only a case not yet opened this hour counts (a case page, its scans and thumbnails, its
-    letter and receipt are one case), and a code that answers 404 counts too: probing codes
-    is scraping as well. Put it under ``staff_required``, so the view's own access check
-    still answers 404 outside the office.
+    A case is the view's ``code`` (the RT chair's pages: the request's ``uuid``). Only a case
+    not yet opened this hour counts (a case page, its scans and thumbnails, its letter and
+    receipt are one case), and a code that answers 404 counts too: probing codes is scraping
+    as well. Put it under the role check (``staff_required``), so that a member of no office
+    is never counted and the view's own access check still answers 404 outside the office.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
-        code = str(kwargs.get("code", ""))
+        code = str(kwargs.get("code") or kwargs.get("uuid") or "")
         limit = settings.CASE_VIEWS_PER_HOUR
         if ratelimit.seen_first_time("case-seen", user.pk, code, window=HOUR):
             opened = ratelimit.count("case-views", user.pk, window=HOUR)

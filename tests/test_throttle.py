@@ -333,3 +333,22 @@ def test_d27_scans_and_pdfs_count_by_case_and_the_budget_is_per_user(
     colleague = Client()
     colleague.force_login(SupervisorFactory(username="lurah", office=officer.membership.office))
     assert colleague.get(case_url(case)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_d27_an_rt_chair_scraping_request_pages_is_throttled_too(
+    client, officer, rt1, rt_chair, supervisor, settings, time_machine
+):
+    from tests.factories import sent_to_rt
+
+    time_machine.move_to(NOON, tick=False)
+    settings.CASE_VIEWS_PER_HOUR = 1
+    vr = sent_to_rt(officer=officer, rt=rt1)
+    client.force_login(rt_chair)
+    page = reverse("verification:request", args=[vr.uuid])
+    assert [client.get(page).status_code for _ in range(3)] == [200, 200, 200]
+    probe = reverse("verification:request", args=[uuid.uuid4()])
+    assert client.get(probe).status_code == 429  # a second request this hour: over
+    assert client.get(page).status_code == 429
+    alert = Notification.objects.get(kind="case_views")
+    assert alert.recipient == supervisor and vr.application.code not in alert.message
