@@ -352,3 +352,11 @@ def test_d27_an_rt_chair_scraping_request_pages_is_throttled_too(
     assert client.get(page).status_code == 429
     alert = Notification.objects.get(kind="case_views")
     assert alert.recipient == supervisor and vr.application.code not in alert.message
+
+
+def test_b8_a_trusted_proxy_that_is_not_an_address_refuses_to_start():
+    from tests.test_settings import run_manage
+
+    result = run_manage("check", TRUSTED_PROXIES="nginx,10.0.0.1")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr and "10.0.0.1,10.0.1.0/24" in result.stderr
