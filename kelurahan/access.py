@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import wraps
+import ipaddress
+from functools import lru_cache, wraps
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -61,16 +62,42 @@ staff_required = role_required(*STAFF_ROLES)
 supervisor_required = role_required(Role.SUPERVISOR)
 
 
-def client_ip(request) -> str | None:
-    """The client's address for login throttling.
+def _trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted_proxy_networks())
 
-    Behind N proxies that each append the address they saw to X-Forwarded-For, the client
-    is the N-th entry from the right; anything left of it may be forged by the client.
+
+@lru_cache(maxsize=8)
+def _networks(spec: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+
+
+def trusted_proxy_networks() -> tuple:
+    return _networks(tuple(settings.TRUSTED_PROXIES))
+
+
+def client_ip(request) -> str | None:
+    """The client's address: the one function behind axes, every rate limit and the logs.
+
+    ``X-Forwarded-For`` is read only when the connection itself comes from a trusted proxy
+    (``TRUSTED_PROXIES``): a client that reaches the app port directly cannot pick its address
+    by sending the header. Behind ``TRUSTED_PROXY_COUNT`` proxies that each append the address
+    they saw (nginx's ``$proxy_add_x_forwarded_for``), the client is the N-th entry from the
+    right; anything left of it may be forged by the client.
     """
+    remote = request.META.get("REMOTE_ADDR")
     hops = settings.TRUSTED_PROXY_COUNT
-    if hops:
-        chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        chain = [part for part in chain if part]
-        if len(chain) >= hops:
-            return chain[-hops]
-    return request.META.get("REMOTE_ADDR")
+    if not hops or not remote or not _trusted_proxy(remote):
+        return remote
+    chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [part for part in chain if part]
+    if len(chain) < hops:
+        return remote
+    candidate = chain[-hops]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:  # not an address: the header was not written by our proxy
+        return remote

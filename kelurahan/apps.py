@@ -11,10 +11,16 @@ class KelurahanConfig(AppConfig):
     verbose_name = "Kantor kelurahan"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
+
         from kelurahan import checks  # noqa: F401  (registers the system checks)
         from kelurahan.logs import log_security_events
 
         log_security_events()
+
+        from kelurahan.login_limits import count_failure
+
+        user_login_failed.connect(count_failure, dispatch_uid="kelurahan.login_limits")
 
 
 class AxesConfig(AxesAppConfig):

@@ -7,6 +7,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from kelurahan import ratelimit
+from kelurahan.access import client_ip
+
 
 class NoStoreForStaffPagesMiddleware:
     """Pages seen by a logged-in user may hold personal data: browsers must not keep them."""
@@ -81,3 +84,39 @@ class SecondFactorMiddleware:
             return None  # public pages (the resident's status, the login itself)
         step = "second_factor" if confirmed_device(user) else "second_factor_setup"
         return redirect_to_login(request.get_full_path(), reverse(step))
+
+
+class PublicRateLimitMiddleware:
+    """Every public page and form (a view marked ``login_not_required``), per address.
+
+    One limit for all of them (``PUBLIC_RATE_PER_MINUTE`` a clock minute, on the shared
+    mechanism, kelurahan.ratelimit), so a new public page is covered without doing anything;
+    pages with a tighter limit of their own (the letter check, the complaint form, the lookup)
+    add it in their view. ``PUBLIC_RATE_EXEMPT`` names the views left out.
+    """
+
+    MESSAGE = (
+        "Terlalu banyak permintaan dari perangkat atau jaringan ini dalam satu menit. Tunggu "
+        "sebentar lalu muat ulang halaman ini."
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "login_required", True):
+            return None
+        match = request.resolver_match
+        if match is None or "admin" in match.namespaces:
+            return None
+        if match.view_name in settings.PUBLIC_RATE_EXEMPT:
+            return None
+        address = client_ip(request) or "unknown"
+        if ratelimit.hit("public", address, limit=settings.PUBLIC_RATE_PER_MINUTE, window=60):
+            return None
+        return ratelimit.too_many_requests(
+            request, self.MESSAGE, retry_after=ratelimit.seconds_until(ratelimit.window_end(60))
+        )

@@ -4,6 +4,7 @@ Development defaults are safe to run on a laptop; ``DJANGO_DEBUG=0`` switches to
 behaviour, refuses to start without ``DJANGO_SECRET_KEY`` and passes ``check --deploy``.
 """
 
+import ipaddress
 import os
 import tempfile
 from datetime import timedelta
@@ -86,6 +87,10 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "kelurahan.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Rate limits before any view runs (kelurahan.ratelimit): the login POST before the
+    # password is hashed, and every public page.
+    "kelurahan.login_limits.LoginLimitMiddleware",
+    "kelurahan.middleware.PublicRateLimitMiddleware",
     "kelurahan.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -186,9 +191,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Number of reverse proxies in front (each appends the address it saw to X-Forwarded-For,
-# as nginx's $proxy_add_x_forwarded_for does); kelurahan.access.client_ip reads it.
-TRUSTED_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0"))
+# The client's address (kelurahan.access.client_ip: axes, every rate limit, the logs).
+# X-Forwarded-For is read only from a connection whose address is in TRUSTED_PROXIES
+# (addresses or networks), and then its TRUSTED_PROXY_COUNT-th entry from the right: each
+# proxy appends the address it saw (nginx: $proxy_add_x_forwarded_for). Anyone reaching the
+# app port directly is known by REMOTE_ADDR whatever header they send. README "Di belakang proxy".
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", env("AXES_PROXY_COUNT", "0")))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+try:
+    [ipaddress.ip_network(item, strict=False) for item in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXIES: {exc}. Give addresses or networks, e.g. 10.0.0.1,10.0.1.0/24"
+    ) from exc
 AXES_CLIENT_IP_CALLABLE = "kelurahan.access.client_ip"
 AXES_VERBOSE = False
 
@@ -384,10 +399,61 @@ if BENCH_ENDPOINTS:
     INSTALLED_APPS.append("bench")
     ROOT_URLCONF = "bench.urls"
 
+# --- Rate limits (kelurahan.ratelimit, on CACHES["default"]) ------------------------------
+# The default cache is per process: each gunicorn worker counts alone. Several workers or nodes
+# share one cache through DJANGO_CACHE_URL (redis://… with the redis package, or "db" for a
+# table in the database: run `manage.py createcachetable`).
+_cache_url = env("DJANGO_CACHE_URL")
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
+elif _cache_url == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
+elif _cache_url:
+    raise ImproperlyConfigured("DJANGO_CACHE_URL: give redis://host:6379/0 or db.")
+
+# The login POST, per address, before any password is hashed: a clock minute's posts. An
+# office of 20 behind one NAT logging in at 08:00 stays under it; a guessing script is cut off.
+LOGIN_RATE_PER_MINUTE = int(env("LOGIN_RATE_PER_MINUTE", "20"))
+# Failed logins from one address, whatever the usernames: the address is refused for the
+# lock time. Higher than the per-account lock (AXES_FAILURE_LIMIT) so one colleague's typos
+# never lock the office's NAT.
+LOGIN_ADDRESS_FAILURES = int(env("LOGIN_ADDRESS_FAILURES", "30"))
+LOGIN_ADDRESS_LOCK_MINUTES = int(env("LOGIN_ADDRESS_LOCK_MINUTES", "15"))
+# Failed logins of one username from any address (a guess spread over many addresses):
+# at most 50 an hour, within ASVS 4.0.3 2.2.1's 100.
+LOGIN_USERNAME_FAILURES = int(env("LOGIN_USERNAME_FAILURES", "50"))
+LOGIN_USERNAME_LOCK_MINUTES = int(env("LOGIN_USERNAME_LOCK_MINUTES", "60"))
+# The login views whose POST the three limits above guard (URL names): the password step and
+# the TOTP step after it (django-otp also slows wrong codes down per device).
+LOGIN_THROTTLED_VIEWS = ["login", "admin:login", "second_factor", "second_factor_setup"]
+# Every public page and form (a view marked login_not_required), per address per minute.
+# Residents behind one mobile carrier's NAT share an address: 60 is a page a second.
+PUBLIC_RATE_PER_MINUTE = int(env("PUBLIC_RATE_PER_MINUTE", "60"))
+# Public views left out: the health check (probed by the load balancer), the login views
+# (their own limits above), logout; the admin has its own login.
+PUBLIC_RATE_EXEMPT = ["health", "login", "logout"]
 # The public letter verification page: requests per minute from one address.
 VERIFY_RATE_PER_MINUTE = int(env("VERIFY_RATE_PER_MINUTE", "30"))
 # Public complaint form: reports accepted per address per hour (services.throttle).
 COMPLAINTS_PER_HOUR = int(env("COMPLAINTS_PER_HOUR", "5"))
+# Staff case and document views (case page, receipt, scans, letter and bundle PDFs; the RT
+# chair's request pages): distinct cases one user opens in a clock hour. Reopening a case, its
+# scans and PDFs does not count again. 150 is more than a busy office's whole day of intake
+# opened in one hour (a 50-row queue page worked through three times over); a script walking
+# every case of the office passes it within minutes. Above it: 429 until the hour ends, and
+# the office's supervisors get one notification per user per hour
+# (services.throttle.case_view_budget).
+CASE_VIEWS_PER_HOUR = int(env("CASE_VIEWS_PER_HOUR", "150"))
 
 # UU PDP retention (services.pdp.retention), counted from the day a case closed: its files
 # (documents, bundle, letter PDFs) are deleted after the first, its personal data replaced

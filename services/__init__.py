@@ -9,7 +9,8 @@ One module or sub-package per idea (README "Where things live"):
 - ``jobs``: ``enqueue_after_commit`` and the task names; ``tasks``: django-q2's entry points;
 - ``documents/``, ``letters/``, ``sla/``, ``notifications/``: the sub-domains;
 - ``case_page``: panels other apps add to the case page (so this app never imports them);
-- ``validators`` (NIK, KK, phone), ``throttle`` (rate limit of public pages);
+- ``validators`` (NIK, KK, phone), ``throttle`` (the letter-check and complaint
+  limits, the staff's case-view budget, on ``kelurahan.ratelimit``);
 - ``views``, ``forms``, ``urls``, ``admin``, ``context_processors``, ``templatetags/``: the web.
 
 Dependencies run one way: ``services`` imports ``kelurahan`` and never ``verification`` or

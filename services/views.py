@@ -69,7 +69,7 @@ from services.selectors import (
     with_time_left,
 )
 from services.sla.reports import dashboard_numbers
-from services.throttle import verification_allowed
+from services.throttle import case_view_budget, verification_allowed
 from services.validators import validate_nik
 from services.web import run_step
 
@@ -235,6 +235,7 @@ def application_create(request, service_code: str, variant_code: str = ""):
 
 
 @staff_required
+@case_view_budget
 def application_receipt(request, code: str):
     """Tanda terima: what the resident gets (printed or as a WhatsApp photo)."""
     application = application_detail(get_application_for_user(request.user, code))
@@ -300,6 +301,7 @@ def _allowed_actions(application: Application, user) -> list[dict]:
 
 
 @staff_required
+@case_view_budget
 @never_cache
 def application_page(request, code: str):
     return case_page(request, get_application_for_user(request.user, code))
@@ -526,6 +528,7 @@ def attachment_reject(request, code: str, uuid):
 
 
 @staff_required
+@case_view_budget
 def attachment_file(request, code: str, uuid, thumbnail: bool = False):
     """Serve a stored document only to staff of its office; every view is logged."""
     attachment = get_attachment_for_user(request.user, code, uuid)
@@ -636,6 +639,7 @@ def application_hand_over(request, code: str):
 
 
 @staff_required
+@case_view_budget
 def letter_pdf(request, code: str, token: str):
     letter = get_letter_for_user(request.user, code, token)
     if not letter.is_rendered:
@@ -652,6 +656,7 @@ def letter_pdf(request, code: str, token: str):
 
 
 @staff_required
+@case_view_budget
 def bundle_pdf(request, code: str):
     application = get_application_for_user(request.user, code)
     if not application.bundle_sha256:

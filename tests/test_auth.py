@@ -142,8 +142,9 @@ def test_session_ends_twelve_hours_after_login_however_active(client, officer, t
 
 
 @pytest.mark.django_db
-def test_behind_a_proxy_two_clients_are_told_apart(officer, supervisor, settings):
-    settings.TRUSTED_PROXY_COUNT = 1  # one nginx in front
+def test_b8_behind_a_proxy_two_clients_are_told_apart(officer, supervisor, settings):
+    settings.TRUSTED_PROXY_COUNT = 1  # one nginx in front, at 10.0.0.1
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
 
     def fail(forwarded):
         Client().post(

@@ -18,6 +18,7 @@ from services.selectors import (
     services_for_catalogue,
     with_time_left,
 )
+from services.throttle import case_view_budget
 from services.validators import mask_nik
 from services.views import Intake, case_page, intake_page
 from services.web import run_step
@@ -143,6 +144,7 @@ def rt_home(request):
 
 
 @rt_chair_required
+@case_view_budget
 def request_page(request, uuid):
     vr = get_request_for_chair(request.user, uuid)
     application = vr.application
@@ -223,6 +225,7 @@ def add_attestation(request, uuid):
 
 
 @rt_chair_required
+@case_view_budget
 def document(request, uuid, attachment_uuid, thumbnail: bool = False):
     attachment = get_attachment_for_chair(request.user, uuid, attachment_uuid)
     return attachment_response(request, attachment, thumbnail=thumbnail)

@@ -1,7 +1,7 @@
 """The public lookup: reference code + last 4 digits of the phone -> the status link.
 
-Four digits are 10,000 guesses, so wrong answers are counted in Django's cache (a shared one in
-production, like services.throttle) per reference code and per client address: after
+Four digits are 10,000 guesses, so wrong answers are counted (kelurahan.ratelimit, the portal's
+one rate-limit mechanism, on Django's cache) per reference code and per client address: after
 ``LOOKUP_CODE_FAILURES`` (5) wrong tries a code is locked for ``LOOKUP_LOCK_MINUTES`` (15), after
 ``LOOKUP_ADDRESS_FAILURES`` (20) an address is. A lock refuses even the right answer until it
 opens. The code's counter and lock do not depend on whether the code exists, and every refusal
@@ -10,18 +10,16 @@ reads the same either way: the lookup tells nobody which codes are real.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from kelurahan import ratelimit
 from kelurahan.access import client_ip
 from services.models import Application
 
@@ -81,33 +79,13 @@ class LookupResult:
     locked: bool = False
 
 
-def _key(kind: str, value: str) -> str:
-    # Hashed: anything a visitor types becomes a safe cache key of fixed length.
-    return f"lacak:{kind}:" + hashlib.sha256(value.encode()).hexdigest()[:32]
+def _locked_until(kind: str, value: str) -> datetime | None:
+    return ratelimit.locked_until(f"lacak-{kind}", value)
 
 
-def _locked_until(key: str) -> datetime | None:
-    until = cache.get(key + ":lock")
-    if until is None or until <= time.time():
-        return None
-    return datetime.fromtimestamp(until, UTC)
-
-
-def _count_failure(key: str, limit: int) -> tuple[int, datetime | None]:
+def _count_failure(kind: str, value: str, limit: int) -> tuple[int, datetime | None]:
     """One more wrong answer; (tries left, the lock's end when this one locked it)."""
-    seconds = lock_seconds()
-    cache.add(key, 0, timeout=seconds)
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=seconds)
-        failures = 1
-    if failures < limit:
-        return limit - failures, None
-    until = time.time() + seconds
-    cache.set(key + ":lock", until, timeout=seconds)
-    cache.delete(key)
-    return 0, datetime.fromtimestamp(until, UTC)
+    return ratelimit.record_failure(f"lacak-{kind}", value, limit=limit, seconds=lock_seconds())
 
 
 def _clock(when: datetime) -> str:
@@ -135,12 +113,11 @@ def phone_last4(phone: str) -> str:
 
 
 def lookup(request, *, code: str, last4: str) -> LookupResult:
-    address_key = _key("ip", client_ip(request) or "unknown")
-    code_key = _key("code", code)
-    until = _locked_until(address_key)
+    address = client_ip(request) or "unknown"
+    until = _locked_until("ip", address)
     if until is not None:
         return LookupResult(message=address_locked_message(until), locked=True)
-    until = _locked_until(code_key)
+    until = _locked_until("code", code)
     if until is not None:
         return LookupResult(message=code_locked_message(code, until), locked=True)
 
@@ -148,11 +125,11 @@ def lookup(request, *, code: str, last4: str) -> LookupResult:
     # Compared even when the code does not exist, so both take the same path.
     token, phone = found or ("", "")
     if constant_time_compare(phone_last4(phone), last4) and token:
-        cache.delete(code_key)
+        ratelimit.forget_failures("lacak-code", code)
         return LookupResult(token=token)
 
-    _, address_until = _count_failure(address_key, address_failures())
-    left, code_until = _count_failure(code_key, code_failures())
+    _, address_until = _count_failure("ip", address, address_failures())
+    left, code_until = _count_failure("code", code, code_failures())
     if code_until is not None:
         return LookupResult(message=code_locked_message(code, code_until), locked=True)
     if address_until is not None:

@@ -58,3 +58,16 @@ def test_staff_and_rt_pages_pass_axe_and_have_44px_tap_targets(live_server, page
             assert_no_axe_violations(page, f"{username} {path}")
             assert_tap_targets(page)
         page.get_by_role("button", name="Keluar").click()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_429_page_of_the_rate_limits_passes_axe_on_a_phone(live_server, page, settings):
+    """What a resident sees over the public pages' limit (kelurahan.ratelimit's page, also
+    shown by the login and case-view limits)."""
+    settings.DEBUG = True
+    settings.PUBLIC_RATE_PER_MINUTE = 0  # the first public request is already over
+    response = page.goto(live_server.url + "/lacak/")
+    assert response.status == 429
+    assert page.get_by_role("heading", name="Terlalu banyak permintaan").is_visible()
+    assert_no_axe_violations(page, "publik 429 /lacak/")
+    assert_tap_targets(page)
