@@ -283,6 +283,11 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "label": "Tugas latar",
 }
+# The reconciliation job (services.letters.renders): a letter or archive bundle still without
+# its PDF this many minutes after its render was queued is queued again, at most
+# RENDER_MAX_REQUEUES times; then the office's supervisors are alerted instead.
+RENDER_RETRY_MINUTES = int(env("RENDER_RETRY_MINUTES", "10"))
+RENDER_MAX_REQUEUES = int(env("RENDER_MAX_REQUEUES", "3"))
 if env("Q_REDIS_URL"):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = env("Q_REDIS_URL")

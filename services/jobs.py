@@ -2,7 +2,7 @@
 
 Writers (workflow, sweep, notifications) import this module, never ``services.tasks``: the
 task entry points import the writers, so importing them back would make a circle. The names
-are the paths django-q2 stores in its queue and schedules (migrations 0008 and 0019,
+are the paths django-q2 stores in its queue and schedules (migrations 0008, 0019 and 0026,
 and ``kelurahan.closed_days``, which may not import ``services``, spell some of them out); a test
 checks that each one resolves to a function of ``services.tasks``.
 
@@ -23,6 +23,8 @@ RECOMPUTE_DEADLINES = "services.tasks.recompute_deadlines_task"
 # scheduled run (migration 0019, every minute) that retries whatever is due.
 SEND_RESIDENT_MESSAGES = "services.tasks.send_resident_messages_task"
 SEND_DUE_RESIDENT_MESSAGES = "services.tasks.send_due_resident_messages_task"
+# The reconciliation job (migration 0026, every few minutes): re-queues lost PDF renders.
+RECONCILE_RENDERS = "services.tasks.reconcile_renders_task"
 
 ALL = (
     SLA_SWEEP,
@@ -33,6 +35,7 @@ ALL = (
     RECOMPUTE_DEADLINES,
     SEND_RESIDENT_MESSAGES,
     SEND_DUE_RESIDENT_MESSAGES,
+    RECONCILE_RENDERS,
 )
 
 

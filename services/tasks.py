@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 
 from kelurahan.models import Office
 from services.letters.render import render_bundle, render_letter
+from services.letters.renders import reconcile_renders
 from services.notifications import morning_digest, send_pending_emails
 from services.notifications.sending import send_due_resident_messages, send_resident_messages
 from services.sla import sla_sweep
@@ -56,3 +57,8 @@ def send_resident_messages_task(uuids: list[str]) -> int:
 def send_due_resident_messages_task() -> int:
     """Every minute: retry the messages whose next attempt is due."""
     return send_due_resident_messages()
+
+
+def reconcile_renders_task() -> int:
+    """Every few minutes: queue again the PDFs whose render job was lost."""
+    return reconcile_renders()

@@ -22,4 +22,9 @@ def test_the_admin_queues_the_recompute_by_the_same_name():
 
 def test_the_scheduled_jobs_are_known_names(db):
     funcs = set(Schedule.objects.values_list("func", flat=True))
-    assert funcs == {jobs.SLA_SWEEP, jobs.MORNING_DIGEST, jobs.SEND_DUE_RESIDENT_MESSAGES}
+    assert funcs == {
+        jobs.SLA_SWEEP,
+        jobs.MORNING_DIGEST,
+        jobs.SEND_DUE_RESIDENT_MESSAGES,
+        jobs.RECONCILE_RENDERS,
+    }
