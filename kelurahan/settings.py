@@ -57,8 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "kelurahan.apps.AxesConfig",  # django-axes, with an Indonesian heading
     "csp",
-    "django_q",
+    # kelurahan before django_q: its `qcluster` command (the job key check, kelurahan.jobkey)
+    # takes the place of django-q2's.
     "kelurahan",
+    "django_q",
     "services",
     "verification",
     # django-template-partials; loaders set up by hand below (SimpleAppConfig) so that
