@@ -290,6 +290,13 @@ Q_CLUSTER = {
 # RENDER_MAX_REQUEUES times; then the office's supervisors are alerted instead.
 RENDER_RETRY_MINUTES = int(env("RENDER_RETRY_MINUTES", "10"))
 RENDER_MAX_REQUEUES = int(env("RENDER_MAX_REQUEUES", "3"))
+# /healthz answers 503 past these (kelurahan.health): tasks waiting, the oldest one's age,
+# failed tasks in the last hour, and letters/bundles still without a PDF after
+# RENDER_RETRY_MINUTES (services.letters.renders).
+HEALTH_MAX_QUEUED = int(env("HEALTH_MAX_QUEUED", "500"))
+HEALTH_MAX_QUEUE_AGE_SECONDS = int(env("HEALTH_MAX_QUEUE_AGE_SECONDS", "900"))
+HEALTH_MAX_FAILED_PER_HOUR = int(env("HEALTH_MAX_FAILED_PER_HOUR", "20"))
+HEALTH_MAX_UNRENDERED = int(env("HEALTH_MAX_UNRENDERED", "5"))
 if env("Q_REDIS_URL"):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = env("Q_REDIS_URL")

@@ -5,12 +5,12 @@ broker (the ORM broker's queue table) and verifies the other side's (kelurahan.j
 """
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django_q.models import OrmQ
 
 from kelurahan.jobkey import KeyMismatch, check_on_start, queue_name
@@ -26,23 +26,27 @@ START_AS_CLUSTER = (
 
 def run(args: list[str], key: str | None = None) -> subprocess.CompletedProcess:
     """A process of the portal on the test database, with ``key`` (None: the test run's)."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"Q_SYNC", "DJANGO_DEBUG", "Q_WORKERS"}
-    }
+    env = {k: v for k, v in os.environ.items() if k not in {"Q_SYNC", "DJANGO_DEBUG", "Q_WORKERS"}}
     env.update(DATABASE_URL=database_url(), DJANGO_SETTINGS_MODULE="kelurahan.settings")
-    env.pop("DJANGO_SECRET_KEY", None)
     if key is not None:
         env["DJANGO_SECRET_KEY"] = key
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    # A process group of its own: a cluster that wrongly starts is stopped with its workers.
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-
-
-def test_the_subprocesses_without_a_key_share_the_test_runs_key():
-    # The runs below rely on it: "key=None" is this process's key.
-    assert "DJANGO_SECRET_KEY" not in os.environ or os.environ["DJANGO_SECRET_KEY"] == (
-        settings.SECRET_KEY
-    )
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+        err += "\n[still running after 60 s: killed]"
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,8 @@ with the request in the step's transaction:
   the conditional UPDATE on ``queued_at`` makes two concurrent or catch-up runs queue it once.
   After ``RENDER_MAX_REQUEUES`` re-queues it stops, writes one event and alerts the office's
   supervisors (a notification per person, unique per event key);
-- ``unrendered``, ``unrendered_count``: what the dashboard and ``/healthz`` show.
+- ``unrendered``, ``unrendered_count``, ``health_check``: what the dashboard and ``/healthz``
+  show.
 
 May import: ``kelurahan``, ``services.models``, ``services.jobs``, ``services.notifications``.
 Not ``services.letters.render`` (it imports us) or ``services.workflow``.
@@ -240,3 +241,9 @@ def unrendered(office, now: datetime) -> QuerySet:
         .select_related("application__service", "letter")
         .order_by("requested_at", "id")
     )
+
+
+def health_check(now: datetime) -> dict:
+    """``/healthz``'s entry (registered in ServicesConfig.ready): one count, no case named."""
+    late = unrendered_count(now)
+    return {"unrendered": late, "ok": late <= settings.HEALTH_MAX_UNRENDERED}
