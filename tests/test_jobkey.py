@@ -49,7 +49,7 @@ def run(args: list[str], key: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, process.returncode, out, err)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_j61_the_cluster_refuses_to_start_when_the_web_signs_with_another_key():
     check_on_start("web")  # this process is the web side
     assert OrmQ.objects.filter(key=queue_name("web")).count() == 1
@@ -65,7 +65,7 @@ def test_j61_the_cluster_refuses_to_start_when_the_web_signs_with_another_key():
         check_on_start("web")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_j61_the_web_refuses_to_start_when_the_cluster_signs_with_another_key():
     assert run(["-c", START_AS_CLUSTER], key=ANOTHER_KEY).returncode == 0
 
@@ -77,7 +77,7 @@ def test_j61_the_web_refuses_to_start_when_the_cluster_signs_with_another_key():
     assert run(["-c", "import kelurahan.wsgi"], key=ANOTHER_KEY).returncode == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_j61_same_keys_start_and_the_markers_can_be_shown_and_reset():
     assert run(["-c", START_AS_CLUSTER]).returncode == 0
     assert run(["-c", "import kelurahan.wsgi"]).returncode == 0
