@@ -6,9 +6,11 @@ twice or after downtime with catch_up: one re-queue, one event) and I56 (a worke
 mid-render: the document is rendered again, once).
 """
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -165,3 +167,31 @@ def test_the_unrendered_list_shows_only_the_own_office(lost_letter, other_office
     listing = client.get(reverse("services:unrendered"))
     assert listing.status_code == 200
     assert lost_letter.application.code not in listing.content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_i55_two_sweeps_at_the_same_moment_queue_each_document_once(officer, rt1, settings):
+    """Two clusters' schedulers (PostgreSQL) or a replayed run racing the live one."""
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
+    case = case_in(S.ISSUED, officer=officer, rt=rt1)
+    OrmQ.objects.all().delete()  # what the pusher does to tasks signed with another key
+    assert DocumentRender.objects.filter(done_at__isnull=True).count() == 2  # letter, bundle
+    now = later(settings)
+    barrier = threading.Barrier(2)
+    acted = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            acted.append(reconcile_renders(now))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(acted) in ([0, 2], [1, 1])
+    assert case.events.filter(transition="render_requeue").count() == 2
+    assert OrmQ.objects.count() == 2
