@@ -8,8 +8,10 @@ mid-render: the document is rendered again, once).
 
 import threading
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
@@ -195,3 +197,21 @@ def test_i55_two_sweeps_at_the_same_moment_queue_each_document_once(officer, rt1
     assert sorted(acted) in ([0, 2], [1, 1])
     assert case.events.filter(transition="render_requeue").count() == 2
     assert OrmQ.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_j61_the_stopped_documents_are_tried_again_on_request(lost_letter, settings):
+    settings.RENDER_MAX_REQUEUES = 0
+    assert sweep(later(settings)) == 1  # gives up at once
+    assert DocumentRender.objects.get(letter=lost_letter).gave_up_at is not None
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("reconcile_renders", stdout=StringIO())  # a plain run leaves it stopped
+    lost_letter.refresh_from_db()
+    assert not lost_letter.is_rendered
+    settings.RENDER_MAX_REQUEUES = 3  # the cluster is fixed
+    out = StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("reconcile_renders", "--retry-stopped", stdout=out)
+    assert "1 dokumen dibuka lagi; 1 diantrekan ulang atau dihentikan" in out.getvalue()
+    lost_letter.refresh_from_db()
+    assert lost_letter.is_rendered

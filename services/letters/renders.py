@@ -12,7 +12,8 @@ with the request in the step's transaction:
   was last queued, and not being rendered now, is queued again with one event on the case;
   the conditional UPDATE on ``queued_at`` makes two concurrent or catch-up runs queue it once.
   After ``RENDER_MAX_REQUEUES`` re-queues it stops, writes one event and alerts the office's
-  supervisors (a notification per person, unique per event key);
+  supervisors (a notification per person, unique per event key); ``retry_stopped``
+  (``manage.py reconcile_renders --retry-stopped``) makes those due again;
 - ``unrendered``, ``unrendered_count``, ``health_check``: what the dashboard and ``/healthz``
   show.
 
@@ -215,6 +216,17 @@ def reconcile_renders(now: datetime | None = None) -> int:
             else:
                 acted += _requeue(render, now, still_lost)
     return acted
+
+
+def retry_stopped(now: datetime | None = None) -> int:
+    """The documents the job gave up on are due again now, with a fresh count of re-queues
+    (``manage.py reconcile_renders --retry-stopped``, once the job cluster is fixed)."""
+    now = now or timezone.now()
+    return DocumentRender.objects.filter(done_at__isnull=True, gave_up_at__isnull=False).update(
+        gave_up_at=None,
+        requeues=0,
+        queued_at=now - timedelta(minutes=settings.RENDER_RETRY_MINUTES + 1),
+    )
 
 
 # --- reads ------------------------------------------------------------------------------------
