@@ -211,7 +211,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz?live=1", timeout=2)  # noqa: S310
                 return self
             except OSError:
                 time.sleep(0.3)

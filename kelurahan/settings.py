@@ -59,11 +59,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "kelurahan.apps.AxesConfig",  # django-axes, with an Indonesian heading
     "csp",
-    "django_q",
     # Two-factor sign-in (TOTP) for superusers and supervisors (kelurahan/two_factor.py).
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # kelurahan before django_q: its `qcluster` command (the job key check, kelurahan.jobkey)
+    # takes the place of django-q2's.
     "kelurahan",
+    "django_q",
     "services",
     "verification",
     # django-template-partials; loaders set up by hand below (SimpleAppConfig) so that
@@ -338,6 +340,18 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "label": "Tugas latar",
 }
+# The reconciliation job (services.letters.renders): a letter or archive bundle still without
+# its PDF this many minutes after its render was queued is queued again, at most
+# RENDER_MAX_REQUEUES times; then the office's supervisors are alerted instead.
+RENDER_RETRY_MINUTES = int(env("RENDER_RETRY_MINUTES", "10"))
+RENDER_MAX_REQUEUES = int(env("RENDER_MAX_REQUEUES", "3"))
+# /healthz answers 503 past these (kelurahan.health): tasks waiting, the oldest one's age,
+# failed tasks in the last hour, and letters/bundles still without a PDF after
+# RENDER_RETRY_MINUTES (services.letters.renders).
+HEALTH_MAX_QUEUED = int(env("HEALTH_MAX_QUEUED", "500"))
+HEALTH_MAX_QUEUE_AGE_SECONDS = int(env("HEALTH_MAX_QUEUE_AGE_SECONDS", "900"))
+HEALTH_MAX_FAILED_PER_HOUR = int(env("HEALTH_MAX_FAILED_PER_HOUR", "20"))
+HEALTH_MAX_UNRENDERED = int(env("HEALTH_MAX_UNRENDERED", "5"))
 if env("Q_REDIS_URL"):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = env("Q_REDIS_URL")

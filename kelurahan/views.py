@@ -1,10 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kelurahan.access import STAFF_ROLES, office_for, role_for, staff_required
+from kelurahan.health import report as health_report
 from kelurahan.models import Role
 from kelurahan.selectors import territory_for
 
@@ -32,4 +34,8 @@ def territory(request):
 @require_GET
 @never_cache
 def health(request):
-    return HttpResponse("ok", content_type="text/plain")
+    """The portal's health for monitoring (kelurahan.health): 200, or 503 past a threshold."""
+    if request.GET.get("live"):
+        return HttpResponse("ok", content_type="text/plain")
+    result = health_report(timezone.now())
+    return JsonResponse(result, status=200 if result["status"] == "ok" else 503)

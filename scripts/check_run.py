@@ -93,7 +93,7 @@ def wait_until_up(term: Terminal, base: str, timeout: float) -> None:
     while time.monotonic() < end:
         term.read(1.0)
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(base + "/healthz?live=1", timeout=5) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

@@ -5,6 +5,12 @@ class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = "Layanan dan permohonan"
 
+    def ready(self) -> None:
+        from kelurahan.health import register_health_check
+        from services.letters.renders import health_check
+
+        register_health_check("documents", health_check)
+
     def seed_demo(self, office) -> list[str]:
         """Demo rows of this app for ``manage.py seed_demo`` (kelurahan calls it)."""
         from io import StringIO

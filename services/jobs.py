@@ -2,7 +2,7 @@
 
 Writers (workflow, sweep, notifications) import this module, never ``services.tasks``: the
 task entry points import the writers, so importing them back would make a circle. The names
-are the paths django-q2 stores in its queue and schedules (migrations 0008 and 0019,
+are the paths django-q2 stores in its queue and schedules (migrations 0008, 0019 and 0026,
 and ``kelurahan.closed_days``, which may not import ``services``, spell some of them out); a test
 checks that each one resolves to a function of ``services.tasks``.
 
@@ -29,6 +29,8 @@ PDP_RETENTION = "services.tasks.pdp_retention_task"
 PDP_BREACH_SWEEP = "services.tasks.pdp_breach_sweep_task"
 # Files kept for failed forms by sessions that never came back (migration 0024, every 10 min).
 PURGE_PENDING_UPLOADS = "services.tasks.purge_pending_uploads_task"
+# The reconciliation job (migration 0026, every few minutes): re-queues lost PDF renders.
+RECONCILE_RENDERS = "services.tasks.reconcile_renders_task"
 
 ALL = (
     SLA_SWEEP,
@@ -42,6 +44,7 @@ ALL = (
     PDP_RETENTION,
     PDP_BREACH_SWEEP,
     PURGE_PENDING_UPLOADS,
+    RECONCILE_RENDERS,
 )
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from kelurahan.models import Office
 from services.documents.pending import purge_expired
 from services.letters.render import render_bundle, render_letter
+from services.letters.renders import reconcile_renders
 from services.notifications import morning_digest, send_pending_emails
 from services.notifications.sending import send_due_resident_messages, send_resident_messages
 from services.pdp.breaches import breach_sweep
@@ -75,3 +76,8 @@ def pdp_breach_sweep_task() -> int:
 def purge_pending_uploads_task() -> int:
     """Every 10 minutes: delete files kept for failed forms past their time (any session)."""
     return purge_expired()
+
+
+def reconcile_renders_task() -> int:
+    """Every few minutes: queue again the PDFs whose render job was lost."""
+    return reconcile_renders()

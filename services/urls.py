@@ -8,6 +8,7 @@ urlpatterns = [
     path("layanan/", views.catalogue, name="catalogue"),
     path("permohonan/", views.queue, name="queue"),
     path("dasbor/", views.dashboard, name="dashboard"),
+    path("dasbor/dokumen-belum-jadi/", views.unrendered_documents, name="unrendered"),
     path("notifikasi/", views.notifications, name="notifications"),
     path("notifikasi/baca/", views.notifications_read, name="notifications_read"),
     path("permohonan/baru/", views.application_new, name="application_new"),

@@ -36,6 +36,7 @@ from services.forms import (
     UploadForm,
 )
 from services.letters import verify
+from services.letters.renders import unrendered, unrendered_count
 from services.models import (
     Application,
     ApplicationState,
@@ -538,8 +539,18 @@ def attachment_file(request, code: str, uuid, thumbnail: bool = False):
 @staff_required
 def dashboard(request):
     office = office_for(request.user)
-    numbers = dashboard_numbers(office, timezone.now())
+    now = timezone.now()
+    numbers = dashboard_numbers(office, now)
+    numbers["unrendered"] = unrendered_count(now, office)
     return render(request, "services/dashboard.html", {"office": office, **numbers})
+
+
+@staff_required
+def unrendered_documents(request):
+    """The office's letters and archive bundles whose PDF is still missing (dashboard link)."""
+    office = office_for(request.user)
+    rows = unrendered(office, timezone.now())
+    return render(request, "services/unrendered.html", {"office": office, "rows": rows})
 
 
 def notifications(request):

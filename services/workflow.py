@@ -28,10 +28,10 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from kelurahan.access import office_for, rt_for
 from kelurahan.models import RT
 from kelurahan.numbering import next_number
-from services import jobs
 from services.catalogue import active_variants, clean_extra, requirements_for
 from services.documents.cleaning import CleanFile
 from services.letters.numbering import new_output_letter
+from services.letters.renders import queue_bundle_render, queue_letter_render
 from services.models import (
     OPEN_STATES,
     Application,
@@ -452,7 +452,7 @@ def application_archive(
         return note
 
     case = application_transition(application, by, "archive", "diarsipkan", "", complete)
-    jobs.enqueue_after_commit(jobs.RENDER_BUNDLE, case.pk)
+    queue_bundle_render(case)
     return sync(application, case)
 
 
@@ -520,7 +520,7 @@ def application_issue(*, application: Application, by: AbstractBaseUser) -> Lett
 
     case = application_transition(application, by, "issue", "diterbitkan", "", number_it)
     message_resident(case, "issue")
-    jobs.enqueue_after_commit(jobs.RENDER_LETTER, letters[0].pk)
+    queue_letter_render(letters[0])
     sync(application, case)
     return letters[0]
 
@@ -659,7 +659,7 @@ def _replace_letter(case: Application, letter: Letter, by: AbstractBaseUser, why
     ):
         raise WorkflowError(f"Surat {letter.number} sudah dicabut sebelumnya.")
     new = new_output_letter(case, by, replaces=letter)
-    jobs.enqueue_after_commit(jobs.RENDER_LETTER, new.pk)
+    queue_letter_render(new)
     return new
 
 
@@ -700,7 +700,7 @@ def application_issue_replacement(
     reason = (reason or "").strip()
     note = f"{new.number} menggantikan {revoked.number}" + (f": {reason}" if reason else "")
     _record(case, by, "issue_replacement", case.state, note)
-    jobs.enqueue_after_commit(jobs.RENDER_LETTER, new.pk)
+    queue_letter_render(new)
     sync(application, case)
     return new
 

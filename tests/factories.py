@@ -843,3 +843,25 @@ def online_response(application: Application, answers=(4,) * 9, suggestion: str 
         profile={**defaults, **profile},
         suggestion=suggestion,
     )
+
+
+def failed_jobs(n: int, *, at=None) -> None:
+    """``n`` tasks django-q2 recorded as failed at ``at`` (now), as a worker saves a failure."""
+    import uuid
+
+    from django.utils import timezone
+    from django_q.models import Task
+
+    at = at or timezone.now()
+    Task.objects.bulk_create(
+        Task(
+            id=uuid.uuid4().hex,
+            name=f"gagal-{i}",
+            func="services.tasks.render_letter_task",
+            started=at,
+            stopped=at,
+            success=False,
+            result="Traceback …",
+        )
+        for i in range(n)
+    )

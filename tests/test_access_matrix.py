@@ -108,6 +108,7 @@ PAGES: dict[str, Kind] = {
     "services:queue": STAFF,
     "services:dashboard": STAFF,
     "services:access_log": STAFF,
+    "services:unrendered": STAFF,
     "services:application_access_log": STAFF,
     "services:public_privacy": public("UU PDP Pasal 21: the privacy notice is published"),
     "services:notifications": LOGGED_IN,

@@ -29,4 +29,5 @@ def test_the_scheduled_jobs_are_known_names(db):
         jobs.PDP_RETENTION,
         jobs.PDP_BREACH_SWEEP,
         jobs.PURGE_PENDING_UPLOADS,
+        jobs.RECONCILE_RENDERS,
     }

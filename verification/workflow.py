@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from kelurahan.access import rt_for
 from kelurahan.models import RT, Role
-from services import jobs
 from services import workflow as services_workflow
 from services.letters.numbering import new_rt_cover_letter
+from services.letters.renders import queue_letter_render
 from services.models import Application, Notification, RequirementKind, Verdict
 from services.notifications import notify, staff_by_office
 from services.notifications.residents import message_resident
@@ -210,7 +210,7 @@ def verification_approve(
     )
     if cover_letter_by is not None:
         letter = new_rt_cover_letter(decided.application, by)
-        jobs.enqueue_after_commit(jobs.RENDER_LETTER, letter.pk)
+        queue_letter_render(letter)
     message_resident(decided.application, "approve")
     return decided
 

@@ -1,8 +1,11 @@
 """Rendering letters and archive bundles to PDF (the jobs' work).
 
 PDFs are rendered by jobs after commit, to a fixed path, once: a second run finds the SHA-256
-already stored and changes nothing. Letter templates live in ``templates/letters/``, one per
-service code (``kk.html`` …) plus ``rt_cover.html``, all extending ``base_letter.html``.
+already stored and changes nothing. Each render claims its document first
+(``services.letters.renders``): a second worker given the same document while the first is
+still at it returns at once, so at most one render per document is in flight. Letter
+templates live in ``templates/letters/``, one per service code (``kk.html`` …)
+plus ``rt_cover.html``, all extending ``base_letter.html``.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import io
 import pikepdf
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
 from services.catalogue import extra_rows
 from services.letters.patterns import date_id
 from services.letters.pdf import image_data_uri, render_pdf
+from services.letters.renders import render_claim, render_close, render_release
 from services.letters.text import letter_context
 from services.models import Application, Attachment, Letter, LetterKind, Verdict
 from services.requirements import requirement_statuses
@@ -40,16 +45,25 @@ def render_letter(letter_id: int) -> bool:
     ).get(pk=letter_id)
     if letter.is_rendered:
         return False
-    content = render_pdf(letter_template(letter), letter_context(letter))
-    path = (
-        f"letters/{letter.office.code}/{timezone.localtime(letter.issued_at):%Y}/{letter.token}.pdf"
-    )
-    _write_fixed(path, content)
-    return bool(
-        Letter.objects.filter(pk=letter.pk, sha256="").update(
+    claimed_at = render_claim(letter_id=letter.pk)
+    if claimed_at is None:  # another worker is rendering it
+        return False
+    try:
+        content = render_pdf(letter_template(letter), letter_context(letter))
+        path = (
+            f"letters/{letter.office.code}/{timezone.localtime(letter.issued_at):%Y}/"
+            f"{letter.token}.pdf"
+        )
+        _write_fixed(path, content)
+    except BaseException:
+        render_release(claimed_at, letter_id=letter.pk)
+        raise
+    with transaction.atomic():
+        stored = Letter.objects.filter(pk=letter.pk, sha256="").update(
             pdf=path, sha256=hashlib.sha256(content).hexdigest()
         )
-    )
+        render_close(letter_id=letter.pk)
+    return bool(stored)
 
 
 def _write_fixed(path: str, content: bytes) -> None:
@@ -69,6 +83,23 @@ def render_bundle(application_id: int) -> bool:
     ).get(pk=application_id)
     if application.bundle_sha256:
         return False
+    claimed_at = render_claim(application_id=application.pk)
+    if claimed_at is None:  # another worker is rendering it
+        return False
+    try:
+        path, content = _bundle_pdf(application)
+    except BaseException:
+        render_release(claimed_at, application_id=application.pk)
+        raise
+    with transaction.atomic():
+        stored = Application.objects.filter(pk=application.pk, bundle_sha256="").update(
+            bundle=path, bundle_sha256=hashlib.sha256(content).hexdigest()
+        )
+        render_close(application_id=application.pk)
+    return bool(stored)
+
+
+def _bundle_pdf(application: Application) -> tuple[str, bytes]:
     accepted = list(
         Attachment.objects.filter(application=application, verdict=Verdict.ACCEPTED)
         .select_related("requirement", "verdict_by")
@@ -102,8 +133,4 @@ def render_bundle(application_id: int) -> bool:
     content = out.getvalue()
     path = f"bundles/{application.office.code}/{application.code}.pdf"
     _write_fixed(path, content)
-    return bool(
-        Application.objects.filter(pk=application.pk, bundle_sha256="").update(
-            bundle=path, bundle_sha256=hashlib.sha256(content).hexdigest()
-        )
-    )
+    return path, content

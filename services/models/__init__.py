@@ -2,7 +2,7 @@
 
 - ``catalogue``: Service, ServiceVariant, ServiceField, Requirement (what admins configure);
 - ``cases``: Application (and its FSM), Attachment, ApplicationEvent, AccessLog;
-- ``letters``: Letter;
+- ``letters``: Letter, DocumentRender (a PDF a job must make, for the reconciliation job);
 - ``sla``: SlaBreach, SweepState;
 - ``notifications``: Notification;
 - ``complaints``: Complaint (pengaduan, with its FSM), ComplaintEvent, ComplaintBreach,
@@ -59,7 +59,7 @@ from services.models.complaints import (
     ComplaintMilestone,
     ComplaintState,
 )
-from services.models.letters import Letter, LetterKind, _letter_token
+from services.models.letters import DocumentRender, Letter, LetterKind, RenderKind, _letter_token
 from services.models.messages import (
     PLACEHOLDERS,
     MessageChannel,
@@ -82,6 +82,7 @@ __all__ = [
     "OPEN_STATES",
     "PLACEHOLDERS",
     "QUEUE_LAST",
+    "RenderKind",
     "AccessLog",
     "Application",
     "ApplicationEvent",
@@ -98,6 +99,7 @@ __all__ = [
     "ComplaintState",
     "Delivery",
     "FieldKind",
+    "DocumentRender",
     "Letter",
     "LetterKind",
     "MessageChannel",

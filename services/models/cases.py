@@ -513,6 +513,8 @@ EVENT_LABELS = {
     "issue_replacement": "Surat pengganti diterbitkan",
     "adjust_deadlines": "Batas waktu disesuaikan",
     "message_sent": "Pesan WhatsApp ke pemohon dikirim",
+    "render_requeue": "Dokumen belum jadi, dibuat ulang",
+    "render_gave_up": "Dokumen gagal dibuat, supervisor diberi tahu",
 }
 
 

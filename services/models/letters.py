@@ -98,3 +98,77 @@ class Letter(models.Model):
     @property
     def is_rendered(self) -> bool:
         return bool(self.sha256)
+
+
+class RenderKind(models.TextChoices):
+    LETTER = "letter", "Surat"
+    BUNDLE = "bundle", "Berkas arsip"
+
+
+class DocumentRender(models.Model):
+    """One PDF a job must make: a letter's, or a case's archive bundle (services.letters.renders).
+
+    Written with the request, in the step's transaction. The render job claims it
+    (``started_at``, a lease as long as the job timeout: at most one render in flight) and
+    closes it (``done_at``) in the transaction that stores the file. The reconciliation job
+    re-queues a row still open ``RENDER_RETRY_MINUTES`` after it was last queued (a conditional
+    UPDATE on ``queued_at``, so two runs re-queue it once), and after ``RENDER_MAX_REQUEUES``
+    re-queues gives up (``gave_up_at``) and alerts the office's supervisors.
+    """
+
+    kind = models.CharField("jenis", max_length=10, choices=RenderKind.choices)
+    application = models.ForeignKey(
+        Application, verbose_name="permohonan", on_delete=models.CASCADE, related_name="renders"
+    )
+    letter = models.ForeignKey(
+        Letter,
+        verbose_name="surat",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="renders",
+    )
+    requested_at = models.DateTimeField("diminta", default=timezone.now)
+    queued_at = models.DateTimeField("terakhir diantrekan", default=timezone.now)
+    started_at = models.DateTimeField("sedang dibuat sejak", null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField("diantrekan ulang", default=0)
+    gave_up_at = models.DateTimeField("dihentikan", null=True, blank=True)
+    done_at = models.DateTimeField("selesai", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "pembuatan dokumen"
+        verbose_name_plural = "pembuatan dokumen"
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["letter", "bundle"]), name="render_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="letter", letter__isnull=False)
+                | models.Q(kind="bundle", letter__isnull=True),
+                name="render_letter_only_for_letters",
+            ),
+            # One row per document: a second request (archiving again) finds the first.
+            models.UniqueConstraint(
+                fields=["letter"],
+                condition=models.Q(letter__isnull=False),
+                name="render_once_per_letter",
+            ),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(kind="bundle"),
+                name="render_once_per_bundle",
+            ),
+        ]
+        indexes = [
+            # The open rows: the reconciliation sweep, the dashboard count and /healthz read
+            # only these, however many documents were ever made.
+            models.Index(
+                fields=["requested_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="render_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.application_id}"

@@ -9,6 +9,7 @@ from tests.e2e.test_rt_chair_journey import login
 OFFICER_PAGES = [
     "/permohonan/",
     "/dasbor/",
+    "/dasbor/dokumen-belum-jadi/",
     "/permohonan/baru/",
     "/permohonan/baru/SITU/",
     "/permohonan/baru/KK/",
