@@ -58,6 +58,19 @@ def role_required(*roles: str):
 
 
 staff_required = role_required(*STAFF_ROLES)
+supervisor_required = role_required(Role.SUPERVISOR)
+
+
+def supervised_office(user: AbstractBaseUser, code: str) -> Office:
+    """The office ``code`` if ``user`` supervises it, else 404 (another office, another role).
+
+    Today a supervisor supervises their own office only; the camat's and the city's pages
+    (several offices) extend this one helper.
+    """
+    membership = membership_for(user)
+    if membership is None or membership.role != Role.SUPERVISOR or membership.office.code != code:
+        raise Http404("Halaman tidak ditemukan.")
+    return membership.office
 
 
 def client_ip(request) -> str | None:

@@ -96,6 +96,7 @@ def _all_get_urls():
         "attachment_uuid": uuid.uuid4(),
         "complaint_code": "ADU-BKS-2611-0001",
         "office_code": "BKS",
+        "chart": "ikm",
     }
     urls = []
     for name, _, pattern in named_url_patterns():

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VIEW_MODULES = [
     "services/views.py",
     "services/complaint_views.py",
+    "services/chart_views.py",
     "services/public/complaint_views.py",
     "services/survey_views.py",
     "services/public/views.py",

@@ -34,7 +34,11 @@ class SlaBreach(models.Model):
                 condition=models.Q(milestone__in=Milestone.values), name="slabreach_milestone_valid"
             ),
         ]
-        indexes = [models.Index(fields=["detected"], name="slabreach_by_detected")]
+        indexes = [
+            models.Index(fields=["detected"], name="slabreach_by_detected"),
+            # The charts' breaches per RT and per officer: the milestones due in a date range.
+            models.Index(fields=["due"], name="slabreach_by_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.milestone} {self.due:%Y-%m-%d %H:%M}"
