@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from bench.views import MEMORY_CASE_CODE
+from bench.views import MEMORY_CASE_CODE, MEMORY_OFFICER
 from kelurahan.models import Membership, Office, Role
 from services.models import Application, ApplicationState, Letter, Notification, SlaBreach
 from verification.models import VerificationRequest
@@ -112,6 +112,16 @@ def bench_targets() -> dict:
                 f"<h1>{escape(f'Verifikasi {chair_membership.rt}')}</h1>",
             ),
             "dashboard": ("/dasbor/", supervisor, "<h1>Dasbor layanan</h1>"),
+            "charts from memory (floor)": (
+                "/_bench/charts-from-memory",
+                supervisor,
+                f'<th scope="row" data-label="Petugas pencatat">{MEMORY_OFFICER}</th>',
+            ),
+            "dashboard charts": (
+                f"/dasbor/{office.code}/grafik/",
+                supervisor,
+                "<h1>Grafik kinerja layanan</h1>",
+            ),
             "status page from memory (floor)": (
                 "/_bench/status-from-memory",
                 None,

@@ -50,8 +50,7 @@ class Chart:
         return [self.headers, *self.rows]
 
 
-def on_time_chart(offices, period, now, **_) -> Chart:
-    weeks = numbers.on_time_by_week(offices, period, now)
+def on_time_chart(weeks: list[numbers.WeekShare]) -> Chart:
     labels = [numbers.short_day(w.week) for w in weeks]
     return Chart(
         key="tepat-waktu",
@@ -85,8 +84,7 @@ def on_time_chart(offices, period, now, **_) -> Chart:
     )
 
 
-def stage_chart(offices, period, now, **_) -> Chart:
-    rows = numbers.stage_hours_by_service(offices, period)
+def stage_chart(rows: list[numbers.StageTimes]) -> Chart:
     per_service = [r for r in rows if r.code]
     return Chart(
         key="lama-tahap",
@@ -144,23 +142,23 @@ def _breach_chart(key, title, who, header, counts) -> Chart:
     )
 
 
-def breaches_rt_chart(offices, period, now, **_) -> Chart:
+def breaches_rt_chart(counts: list[numbers.BreachCount]) -> Chart:
     return _breach_chart(
         "pelanggaran-rt",
         "Pelanggaran SLA per RT",
         "RT pemohon",
         "RT",
-        numbers.breaches_by_rt(offices, period),
+        counts,
     )
 
 
-def breaches_officer_chart(offices, period, now, **_) -> Chart:
+def breaches_officer_chart(counts: list[numbers.BreachCount]) -> Chart:
     return _breach_chart(
         "pelanggaran-petugas",
         "Pelanggaran SLA per petugas",
         "petugas pencatat (yang menerima permohonan di loket)",
         "Petugas pencatat",
-        numbers.breaches_by_officer(offices, period),
+        counts,
     )
 
 
@@ -184,7 +182,7 @@ def _age_chart(key, title, description, what, bins) -> Chart:
     )
 
 
-def open_cases_chart(offices, period, now, calendars=None, **_) -> Chart:
+def open_cases_chart(bins: list[numbers.AgeBin]) -> Chart:
     return _age_chart(
         "umur-permohonan",
         "Permohonan berjalan menurut umur",
@@ -192,23 +190,22 @@ def open_cases_chart(offices, period, now, calendars=None, **_) -> Chart:
         "kerja sejak diterima (0: diterima hari ini atau sejak hari kerja terakhir). Tidak "
         "tergantung rentang tanggal.",
         "Permohonan",
-        numbers.open_cases_by_age(offices, now, calendars),
+        bins,
     )
 
 
-def open_complaints_chart(offices, period, now, calendars=None, **_) -> Chart:
+def open_complaints_chart(bins: list[numbers.AgeBin]) -> Chart:
     return _age_chart(
         "umur-pengaduan",
         "Pengaduan belum dijawab menurut umur",
         "Pengaduan yang masih menunggu diverifikasi atau dijawab saat ini, menurut jumlah hari "
         "kerja sejak masuk. Tidak tergantung rentang tanggal.",
         "Pengaduan",
-        numbers.open_complaints_by_age(offices, now, calendars),
+        bins,
     )
 
 
-def ikm_chart(offices, period, now, **_) -> Chart:
-    months = numbers.ikm_by_month(offices, period)
+def ikm_chart(months: list[numbers.MonthIkm]) -> Chart:
     values = [float(m.ikm) if m.ikm is not None else None for m in months]
     low = min((v for v in values if v is not None), default=100)
     return Chart(
@@ -240,14 +237,28 @@ def ikm_chart(offices, period, now, **_) -> Chart:
     )
 
 
-BUILDERS: dict[str, Callable[..., Chart]] = {
-    "tepat-waktu": on_time_chart,
-    "lama-tahap": stage_chart,
-    "pelanggaran-rt": breaches_rt_chart,
-    "pelanggaran-petugas": breaches_officer_chart,
-    "umur-permohonan": open_cases_chart,
-    "umur-pengaduan": open_complaints_chart,
-    "ikm": ikm_chart,
+@dataclass(frozen=True)
+class Kind:
+    """How one chart is made: its numbers (one query) and its drawing (none)."""
+
+    fetch: Callable  # (offices, period, now, calendars) -> the numbers
+    draw: Callable  # the numbers -> Chart
+
+
+CHARTS: dict[str, Kind] = {
+    "tepat-waktu": Kind(lambda o, p, n, c: numbers.on_time_by_week(o, p, n), on_time_chart),
+    "lama-tahap": Kind(lambda o, p, n, c: numbers.stage_hours_by_service(o, p), stage_chart),
+    "pelanggaran-rt": Kind(lambda o, p, n, c: numbers.breaches_by_rt(o, p), breaches_rt_chart),
+    "pelanggaran-petugas": Kind(
+        lambda o, p, n, c: numbers.breaches_by_officer(o, p), breaches_officer_chart
+    ),
+    "umur-permohonan": Kind(
+        lambda o, p, n, c: numbers.open_cases_by_age(o, n, c), open_cases_chart
+    ),
+    "umur-pengaduan": Kind(
+        lambda o, p, n, c: numbers.open_complaints_by_age(o, n, c), open_complaints_chart
+    ),
+    "ikm": Kind(lambda o, p, n, c: numbers.ikm_by_month(o, p), ikm_chart),
 }
 
 
@@ -255,10 +266,13 @@ def charts(offices, period: numbers.DateRange, now: datetime) -> list[Chart]:
     """Every chart of the page, in its order (the office calendars read once for all)."""
     offices = numbers.office_list(offices)
     calendars = calendars_for(offices)
-    return [build(offices, period, now, calendars=calendars) for build in BUILDERS.values()]
+    return [kind.draw(kind.fetch(offices, period, now, calendars)) for kind in CHARTS.values()]
 
 
 def chart(key: str, offices, period: numbers.DateRange, now: datetime) -> Chart | None:
-    """One chart by its slug (None: no such chart)."""
-    build = BUILDERS.get(key)
-    return build(numbers.office_list(offices), period, now) if build else None
+    """One chart by its slug (None: no such chart); only its own query runs."""
+    kind = CHARTS.get(key)
+    if kind is None:
+        return None
+    offices = numbers.office_list(offices)
+    return kind.draw(kind.fetch(offices, period, now, calendars_for(offices)))

@@ -1,7 +1,9 @@
-"""Working seconds per SLA stage on each case (services.sla.stages), backfilled, and the
-indexes of the supervisor's charts (services.sla.charts)."""
+"""Working seconds per SLA stage on each case (services.sla.stages), each breach's office,
+both backfilled, and the indexes of the supervisor's charts (services.sla.charts)."""
 
+import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import OuterRef, Subquery
 
 from services.sla.calendar import WorkingCalendar
 from services.sla.stages import STAGES, stage_seconds
@@ -38,6 +40,13 @@ def backfill(apps, schema_editor):
         Application.objects.bulk_update(batch, fields)
 
 
+def breach_offices(apps, schema_editor):
+    Application = apps.get_model("services", "Application")
+    SlaBreach = apps.get_model("services", "SlaBreach")
+    office = Application.objects.filter(pk=OuterRef("application_id")).values("office_id")
+    SlaBreach.objects.filter(office__isnull=True).update(office_id=Subquery(office[:1]))
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("kelurahan", "0009_office_maklumat"),
@@ -66,17 +75,38 @@ class Migration(migrations.Migration):
                 blank=True, null=True, verbose_name="lama verifikasi RT (detik kerja)"
             ),
         ),
-        migrations.AddIndex(
-            model_name="application",
-            index=models.Index(fields=["office", "issue_due"], name="application_office_issue_due"),
+        migrations.AddField(
+            model_name="slabreach",
+            name="office",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="kelurahan.office",
+                verbose_name="kantor",
+            ),
         ),
         migrations.AddIndex(
             model_name="application",
-            index=models.Index(fields=["office", "issued_at"], name="application_office_issued"),
+            index=models.Index(
+                condition=models.Q(("issue_due__isnull", False)),
+                fields=["office", "issue_due"],
+                name="application_office_issue_due",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(
+                condition=models.Q(("issued_at__isnull", False)),
+                fields=["office", "issued_at"],
+                name="application_office_issued",
+            ),
         ),
         migrations.AddIndex(
             model_name="slabreach",
-            index=models.Index(fields=["due"], name="slabreach_by_due"),
+            index=models.Index(fields=["office", "due"], name="slabreach_office_due"),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(breach_offices, migrations.RunPython.noop, elidable=True),
     ]
