@@ -460,3 +460,16 @@ def test_a_case_in_every_state_is_counted_once_on_the_charts(
         case_in(state, officer=officer, rt=rt1, nik=nik(20 + i))
     bins = open_cases_by_age(officer.membership.office, now)
     assert sum(b.count for b in bins) == 5 == bins[0].count
+
+
+@pytest.mark.django_db
+def test_the_age_in_working_days_skips_the_offices_own_closed_day(officer, rt1, now):
+    """Received Tuesday, the office closed on Wednesday: on Thursday the case is 1 working
+    day old, not 2 (and the complaint of Tuesday too)."""
+    office = officer.membership.office
+    closed_day(office, date(2026, 11, 25))
+    timed_case(officer=officer, rt=rt1, steps={"receive": at("2026-11-24T10:00")})
+    with time_machine.travel(at("2026-11-24T10:00"), tick=False):
+        complaint_filed(office=office)
+    for bins in (open_cases_by_age(office, now), open_complaints_by_age(office, now)):
+        assert [b.count for b in bins] == [0, 1, 0, 0, 0, 0, 0]
