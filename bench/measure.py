@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from bench.views import MEMORY_CASE_CODE
+from bench.views import MEMORY_CASE_CODE, MEMORY_OFFICER
 from kelurahan.models import Membership, Office, Role
 from services.models import Application, ApplicationState, Letter, Notification, SlaBreach
 from verification.models import VerificationRequest
@@ -112,6 +112,16 @@ def bench_targets() -> dict:
                 f"<h1>{escape(f'Verifikasi {chair_membership.rt}')}</h1>",
             ),
             "dashboard": ("/dasbor/", supervisor, "<h1>Dasbor layanan</h1>"),
+            "charts from memory (floor)": (
+                "/_bench/charts-from-memory",
+                supervisor,
+                f'<th scope="row" data-label="Petugas pencatat">{MEMORY_OFFICER}</th>',
+            ),
+            "dashboard charts": (
+                f"/dasbor/{office.code}/grafik/",
+                supervisor,
+                "<h1>Grafik kinerja layanan</h1>",
+            ),
             "status page from memory (floor)": (
                 "/_bench/status-from-memory",
                 None,
@@ -158,6 +168,16 @@ def session_cookie(user) -> str:
     session[BACKEND_SESSION_KEY] = "kelurahan.backends.PortalBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["_started_at"] = int(time.time())
+    from kelurahan.two_factor import confirmed_device, needs_second_factor
+
+    if needs_second_factor(user):  # a supervisor past the TOTP step, as after the code page
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = confirmed_device(user) or TOTPDevice.objects.create(
+            user=user, name="bench", confirmed=True
+        )
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
     return session.session_key
 

@@ -23,6 +23,7 @@ from services.models import (
     Attachment,
     Letter,
     Service,
+    SlaBreach,
     Verdict,
 )
 from verification.models import VerificationRequest
@@ -167,6 +168,10 @@ def _add_applications(offices: list[Office], first: int, count: int, rng) -> Non
                 verified_at=received + timedelta(days=1) if _past(state, S.VERIFIED) else None,
                 issued_at=received + timedelta(days=2) if _past(state, S.ISSUED) else None,
                 completed_at=received + timedelta(days=3) if state == S.COMPLETED else None,
+                # Working seconds per stage (services.sla.stages), as the steps store them.
+                archive_seconds=rng.randint(600, 8 * 3600) if _past(state, S.ARCHIVED) else None,
+                verify_seconds=rng.randint(3600, 16 * 3600) if _past(state, S.VERIFIED) else None,
+                issue_seconds=rng.randint(600, 8 * 3600) if _past(state, S.ISSUED) else None,
             )
         )
     apps = Application.objects.bulk_create(apps, batch_size=BATCH)
@@ -181,8 +186,17 @@ def _past(state: str, milestone: str) -> bool:
 
 
 def _add_children(apps: list[Application], staff: dict, now) -> None:
-    events, attachments, letters, requests = [], [], [], []
+    events, attachments, letters, requests, breaches = [], [], [], [], []
     for app in apps:
+        if app.pk % 16 == 0:  # one case in 16 breached a milestone (the charts count them)
+            milestone = ("archive", "verify", "issue")[app.pk % 3]
+            due = getattr(app, f"{milestone}_due")
+            breaches.append(
+                SlaBreach(
+                    application=app, office_id=app.office_id, milestone=milestone, due=due,
+                    detected=due,
+                )
+            )  # fmt: skip
         officer = staff[app.office_id]
         events.append(ApplicationEvent(
             application=app, at=app.received_at, by_id=officer, transition="receive",
@@ -216,3 +230,4 @@ def _add_children(apps: list[Application], staff: dict, now) -> None:
     Attachment.objects.bulk_create(attachments, batch_size=BATCH)
     VerificationRequest.objects.bulk_create(requests, batch_size=BATCH)
     Letter.objects.bulk_create(letters, batch_size=BATCH)
+    SlaBreach.objects.bulk_create(breaches, batch_size=BATCH)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("_bench/ok", views.ok),
     path("_bench/queue-from-memory", views.queue_from_memory),
     path("_bench/status-from-memory", views.status_from_memory),
+    path("_bench/charts-from-memory", views.charts_from_memory),
     path("", include("kelurahan.urls")),
 ]

@@ -5,6 +5,9 @@
   an anonymous request to the login page);
 - ``queue_from_memory``: the officer's queue template rendered from 50 in-memory rows with
   the same context, i.e. what the real queue would cost if its queries were free;
+- ``charts_from_memory``: the supervisor's charts page (the same drawing functions, template
+  and date form) from in-memory numbers shaped like an office's eight weeks: the page if its
+  seven aggregate queries were free;
 - ``status_from_memory``: the resident's status page (no login) for an in-memory case
   waiting at its RT, through the same read model (``public_status``) and template, with the
   same headers: the status page without its queries (it makes none).
@@ -20,17 +23,24 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kelurahan.access import office_for, staff_required
+from kelurahan.access import office_for, staff_required, supervisor_required
 from kelurahan.models import RT, RW, Office
-from services.forms import NikSearchForm, QueueFilterForm
+from services import chart_page
+from services.forms import ChartRangeForm, NikSearchForm, QueueFilterForm
 from services.models import Application, ApplicationEvent, ApplicationState, Service
 from services.public.status import public_status
 from services.selectors import with_time_left
+from services.sla import charts as numbers
+from services.sla.charts import DateRange
+from services.sla.stages import STAGES
+from services.survey import ikm_from_sums
 from services.views import QUEUE_PAGE_SIZE
 from verification.models import VerificationRequest
 
 # The in-memory case of the status floor; its code is the floor's marker (bench.measure).
 MEMORY_CASE_CODE = "MEM-2612-0001"
+# An officer of the charts floor's in-memory numbers: its marker.
+MEMORY_OFFICER = "Petugas Memori 1"
 
 
 def ok(request):
@@ -109,3 +119,59 @@ def status_from_memory(request):
     response = render(request, "public/status.html", {"status": public_status(_memory_case())})
     response["X-Robots-Tag"] = "noindex, nofollow"  # as services.public.views sends it
     return response
+
+
+def _memory_numbers(period: DateRange) -> dict:
+    """Eight weeks of a busy office, in memory, one value per chart of services.chart_page."""
+    weeks = [
+        numbers.WeekShare(monday, 150, 140 - i, 8 + i, 2) for i, monday in enumerate(period.weeks())
+    ]
+    services = [("KK", "Kartu Keluarga"), ("KTP", "Pembuatan KTP"), ("NIKAH", "Pengantar Nikah"),
+                ("SITU", "Surat Izin Tempat Usaha (SITU)")]  # fmt: skip
+    stage_rows = [
+        numbers.StageTimes(
+            name, code, 300, {s.key: 300 * (k + 2) * 3600 for k, s in enumerate(STAGES)},
+            {s.key: 300 for s in STAGES},
+        )
+        for code, name in services
+    ]  # fmt: skip
+    stage_rows.append(numbers.StageTimes("Semua layanan", "", 1200, stage_rows[0].seconds,
+                                         stage_rows[0].counted))  # fmt: skip
+    rts = [
+        numbers.BreachCount(f"RT {k:03d}/RW 001", {"archive": k, "verify": 25 - k, "issue": 2})
+        for k in range(1, 26)
+    ]
+    officers = [
+        numbers.BreachCount(f"Petugas Memori {k}", {"archive": 10 - k, "verify": 0, "issue": k})
+        for k in range(1, 4)
+    ]
+    bins = [numbers.AgeBin(low, high, label, 40 - 5 * i)
+            for i, (low, high, label) in enumerate(numbers.AGE_BINS)]  # fmt: skip
+    months = [numbers.MonthIkm(m, ikm_from_sums(48, [48 * 3] * 9)) for m in period.months()]
+    return {
+        "tepat-waktu": weeks,
+        "lama-tahap": stage_rows,
+        "pelanggaran-rt": rts,
+        "pelanggaran-petugas": officers,
+        "umur-permohonan": bins,
+        "umur-pengaduan": bins,
+        "ikm": months,
+    }
+
+
+@supervisor_required
+@never_cache
+@require_GET
+def charts_from_memory(request):
+    office = office_for(request.user)
+    form = ChartRangeForm(None, today=timezone.localdate())
+    period = form.period
+    data = _memory_numbers(period)
+    context = {
+        "office": office,
+        "form": form,
+        "period": period,
+        "charts": [kind.draw(data[key]) for key, kind in chart_page.CHARTS.items()],
+        "query": f"?dari={period.start:%Y-%m-%d}&sampai={period.end:%Y-%m-%d}",
+    }
+    return render(request, "services/charts.html", context)

@@ -79,6 +79,18 @@ def trusted_proxy_networks() -> tuple:
     return _networks(tuple(settings.TRUSTED_PROXIES))
 
 
+def supervised_office(user: AbstractBaseUser, code: str) -> Office:
+    """The office ``code`` if ``user`` supervises it, else 404 (another office, another role).
+
+    Today a supervisor supervises their own office only; the camat's and the city's pages
+    (several offices) extend this one helper.
+    """
+    membership = membership_for(user)
+    if membership is None or membership.role != Role.SUPERVISOR or membership.office.code != code:
+        raise Http404("Halaman tidak ditemukan.")
+    return membership.office
+
+
 def client_ip(request) -> str | None:
     """The client's address: the one function behind axes, every rate limit and the logs.
 

@@ -10,6 +10,7 @@ from services import catalogue
 from services.documents.cleaning import UploadRejected, inspect_upload
 from services.documents.pending import PendingUploadsMixin
 from services.models import ApplicationState, Channel, Delivery, Requirement, Service
+from services.sla.charts import DateRange
 from services.validators import normalize_phone, validate_kk_number, validate_nik
 from services.workflow import EDITABLE_STATES, ApplicantData
 
@@ -486,3 +487,51 @@ class ReopenForm(forms.Form):
             rw__office_id=application.office_id
         ).select_related("rw")
         self.fields["rt"].initial = application.rt_id
+
+
+class ChartRangeForm(forms.Form):
+    """The charts' date range (GET ``dari``, ``sampai``); empty: the last eight weeks."""
+
+    MAX_DAYS = 366
+    DATE_MESSAGES = {"invalid": "Tanggal tidak dikenali. Pilih tanggal dari kalender."}
+
+    dari = forms.DateField(
+        label="Dari tanggal",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages=DATE_MESSAGES,
+    )
+    sampai = forms.DateField(
+        label="Sampai tanggal",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages=DATE_MESSAGES,
+    )
+
+    def __init__(self, data=None, *, today):
+        self.today = today
+        self.default = DateRange.default(today)
+        super().__init__(data, initial={"dari": self.default.start, "sampai": self.default.end})
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        start = data.get("dari") or self.default.start
+        end = data.get("sampai") or self.today
+        if end > self.today:
+            self.add_error("sampai", "Tanggal akhir tidak boleh setelah hari ini.")
+        elif start > end:
+            self.add_error("dari", "Tanggal awal harus sebelum atau sama dengan tanggal akhir.")
+        elif (end - start).days + 1 > self.MAX_DAYS:
+            self.add_error("dari", "Rentang tanggal paling panjang satu tahun (366 hari).")
+        else:
+            data["period"] = DateRange(start, end)
+        return data
+
+    @property
+    def period(self):
+        """The range asked for, or the default one when the form has errors."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["period"]
+        return self.default

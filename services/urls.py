@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from services import access_log_views, complaint_views, survey_views, views
+from services import access_log_views, chart_views, complaint_views, survey_views, views
 
 app_name = "services"
 
@@ -9,6 +9,12 @@ urlpatterns = [
     path("permohonan/", views.queue, name="queue"),
     path("dasbor/", views.dashboard, name="dashboard"),
     path("dasbor/dokumen-belum-jadi/", views.unrendered_documents, name="unrendered"),
+    path("dasbor/<str:office_code>/grafik/", chart_views.charts, name="charts"),
+    path(
+        "dasbor/<str:office_code>/grafik/<slug:chart>.csv",
+        chart_views.chart_csv,
+        name="chart_csv",
+    ),
     path("notifikasi/", views.notifications, name="notifications"),
     path("notifikasi/baca/", views.notifications_read, name="notifications_read"),
     path("permohonan/baru/", views.application_new, name="application_new"),

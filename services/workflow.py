@@ -54,6 +54,7 @@ from services.notifications.residents import follow_contact_correction, message_
 from services.requirements import missing_requirements
 from services.selectors import current_letter, open_application_for
 from services.sla import WorkingCalendar, deadlines
+from services.sla.stages import record_stage_time
 from services.sla.sweep import record_moved_breaches
 from services.validators import mask_nik, normalize_phone, validate_kk_number, validate_nik
 
@@ -152,6 +153,7 @@ def application_transition(
         note = precondition(case)
     source = case.state
     method(**kwargs)
+    record_stage_time(case, name)
     try:
         case.save()
     except ConcurrentTransition as exc:

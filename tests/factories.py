@@ -15,6 +15,9 @@
     request = sent_to_rt(officer=officer, rt=rt, rt_note="cek KK")  # the pending RT request
     letter = issued_letter(officer=officer, rt=rt, service="SITU")  # issued, PDF rendered
     received_in_bulk(1000, officer=officer, rt=rt, due=...)  # volume tests only
+    case = timed_case(officer=officer, rt=rt, steps={"receive": t0, "archive": t1,
+                      "approve": t2, "issue": t3})    # each step at its moment (the charts)
+    cases_in_bulk(1000, officer=officer, rts=[rt], start=...)  # volume tests of the charts
     complaint = complaint_filed(office=office, contact_phone="")   # anonymous, received
     complaint = complaint_in("answered", by=officer, application=case)  # about a case
 
@@ -734,6 +737,93 @@ def received_in_bulk(n: int, *, officer, rt, due, service="KTP") -> list[Applica
         for case in cases
     )
     return cases
+
+
+def timed_case(*, officer, rt, steps: dict, chair=None, **kwargs) -> Application:
+    """A case recorded, then taken through its steps each at its own moment (``steps``:
+    "receive", then any of "archive" (every photo accepted, archived and sent to the RT at
+    once), "approve" (by the RT's Ketua RT) and "issue", in that order). The workflow writes
+    what each step leaves (events, stage times, the letter) as at that moment."""
+    import time_machine
+
+    from services import workflow
+    from verification import workflow as rt_workflow
+
+    with time_machine.travel(steps["receive"], tick=False):
+        case = ApplicationFactory(officer=officer, rt=rt, **kwargs)
+    if "archive" in steps:
+        with time_machine.travel(steps["archive"], tick=False):
+            workflow.attachment_accept_all(application=case, by=officer)
+            workflow.application_archive(application=case, by=officer)
+            if RT.objects.get(pk=rt.pk).chair_id is None and chair is None:
+                chair = RtChairFactory(rt=rt)
+            rt_workflow.application_send_to_rt(application=case, by=officer)
+    if "approve" in steps:
+        chair = chair or User.objects.get(pk=RT.objects.get(pk=rt.pk).chair_id)
+        with time_machine.travel(steps["approve"], tick=False):
+            rt_workflow.verification_approve(
+                request=case.verification_requests.get(state="pending"), by=chair
+            )
+    if "issue" in steps:
+        with time_machine.travel(steps["issue"], tick=False):
+            case.refresh_from_db()
+            workflow.application_issue(application=case, by=officer)
+    case.refresh_from_db()
+    return case
+
+
+def cases_in_bulk(n: int, *, officer, rts, start, first=0, service="KTP") -> list[Application]:
+    """``n`` cases of ``officer``'s office received from ``start`` on, an hour apart, spread
+    over ``rts``: every third still open, the others issued (stage times set, some late), and
+    an SLA breach for every fifth. For volume tests only (the charts' query count): the rows
+    the steps would leave, inserted in a few queries instead of ``n`` journeys. ``first``:
+    the number of the first (a second batch continues the codes and NIKs)."""
+    from datetime import timedelta
+
+    from services.models import SlaBreach
+
+    office = officer.membership.office
+    cases = []
+    for i in range(first, first + n):
+        received = start + timedelta(hours=i - first)
+        issued = None if i % 3 == 0 else received + timedelta(days=2 + i % 3)
+        cases.append(
+            Application(
+                code=f"VOL-{i:06d}",
+                office=office,
+                service=catalogue_service(service),
+                state=S.RECEIVED if issued is None else S.ISSUED,
+                applicant_name=f"Warga {i}",
+                nik=f"32710101019{i:05d}",
+                phone="+6281234567890",
+                address="Jl. Uji",
+                rt=rts[i % len(rts)],
+                received_by=officer,
+                received_at=received,
+                archive_due=received + timedelta(hours=6),
+                verify_due=received + timedelta(days=1),
+                issue_due=received + timedelta(days=3),
+                archived_at=issued and received + timedelta(hours=2),
+                verified_at=issued and received + timedelta(days=1),
+                issued_at=issued,
+                archive_seconds=issued and 7200,
+                verify_seconds=issued and 8 * 3600,
+                issue_seconds=issued and 4 * 3600,
+            )
+        )
+    cases = Application.objects.bulk_create(cases)
+    SlaBreach.objects.bulk_create(
+        SlaBreach(application=case, office=office, milestone="archive", due=case.archive_due)
+        for case in cases[::5]
+    )
+    return cases
+
+
+def closed_day(office: Office, day, reason: str = "kerja bakti kantor"):
+    """A day ``office`` is closed beyond the national calendar."""
+    from kelurahan.models import OfficeClosedDay
+
+    return OfficeClosedDay.objects.create(office=office, date=day, reason=reason)
 
 
 # --- complaints -------------------------------------------------------------------------------

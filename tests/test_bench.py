@@ -22,6 +22,7 @@ from django.test import Client, override_settings
 from bench import measure
 from bench.management.commands.bench import not_the_page
 from bench.seed import seed_city
+from tests.factories import log_in
 
 GOOD = (
     "Requests/sec:    41.20\n"
@@ -197,6 +198,35 @@ def test_the_status_page_floor_is_the_status_template_with_no_queries(
     assert unknown.status_code == 404 and page_marker not in unknown.content.decode()
 
 
+@pytest.mark.urls("bench.urls")  # the root URLconf under BENCH_ENDPOINTS=1
+def test_the_charts_floor_is_the_charts_page_without_its_chart_queries(targets):
+    """The floor draws the same seven charts with the same template (each SVG named by its
+    title, each table, each CSV link) from numbers in memory: the page's queries less the
+    office calendar's and the seven charts'; the page itself is a 200 with its heading."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page_url, user, page_marker = targets["pages"]["dashboard charts"]
+    floor_url, _, floor_marker = targets["pages"]["charts from memory (floor)"]
+    client = log_in(Client(), user)
+    client.get(page_url)  # warm
+    counts, html = {}, {}
+    for name, url in (("page", page_url), ("floor", floor_url)):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, name
+        counts[name], html[name] = len(queries), response.content.decode()
+    assert counts["floor"] == counts["page"] - 8
+    assert html["floor"].count('role="img"') == 7  # the page draws those with data only
+    for body in html.values():
+        assert body.count("<table") == 7 and body.count("Unduh CSV") == 7
+    assert page_marker in html["page"] and floor_marker in html["floor"]
+    assert floor_marker not in html["page"]
+    other = Client()
+    other.force_login(targets["officer"])  # an officer: not a supervisor
+    assert other.get(floor_url).status_code == 404 and other.get(page_url).status_code == 404
+
+
 # --- the bench app: installed, with its URLs, only when BENCH_ENDPOINTS=1 ---
 def test_in_the_tests_the_bench_is_not_installed_and_its_urls_are_404(officer_client):
     assert not settings.BENCH_ENDPOINTS
@@ -205,6 +235,7 @@ def test_in_the_tests_the_bench_is_not_installed_and_its_urls_are_404(officer_cl
     assert officer_client.get("/_bench/ok").status_code == 404
     assert officer_client.get("/_bench/queue-from-memory").status_code == 404
     assert officer_client.get("/_bench/status-from-memory").status_code == 404
+    assert officer_client.get("/_bench/charts-from-memory").status_code == 404
 
 
 PROBE = """

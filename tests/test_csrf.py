@@ -95,6 +95,7 @@ def url_and_user(name: str, route: str, arguments: tuple[str, ...], world):
         "attachment_uuid": attachment.uuid,
         "complaint_code": world["complaint"].code,
         "office_code": case.office.code,
+        "chart": "ikm",
     }
     return reverse(name, kwargs={key: values[key] for key in arguments}), user
 

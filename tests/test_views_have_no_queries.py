@@ -31,6 +31,7 @@ VIEW_MODULES = [
     "services/views.py",
     "services/complaint_views.py",
     "services/access_log_views.py",
+    "services/chart_views.py",
     "services/public/complaint_views.py",
     "services/survey_views.py",
     "services/public/views.py",

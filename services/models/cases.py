@@ -167,6 +167,17 @@ class Application(ConcurrentTransitionMixin, models.Model):
     issued_at = models.DateTimeField("surat terbit", null=True, blank=True)
     completed_at = models.DateTimeField("selesai", null=True, blank=True)
     closed_at = models.DateTimeField("ditutup", null=True, blank=True)
+    # Working seconds each SLA stage took, written by the step that ends it (arsip, verifikasi
+    # RT, terbit: services.sla.stages); the charts sum them in SQL (services.sla.charts).
+    archive_seconds = models.PositiveIntegerField(
+        "lama tahap arsip (detik kerja)", null=True, blank=True
+    )
+    verify_seconds = models.PositiveIntegerField(
+        "lama verifikasi RT (detik kerja)", null=True, blank=True
+    )
+    issue_seconds = models.PositiveIntegerField(
+        "lama terbit surat (detik kerja)", null=True, blank=True
+    )
     updated_at = models.DateTimeField("diubah", auto_now=True)
     # The deadline that matters now, for sorting the queue: the milestone the case waits for.
     # Cases with no running clock (waiting on the applicant, or for hand-over) sort last.
@@ -284,6 +295,20 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 name="application_data_to_retire",
             ),
             models.Index(fields=["office", "nik"], name="application_by_nik"),
+            # The charts (services.sla.charts): on time per week by the letter's deadline,
+            # and time per stage of the letters issued in a date range. Partial (NOT NULL,
+            # which a range on the column implies): SQLite's planner, without statistics,
+            # would otherwise take any (office, …) index for a query on the office alone.
+            models.Index(
+                fields=["office", "issue_due"],
+                condition=models.Q(issue_due__isnull=False),
+                name="application_office_issue_due",
+            ),
+            models.Index(
+                fields=["office", "issued_at"],
+                condition=models.Q(issued_at__isnull=False),
+                name="application_office_issued",
+            ),
         ]
 
     def __str__(self) -> str:

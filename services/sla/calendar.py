@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -64,7 +65,9 @@ class WorkingCalendar:
     list page that asks about 50 rows costs one query per office, whatever the dates.
     """
 
-    def __init__(self, office: Office) -> None:
+    def __init__(self, office: Office, closed_days: Iterable[date] | None = None) -> None:
+        """``closed_days``: the office's closed days when the caller already read them (one
+        query for many offices, ``calendars_for``; a migration's historical models)."""
         self.office = office
         self.tz: tzinfo = timezone.get_default_timezone()
         self.opens = _parse_hhmm("SLA_OFFICE_OPENS")
@@ -72,7 +75,9 @@ class WorkingCalendar:
         self.cutoff = _parse_hhmm("SLA_CUTOFF")
         if self.opens >= self.closes:
             raise ImproperlyConfigured("SLA_OFFICE_OPENS must be before SLA_OFFICE_CLOSES.")
-        self._closed_days: frozenset[date] | None = None
+        self._closed_days: frozenset[date] | None = (
+            frozenset(closed_days) if closed_days is not None else None
+        )
 
     # --- days ------------------------------------------------------------------------------
 
@@ -150,6 +155,19 @@ class WorkingCalendar:
             day += ONE_DAY
         return int(total.total_seconds())
 
+    def working_days_before(self, day: date, count: int) -> list[date]:
+        """The latest working day on or before ``day``, then the ``count`` working days
+        before it, newest first (``count + 1`` days)."""
+        days: list[date] = []
+        candidate = day
+        for _ in range(MAX_CLOSED_STRETCH * (count + 1)):
+            if self.is_working_day(candidate):
+                days.append(candidate)
+                if len(days) == count + 1:
+                    return days
+            candidate -= ONE_DAY
+        raise ValueError(f"No {count + 1} working days before {day}.")
+
     def working_days_between(self, after: date, until: date) -> int:
         """Number of working days ``d`` with ``after < d <= until``."""
         count = 0
@@ -169,6 +187,17 @@ class WorkingCalendar:
             return 0
         days = self.working_days_between(self.local(due).date(), self.local(now).date())
         return max(1, days)
+
+
+def calendars_for(offices: Iterable[Office]) -> dict[int, WorkingCalendar]:
+    """One calendar per office, their closed days read in one query (the charts of several
+    offices side by side)."""
+    offices = list(offices)
+    closed: dict[int, list[date]] = {office.pk: [] for office in offices}
+    rows = OfficeClosedDay.objects.filter(office__in=offices).values_list("office_id", "date")
+    for office_id, day in rows:
+        closed[office_id].append(day)
+    return {office.pk: WorkingCalendar(office, closed[office.pk]) for office in offices}
 
 
 def deadlines(office: Office, received_at: datetime) -> tuple[datetime, datetime, datetime]:

@@ -93,12 +93,16 @@ def _record_breaches(
             Q(state__in=waiting) | Q(**{f"{reached_field}__gt": F(due_field)})
         ).annotate(
             application=F("pk"),
+            breach_office=F("office_id"),
             milestone=Value(milestone.value),
             due=F(due_field),
             detected=Value(now, output_field=models.DateTimeField()),
         )
         recorded += insert_from_select(
-            SlaBreach, ["application", "milestone", "due", "detected"], newly_due
+            SlaBreach,
+            ["application", "office", "milestone", "due", "detected"],
+            newly_due,
+            select=["application", "breach_office", "milestone", "due", "detected"],
         )
     return recorded
 

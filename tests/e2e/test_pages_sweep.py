@@ -24,7 +24,7 @@ OFFICER_PAGES = [
 ]
 RT_PAGES = ["/rt/", "/rt/ajukan/", "/rt/ajukan/KK/", "/rt/ajukan/KK/baru/", "/notifikasi/"]
 OFFICER_PAGES += ["/skm/kuesioner-kertas/"]
-SUPERVISOR_PAGES = ["/skm/", "/skm/?layanan=KK", "/skm/kuesioner-kertas/"]
+SUPERVISOR_PAGES = ["/skm/", "/skm/?layanan=KK", "/skm/kuesioner-kertas/", "/dasbor/BKS/grafik/"]
 PUBLIC_PAGES = [
     "/standar-pelayanan/",
     "/standar-pelayanan/KTP/",
