@@ -3,6 +3,9 @@ from django.apps import AppConfig
 
 
 class KelurahanConfig(AppConfig):
+    # default: this module holds a second AppConfig (AxesConfig below); without it Django
+    # picks neither for "kelurahan", ready() never ran and no check here was registered.
+    default = True
     name = "kelurahan"
     verbose_name = "Kantor kelurahan"
 

@@ -44,7 +44,9 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-dev-only-" + "x" * 40  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG else "*")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address printed into every letter's QR code and every resident's link: an issued
+# PDF never changes, so production refuses to run without it (kelurahan.checks, E002/E003).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
