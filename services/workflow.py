@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from kelurahan.access import office_for, rt_for
+from kelurahan.access import STAFF_ROLES, membership_for, office_for, rt_for
 from kelurahan.models import RT
 from kelurahan.numbering import next_number
 from services import jobs
@@ -190,11 +190,31 @@ class ApplicantData:
     delivery_address: str = ""
 
 
-def duplicate_message(existing: Application) -> str:
-    return (
-        f"Sudah ada permohonan terbuka untuk NIK dan layanan ini: {existing.code}. "
-        "Lanjutkan permohonan itu, jangan membuat yang baru."
-    )
+# What anyone who may not open the other case hears (SECURITY.md J62): an RT chair probing
+# a NIK learns neither the code nor the RT nor the state of a case; the same words whichever
+# RT the case is in, their own included. The refusal itself cannot be hidden without a second
+# open case, which the conditional UniqueConstraint exists to prevent.
+DUPLICATE_OUT_OF_SCOPE = (
+    "Permohonan ini tidak dapat dicatat lewat halaman Ketua RT. Minta pemohon datang ke "
+    "kantor kelurahan, atau hubungi petugas kelurahan."
+)
+
+
+def duplicate_message(existing: Application | None, by: AbstractBaseUser) -> str:
+    """The refusal of a second open case; only staff of its office are told its code."""
+    if existing is None:
+        return CHANGED_UNDER_YOU
+    membership = membership_for(by)
+    if by.is_superuser or (
+        membership is not None
+        and membership.role in STAFF_ROLES
+        and membership.office_id == existing.office_id
+    ):
+        return (
+            f"Sudah ada permohonan terbuka untuk NIK dan layanan ini: {existing.code}. "
+            "Lanjutkan permohonan itu, jangan membuat yang baru."
+        )
+    return DUPLICATE_OUT_OF_SCOPE
 
 
 def _check_may_receive(office, data: ApplicantData, by: AbstractBaseUser) -> None:
@@ -247,7 +267,7 @@ def application_receive(
         with transaction.atomic():
             existing = open_application_for(office=office, nik=data.nik, service=service)
             if existing:
-                raise WorkflowError(duplicate_message(existing))
+                raise WorkflowError(duplicate_message(existing, by))
             now = timezone.localtime()
             seq = next_number(office=office, key=f"application-{now:%y%m}")
             archive_due, verify_due, issue_due = deadlines(office, now)
@@ -272,9 +292,7 @@ def application_receive(
             except IntegrityError as exc:
                 # Two officers (or a double click) racing past the check above.
                 existing = open_application_for(office=office, nik=data.nik, service=service)
-                raise WorkflowError(
-                    duplicate_message(existing) if existing else CHANGED_UNDER_YOU
-                ) from exc
+                raise WorkflowError(duplicate_message(existing, by)) from exc
             _record(application, by, "receive", "")
             for requirement, clean_files in files.items():
                 for clean in clean_files:
@@ -922,11 +940,11 @@ def application_correct(
             )
             .filter(state__in=OPEN_STATES)
             .exclude(pk=case.pk)
-            .only("code")
+            .only("code", "office")
             .first()
         )
         if existing and case.is_open:
-            raise WorkflowError(duplicate_message(existing))
+            raise WorkflowError(duplicate_message(existing, by))
     letter = current_letter(case) if case.state in (S.ISSUED, S.COMPLETED) else None
     if letter is not None and not by.has_perm("services.issue_application"):
         raise WorkflowPermissionDenied("Anda tidak berwenang menerbitkan surat pengganti.")
@@ -940,7 +958,7 @@ def application_correct(
         raise WorkflowError(CHANGED_UNDER_YOU) from exc
     except IntegrityError as exc:  # another case took this NIK a moment ago
         existing = open_application_for(office=case.office, nik=case.nik, service=case.service)
-        raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
+        raise WorkflowError(duplicate_message(existing, by)) from exc
     note = correction_note(changed, reason, case.service)
     if followed := follow_contact_correction(
         case,
@@ -986,7 +1004,7 @@ def application_reopen(
         existing = open_application_for(
             office=application.office, nik=application.nik, service=application.service
         )
-        raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
+        raise WorkflowError(duplicate_message(existing, by)) from exc
     message_resident(case, "reopen", alasan=reason)
     return sync(application, case)
 
