@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from kelurahan.limits import PASSWORD_MAX
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form with the labels and messages an officer reads."""
@@ -13,6 +15,7 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(
         label="Kata sandi",
         strip=False,
+        max_length=PASSWORD_MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {

@@ -190,6 +190,8 @@ def _clean_contact(contact_name: str, contact_phone: str, contact_email: str) ->
         except ValidationError as exc:
             raise WorkflowError(" ".join(exc.messages)) from exc
     email = (contact_email or "").strip()
+    if len(email) > 254:  # Complaint.contact_email's column (SQLite would not refuse it)
+        raise WorkflowError("Alamat email terlalu panjang: paling banyak 254 karakter.")
     if email:
         try:
             validate_email(email)

@@ -23,9 +23,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
+from kelurahan import limits
 from kelurahan.access import STAFF_ROLES, membership_for, office_for, rt_for
+from kelurahan.limits import too_long
 from kelurahan.models import RT
 from kelurahan.numbering import next_number
 from services import jobs
@@ -77,6 +80,19 @@ EDITABLE_STATES = (S.RECEIVED, S.INCOMPLETE)
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def within_limit(value: str, limit: int, label: str) -> str:
+    """``value`` if it fits ``limit`` characters; otherwise the step is refused (J63)."""
+    if value and len(value) > limit:
+        raise WorkflowError(too_long(label, limit, len(value)))
+    return value
+
+
+def within_field(model, name: str, value: str) -> str:
+    """``value`` within the limit of ``model``'s field ``name`` (named by its verbose name)."""
+    field = model._meta.get_field(name)
+    return within_limit(value, field.max_length, capfirst(field.verbose_name))
+
+
 def _check_office(application: Application, by: AbstractBaseUser) -> None:
     if by.is_superuser:
         return
@@ -139,8 +155,10 @@ def application_transition(
     The one way every workflow module (this one, ``verification.workflow``) moves a case;
     the caller holds the transaction. ``precondition`` runs once state and permission allow
     the step; it raises WorkflowError to refuse, or returns the note to record. ``kwargs``
-    go to the transition method.
+    go to the transition method. A ``note`` (the reason or note the user typed) over
+    ``limits.NOTE_MAX`` is refused before anything changes.
     """
+    within_limit(note, limits.NOTE_MAX, "Catatan")
     case = _fresh(application)
     _check_office(case, by)
     method = getattr(case, name)
@@ -217,6 +235,13 @@ def duplicate_message(existing: Application | None, by: AbstractBaseUser) -> str
     return DUPLICATE_OUT_OF_SCOPE
 
 
+def _check_applicant_text(data: ApplicantData) -> None:
+    """Every text of the applicant within its column's limit (a form may not have run)."""
+    for name, value in asdict(data).items():
+        if isinstance(value, str):
+            within_field(Application, name, value)
+
+
 def _check_may_receive(office, data: ApplicantData, by: AbstractBaseUser) -> None:
     """Officers record for anyone in their office; an RT chair only for their own RT."""
     if by.has_perm("services.receive_application") and office_for(by) == office:
@@ -249,6 +274,7 @@ def application_receive(
     answers to the service's data fields, checked again here whatever form sent them.
     """
     _check_may_receive(office, data, by)
+    _check_applicant_text(data)
     if not service.active:
         raise WorkflowError(f"Layanan {service.name} sedang tidak dibuka.")
     _check_delivery(service, data.delivery)
@@ -441,6 +467,7 @@ def attachment_reject(*, attachment: Attachment, by: AbstractBaseUser, reason: s
         raise WorkflowError(
             "Tulis alasan penolakan, agar pemohon tahu berkas mana yang harus dikirim ulang."
         )
+    within_field(Attachment, "verdict_reason", reason)
     return _set_verdict(attachment, by, Verdict.REJECTED, reason)
 
 
@@ -456,6 +483,7 @@ def application_archive(
     *, application: Application, by: AbstractBaseUser, note: str = ""
 ) -> Application:
     """Day 1 done: every required document is there and accepted (or the RT will stand in)."""
+    within_limit(note, limits.NOTE_MAX, "Catatan")
 
     def complete(case: Application) -> str:
         pending = case.attachments.filter(verdict=Verdict.PENDING).count()
@@ -479,6 +507,7 @@ def application_mark_incomplete(
     *, application: Application, by: AbstractBaseUser, note: str = ""
 ) -> Application:
     """Ask the applicant for what is missing or rejected; the note lists it for them."""
+    within_limit(note, limits.NOTE_MAX, "Catatan")
     missing: list[str] = []
 
     def what_is_missing(case: Application) -> str:
@@ -521,18 +550,42 @@ def application_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan pembatalan.")
+    within_limit(reason, limits.REASON_MAX, "Alasan pembatalan")
     case = application_transition(application, by, "cancel", "dibatalkan", reason)
     message_resident(case, "cancel", alasan=reason)
     return sync(application, case)
 
 
 # --- letters ----------------------------------------------------------------------------------
+# The case's text a letter prints (templates/letters/): each must fit its column's limit.
+PRINTED_FIELDS = ("applicant_name", "nik", "kk_number", "address", "purpose", "delivery_address")
+
+
+def check_printable(case: Application) -> None:
+    """Refuse to number a letter whose text is over a limit (F41): no render would be sane.
+
+    The forms, the workflow and (for the addresses) a CHECK constraint keep such text out;
+    this covers rows written before the limits, or by a path that skipped them (SQLite does
+    not enforce a CharField's length).
+    """
+    for name in PRINTED_FIELDS:
+        field = Application._meta.get_field(name)
+        value = getattr(case, name) or ""
+        if len(value) > field.max_length:
+            raise WorkflowError(
+                f"{capfirst(field.verbose_name)} terlalu panjang untuk dicetak: "
+                f"{len(value):,} karakter, paling banyak {field.max_length}. ".replace(",", ".")
+                + "Koreksi data permohonan dulu, lalu terbitkan suratnya."
+            )
+
+
 @transaction.atomic
 def application_issue(*, application: Application, by: AbstractBaseUser) -> Letter:
     """Day 3: number the output letter in this transaction; its PDF renders after commit."""
     letters: list[Letter] = []
 
     def number_it(case: Application) -> str:
+        check_printable(case)
         letters.append(new_output_letter(case, by))
         return f"Nomor {letters[0].number}"
 
@@ -554,6 +607,9 @@ def application_hand_over(
     courier_receipt: str = "",
 ) -> Application:
     """The letter reached the applicant: collected in person, or sent by courier."""
+    within_field(Application, "handed_over_to", received_by.strip())
+    within_field(Application, "courier_name", courier_name.strip())
+    within_field(Application, "courier_receipt", courier_receipt.strip())
 
     def record(case: Application) -> str:
         letter = current_letter(case)
@@ -638,6 +694,7 @@ def letter_revoke(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Lette
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan pencabutan surat.")
+    within_field(Letter, "revoked_reason", reason)
     letter = _letter_for_change(letter, by)
     if not by.has_perm("services.revoke_letter"):
         raise WorkflowPermissionDenied("Hanya Lurah/Sekretaris yang dapat mencabut surat.")
@@ -664,6 +721,7 @@ def letter_reissue(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Lett
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan penerbitan ulang (apa yang dikoreksi).")
+    within_limit(reason, limits.REASON_MAX, "Alasan penerbitan ulang")
     new = _replace_letter(application, letter, by, f"Diganti: {reason}")
     note = f"{letter.number} → {new.number}: {reason}"
     _record(application, by, "reissue", application.state, note)
@@ -671,6 +729,7 @@ def letter_reissue(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Lett
 
 
 def _replace_letter(case: Application, letter: Letter, by: AbstractBaseUser, why: str) -> Letter:
+    check_printable(case)
     """Revoke ``letter`` (once: a conditional UPDATE) and number its replacement."""
     if not Letter.objects.filter(pk=letter.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=why[:240], revoked_by=by
@@ -696,6 +755,7 @@ def application_issue_replacement(
         raise WorkflowPermissionDenied("Anda tidak berwenang menerbitkan surat.")
     if case.state not in (S.ISSUED, S.COMPLETED):
         raise WorkflowError(_not_now(case, "diterbitkan surat penggantinya"))
+    check_printable(case)
     valid = current_letter(case)
     if valid is not None:
         raise WorkflowError(
@@ -990,6 +1050,7 @@ def application_reopen(
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan membuka kembali permohonan ini.")
+    within_limit(reason, limits.REASON_MAX, "Alasan membuka kembali")
 
     def restart_clock(case: Application) -> str:
         _restart_clock(case)

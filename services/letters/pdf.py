@@ -22,6 +22,7 @@ import io
 import logging
 import mimetypes
 import os
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -172,6 +173,30 @@ def font_config() -> FontConfiguration:
     return config
 
 
+# The render guard (SECURITY.md F41): a one-page letter is ~10-20 kB of HTML, the archive
+# bundle's cover sheet a few times that. 2,000,000 characters of address made 1,277 pages in
+# 102 s, so 100,000 characters (~60 pages, a few seconds) is refused before WeasyPrint starts;
+# embedded images (data: URIs: the logo, the QR code, the bundle's photos) are not text and
+# do not count. The job timeout (Q_CLUSTER["timeout"]) still stops anything else.
+PDF_MAX_HTML_CHARS = 100_000
+DATA_URI = re.compile(r"data:[^\s\"')]*")
+
+
+class LetterTooLarge(ValueError):
+    """The document's text is over the render guard: nothing was rendered."""
+
+
+def check_html_size(html: str) -> None:
+    size = len(DATA_URI.sub("", html))
+    if size > PDF_MAX_HTML_CHARS:
+        raise LetterTooLarge(
+            f"Isi dokumen terlalu panjang untuk dicetak: {size:,} karakter, paling banyak "
+            f"{PDF_MAX_HTML_CHARS:,}. Periksa data yang dicetak (alamat, isi surat, kop).".replace(
+                ",", "."
+            )
+        )
+
+
 def render_pdf_from_string(
     html: str,
     *,
@@ -183,6 +208,7 @@ def render_pdf_from_string(
     ``stylesheets`` are extra static-relative paths (e.g. ``"letters/letter.css"``); they are
     loaded through the same fetcher as everything else.
     """
+    check_html_size(html)
     if fetcher is None:
         fetcher = RestrictedURLFetcher()
     elif not isinstance(fetcher, RestrictedURLFetcher):
