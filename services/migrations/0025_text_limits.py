@@ -40,6 +40,10 @@ def shorten_over_long_addresses(apps, schema_editor):
                 ),
             )
             shortened += 1
+    if shortened and schema_editor.connection.vendor == "postgresql":
+        # The events' deferred foreign-key checks would otherwise still be pending when the
+        # CHECK constraint alters the table in this same transaction (PostgreSQL refuses).
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     if shortened:
         print(f"\n  services.0025: {shortened} over-long address(es) shortened to {ADDRESS_MAX}.")
 
