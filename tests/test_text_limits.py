@@ -236,6 +236,32 @@ def test_j63_reasons_and_notes_are_refused_over_the_limit(officer, rt_chair, rt1
             rt_workflow.verification_reject(request=request, by=rt_chair, note=too_long)
 
 
+@pytest.mark.django_db
+def test_j63_public_and_rt_text_is_refused_by_its_workflow_step(office, officer, rt1, rt_chair):
+    from tests.factories import complaint_filed, online_response, sent_to_rt
+    from verification import workflow as rt_workflow
+
+    with pytest.raises(workflow.WorkflowError, match="terlalu panjang"):
+        complaint_filed(office=office, text=HUGE)
+    with pytest.raises(workflow.WorkflowError, match="terlalu panjang"):
+        complaint_filed(office=office, contact_email="a" * 250 + "@x.example")
+    request = sent_to_rt(officer=officer, rt=rt1, chair=rt_chair, neighbour_reason="perlu")
+    with pytest.raises(workflow.WorkflowError, match="Keterangan terlalu panjang"):
+        rt_workflow.attestation_add(
+            request=request,
+            by=rt_chair,
+            name="Pak Joko",
+            address="sebelah",
+            relation="tetangga",
+            statement=HUGE,
+        )
+    completed = ApplicationFactory(
+        officer=officer, rt=rt1, state="completed", chair=rt_chair, nik="3271016507450009"
+    )
+    with pytest.raises(workflow.WorkflowError, match="Saran terlalu panjang"):
+        online_response(completed, suggestion="s" * (limits.SUGGESTION_MAX + 1))
+
+
 # --- the render guard (F41) ----------------------------------------------------------------------
 @pytest.fixture
 def weasyprint_spy(monkeypatch):
