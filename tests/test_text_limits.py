@@ -331,7 +331,7 @@ def test_f41_the_guard_does_not_count_embedded_images(monkeypatch):
 
 
 # --- the migration and the rows already stored ------------------------------------------------
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_j63_the_migration_shortens_stored_over_long_addresses_instead_of_failing(officer, rt1):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
