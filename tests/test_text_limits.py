@@ -316,7 +316,7 @@ def test_f41_issuing_a_case_with_over_long_stored_text_is_refused_before_numberi
 
 def test_f41_a_normal_letter_is_far_below_the_guard():
     # The guard's size (characters of HTML, embedded images not counted) against a real
-    # letter's: catalogue_service() letters are ~10-20 kB of HTML.
+    # letter's: the demo's letters are ~5 kB of HTML, 2.4-2.8 kB without their data: URIs.
     assert pdf.PDF_MAX_HTML_CHARS >= 100_000
 
 

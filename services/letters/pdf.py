@@ -173,12 +173,12 @@ def font_config() -> FontConfiguration:
     return config
 
 
-# The render guard of letters and bundles (SECURITY.md F41): a one-page letter is ~10-20 kB
-# of HTML, the archive bundle's cover sheet a few times that. 2,000,000 characters of address
-# made 1,277 pages in 102 s, so 100,000 characters (~60 pages, a few seconds) is refused
-# before WeasyPrint starts; embedded images (data: URIs: the logo, the QR code, the bundle's
-# photos) are not text and do not count. The job timeout (Q_CLUSTER["timeout"]) still stops
-# anything else.
+# The render guard of letters and bundles (SECURITY.md F41): a demo letter is ~5 kB of HTML,
+# 2.4-2.8 kB without its data: URIs; the archive bundle's cover sheet a few times that.
+# 2,000,000 characters of address made 1,277 pages in 102 s, so 100,000 characters (~60
+# pages, a few seconds) is refused before WeasyPrint starts; embedded images (data: URIs:
+# the logo, the QR code, the bundle's photos) are not text and do not count. The job timeout
+# (Q_CLUSTER["timeout"]) still stops anything else.
 PDF_MAX_HTML_CHARS = 100_000
 DATA_URI = re.compile(r"data:[^\s\"')]*")
 
