@@ -205,6 +205,7 @@ class Server:
             DJANGO_DEBUG="0",
             DJANGO_SECRET_KEY=settings.SECRET_KEY,
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            SITE_URL="http://127.0.0.1",  # production refuses to start without one (J66)
             DJANGO_SECURE_SSL_REDIRECT="0",
             STATIC_ROOT=str(self.static),
             BENCH_ENDPOINTS="1",

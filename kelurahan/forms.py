@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
+from kelurahan.limits import PASSWORD_MAX
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form with the labels and messages an officer reads."""
@@ -13,6 +15,7 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(
         label="Kata sandi",
         strip=False,
+        max_length=PASSWORD_MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
@@ -47,6 +50,23 @@ class TokenForm(forms.Form):
 
 class PortalPasswordChangeForm(PasswordChangeForm):
     """Django's password change, with the words an officer reads."""
+
+    # Django's own fields, with a length limit (J63): PBKDF2 over a megabyte is a slow request.
+    old_password = forms.CharField(
+        strip=False,
+        max_length=PASSWORD_MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new_password1 = forms.CharField(
+        strip=False,
+        max_length=PASSWORD_MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        strip=False,
+        max_length=PASSWORD_MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     error_messages = {
         **PasswordChangeForm.error_messages,

@@ -1,9 +1,12 @@
+import re
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import DataError
+from django.http import HttpResponseBadRequest, HttpResponseNotFound
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -120,3 +123,62 @@ class PublicRateLimitMiddleware:
         return ratelimit.too_many_requests(
             request, self.MESSAGE, retry_after=ratelimit.seconds_until(ratelimit.window_end(60))
         )
+
+
+# Control characters (Unicode category Cc): C0, DEL and C1. A path never needs one; PostgreSQL
+# refuses NUL in any text value, so one that reached a query was a 500 (SECURITY.md J65).
+PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# In query strings and form values tab, LF and CR are text (a multi-line address); the rest
+# of C0 and DEL are refused.
+VALUE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOT_FOUND_TEXT = "Halaman tidak ditemukan."
+BAD_REQUEST_TEXT = (
+    "Permintaan berisi karakter yang tidak diizinkan (karakter kendali, mis. NUL). "
+    "Hapus karakter itu, lalu coba lagi."
+)
+
+
+def _has_control(query, pattern: re.Pattern) -> bool:
+    return any(
+        pattern.search(key) or any(pattern.search(value) for value in values)
+        for key, values in query.lists()
+    )
+
+
+class ControlCharactersMiddleware:
+    """Refuse control characters before any view, query or log line sees them.
+
+    A path with one → 404 (no page has such an address); a query string or a urlencoded form
+    with NUL or another control character except tab/LF/CR → 400. Multipart bodies are not
+    parsed here, so uploads stay streamed into the view's form: their text fields are forms'
+    CharFields, which refuse NUL (ProhibitNullCharactersValidator), and any NUL that still
+    reaches PostgreSQL is answered 400 by process_exception instead of a 500.
+    Plain-text answers: the 404 template's context processors need the user, whom no
+    middleware has loaded yet at this point.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if PATH_CONTROL.search(request.path_info) or PATH_CONTROL.search(request.path):
+            return HttpResponseNotFound(NOT_FOUND_TEXT, content_type="text/plain; charset=utf-8")
+        if _has_control(request.GET, VALUE_CONTROL) or (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and _has_control(request.POST, VALUE_CONTROL)
+        ):
+            return self.bad_request()
+        return self.get_response(request)
+
+    @staticmethod
+    def bad_request():
+        return HttpResponseBadRequest(BAD_REQUEST_TEXT, content_type="text/plain; charset=utf-8")
+
+    def process_exception(self, request, exception):
+        # psycopg refuses to send a NUL ("PostgreSQL text fields cannot contain NUL (0x00)
+        # bytes", a DataError; psycopg2's "A string literal cannot contain NUL", a
+        # ValueError): the step's atomic block has rolled back, and the answer is a 400.
+        if isinstance(exception, (DataError, ValueError)) and "NUL" in str(exception):
+            return self.bad_request()
+        return None

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 
+from kelurahan import limits
+
 DEFAULT_MAKLUMAT = (
     "Dengan ini kami menyatakan sanggup menyelenggarakan pelayanan sesuai standar pelayanan "
     "yang telah ditetapkan dan apabila tidak menepati janji ini, kami siap menerima sanksi "
@@ -25,7 +27,7 @@ class Office(models.Model):
     name = models.CharField("nama kelurahan", max_length=120)
     kecamatan = models.CharField("kecamatan", max_length=120)
     city = models.CharField("kota/kabupaten", max_length=120)
-    address = models.TextField("alamat kantor")
+    address = models.TextField("alamat kantor", **limits.text_limit(limits.ADDRESS_MAX))
     phone = models.CharField("telepon/WhatsApp kantor", max_length=30, blank=True)
     lurah_name = models.CharField("nama Lurah", max_length=120)
     lurah_nip = models.CharField(
@@ -37,6 +39,7 @@ class Office(models.Model):
     logo = models.ImageField("logo", upload_to="offices/logo/", blank=True)
     letterhead = models.TextField(
         "kop surat tambahan",
+        **limits.text_limit(limits.LETTERHEAD_MAX),
         blank=True,
         help_text="Baris tambahan di bawah alamat pada kop surat (mis. situs web, kode pos).",
     )
@@ -60,7 +63,7 @@ class Office(models.Model):
     )
     maklumat = models.TextField(
         "maklumat pelayanan",
-        max_length=3000,
+        **limits.text_limit(limits.MAKLUMAT_MAX),
         blank=True,
         default=DEFAULT_MAKLUMAT,
         help_text="Janji kantor kepada warga, dicetak pada halaman Standar Pelayanan; kosong: "

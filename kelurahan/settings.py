@@ -45,7 +45,9 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-dev-only-" + "x" * 40  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG else "*")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address printed into every letter's QR code and every resident's link: an issued
+# PDF never changes, so production refuses to run without it (kelurahan.checks, E002/E003).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     # First: every log line of the request carries its id (kelurahan.logs).
     "kelurahan.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path or the query: NUL and other control bytes → 404/400.
+    "kelurahan.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -85,6 +85,7 @@ class ComplaintForm(PendingUploadsMixin, forms.Form):
     )
     contact_email = forms.EmailField(
         label="Email",
+        max_length=254,
         required=False,
         error_messages={"invalid": "Alamat email tidak valid."},
     )

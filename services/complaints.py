@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
+from kelurahan import limits
 from kelurahan.access import STAFF_ROLES, membership_for
 from kelurahan.models import Office, Role
 from kelurahan.numbering import next_number
@@ -48,9 +49,9 @@ from services.workflow import WorkflowError, WorkflowPermissionDenied
 C = ComplaintState
 DEFAULT_DAYS = (3, 5)  # verify, answer: SP4N-LAPOR! (Perpres 76/2013)
 TEXT_MIN = 10
-TEXT_MAX = 2000
-ANSWER_MAX = 4000
-REASON_MAX = 500
+TEXT_MAX = limits.COMPLAINT_TEXT_MAX
+ANSWER_MAX = limits.COMPLAINT_ANSWER_MAX
+REASON_MAX = limits.REASON_MAX
 LAPOR_REF = re.compile(r"[A-Za-z0-9./-]{1,40}")
 # Held for review rather than published: a link, or the same text again within this window.
 LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|net|org|id|xyz|info|co|io|ly|me)\b)", re.I)
@@ -190,6 +191,8 @@ def _clean_contact(contact_name: str, contact_phone: str, contact_email: str) ->
         except ValidationError as exc:
             raise WorkflowError(" ".join(exc.messages)) from exc
     email = (contact_email or "").strip()
+    if len(email) > 254:  # Complaint.contact_email's column (SQLite would not refuse it)
+        raise WorkflowError("Alamat email terlalu panjang: paling banyak 254 karakter.")
     if email:
         try:
             validate_email(email)

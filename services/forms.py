@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from kelurahan import limits
 from kelurahan.models import RT
 from services import catalogue
 from services.documents.cleaning import UploadRejected, inspect_upload
@@ -13,6 +14,9 @@ from services.models import ApplicationState, Channel, Delivery, Requirement, Se
 from services.sla.charts import DateRange
 from services.validators import normalize_phone, validate_kk_number, validate_nik
 from services.workflow import EDITABLE_STATES, ApplicantData
+
+# Django's own words name no limit in Indonesian plainly; this one does (J63).
+TOO_LONG = "Terlalu panjang: paling banyak %(limit_value)d karakter (tertulis %(show_value)d)."
 
 ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 MAX_FILES_PER_REQUIREMENT = 10
@@ -109,8 +113,13 @@ class ApplicationForm(PendingUploadsMixin, forms.Form):
         max_length=24,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
-    email = forms.EmailField(label="Email (bila ada)", required=False)
-    address = forms.CharField(label="Alamat", widget=forms.Textarea(attrs={"rows": 2}))
+    email = forms.EmailField(label="Email (bila ada)", max_length=254, required=False)
+    address = forms.CharField(
+        label="Alamat",
+        max_length=limits.ADDRESS_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": TOO_LONG},
+    )
     rt = forms.ModelChoiceField(label="RT/RW tempat tinggal", queryset=RT.objects.none())
     purpose = forms.CharField(label="Keperluan", max_length=240, required=False)
     channel = forms.ChoiceField(
@@ -130,8 +139,10 @@ class ApplicationForm(PendingUploadsMixin, forms.Form):
     )
     delivery_address = forms.CharField(
         label="Alamat pengiriman kurir — wajib bila dikirim kurir",
+        max_length=limits.ADDRESS_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": TOO_LONG},
     )
 
     # The intake page's cards, in order: a heading ("" for none) and the fields in it. The

@@ -280,7 +280,7 @@ def with_time_left(rows, office, *, due=next_due, now=None) -> list:
 def open_application_for(*, office, nik: str, service) -> Application | None:
     return (
         Application.objects.filter(office=office, nik=nik, service=service, state__in=OPEN_STATES)
-        .only("code")
+        .only("code", "office")
         .first()
     )
 

@@ -31,6 +31,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from kelurahan.access import office_for
+from kelurahan.limits import SUGGESTION_MAX
 from services.models import Application, ApplicationState, Service, SurveyResponse
 from services.models.survey import (
     AGE_BANDS,
@@ -40,7 +41,7 @@ from services.models.survey import (
     SurveyChannel,
 )
 from services.validators import mask_nik
-from services.workflow import WorkflowError
+from services.workflow import WorkflowError, within_limit
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
 def clean_suggestion(text: str) -> str:
-    return SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), text).strip()
+    text = SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), text).strip()
+    return within_limit(text, SUGGESTION_MAX, "Saran")
 
 
 USED = "Survei untuk permohonan ini sudah diisi. Terima kasih, jawaban Anda sudah kami terima."

@@ -23,9 +23,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from kelurahan.access import office_for, rt_for
+from kelurahan import limits
+from kelurahan.access import STAFF_ROLES, membership_for, office_for, rt_for
+from kelurahan.limits import too_long
 from kelurahan.models import RT
 from kelurahan.numbering import next_number
 from services.catalogue import active_variants, clean_extra, requirements_for
@@ -78,6 +81,19 @@ EDITABLE_STATES = (S.RECEIVED, S.INCOMPLETE)
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def within_limit(value: str, limit: int, label: str) -> str:
+    """``value`` if it fits ``limit`` characters; otherwise the step is refused (J63)."""
+    if value and len(value) > limit:
+        raise WorkflowError(too_long(label, limit, len(value)))
+    return value
+
+
+def within_field(model, name: str, value: str) -> str:
+    """``value`` within the limit of ``model``'s field ``name`` (named by its verbose name)."""
+    field = model._meta.get_field(name)
+    return within_limit(value, field.max_length, capfirst(field.verbose_name))
+
+
 def _check_office(application: Application, by: AbstractBaseUser) -> None:
     if by.is_superuser:
         return
@@ -140,8 +156,10 @@ def application_transition(
     The one way every workflow module (this one, ``verification.workflow``) moves a case;
     the caller holds the transaction. ``precondition`` runs once state and permission allow
     the step; it raises WorkflowError to refuse, or returns the note to record. ``kwargs``
-    go to the transition method.
+    go to the transition method. A ``note`` (the reason or note the user typed) over
+    ``limits.NOTE_MAX`` is refused before anything changes.
     """
+    within_limit(note, limits.NOTE_MAX, "Catatan")
     case = _fresh(application)
     _check_office(case, by)
     method = getattr(case, name)
@@ -192,11 +210,38 @@ class ApplicantData:
     delivery_address: str = ""
 
 
-def duplicate_message(existing: Application) -> str:
-    return (
-        f"Sudah ada permohonan terbuka untuk NIK dan layanan ini: {existing.code}. "
-        "Lanjutkan permohonan itu, jangan membuat yang baru."
-    )
+# What anyone who may not open the other case hears (SECURITY.md J62): an RT chair probing
+# a NIK learns neither the code nor the RT nor the state of a case; the same words whichever
+# RT the case is in, their own included. The refusal itself cannot be hidden without a second
+# open case, which the conditional UniqueConstraint exists to prevent.
+DUPLICATE_OUT_OF_SCOPE = (
+    "Permohonan ini tidak dapat dicatat lewat halaman Ketua RT. Minta pemohon datang ke "
+    "kantor kelurahan, atau hubungi petugas kelurahan."
+)
+
+
+def duplicate_message(existing: Application | None, by: AbstractBaseUser) -> str:
+    """The refusal of a second open case; only staff of its office are told its code."""
+    if existing is None:
+        return CHANGED_UNDER_YOU
+    membership = membership_for(by)
+    if by.is_superuser or (
+        membership is not None
+        and membership.role in STAFF_ROLES
+        and membership.office_id == existing.office_id
+    ):
+        return (
+            f"Sudah ada permohonan terbuka untuk NIK dan layanan ini: {existing.code}. "
+            "Lanjutkan permohonan itu, jangan membuat yang baru."
+        )
+    return DUPLICATE_OUT_OF_SCOPE
+
+
+def _check_applicant_text(data: ApplicantData) -> None:
+    """Every text of the applicant within its column's limit (a form may not have run)."""
+    for name, value in asdict(data).items():
+        if isinstance(value, str):
+            within_field(Application, name, value)
 
 
 def _check_may_receive(office, data: ApplicantData, by: AbstractBaseUser) -> None:
@@ -231,6 +276,7 @@ def application_receive(
     answers to the service's data fields, checked again here whatever form sent them.
     """
     _check_may_receive(office, data, by)
+    _check_applicant_text(data)
     if not service.active:
         raise WorkflowError(f"Layanan {service.name} sedang tidak dibuka.")
     _check_delivery(service, data.delivery)
@@ -249,7 +295,7 @@ def application_receive(
         with transaction.atomic():
             existing = open_application_for(office=office, nik=data.nik, service=service)
             if existing:
-                raise WorkflowError(duplicate_message(existing))
+                raise WorkflowError(duplicate_message(existing, by))
             now = timezone.localtime()
             seq = next_number(office=office, key=f"application-{now:%y%m}")
             archive_due, verify_due, issue_due = deadlines(office, now)
@@ -274,9 +320,7 @@ def application_receive(
             except IntegrityError as exc:
                 # Two officers (or a double click) racing past the check above.
                 existing = open_application_for(office=office, nik=data.nik, service=service)
-                raise WorkflowError(
-                    duplicate_message(existing) if existing else CHANGED_UNDER_YOU
-                ) from exc
+                raise WorkflowError(duplicate_message(existing, by)) from exc
             _record(application, by, "receive", "")
             for requirement, clean_files in files.items():
                 for clean in clean_files:
@@ -425,6 +469,7 @@ def attachment_reject(*, attachment: Attachment, by: AbstractBaseUser, reason: s
         raise WorkflowError(
             "Tulis alasan penolakan, agar pemohon tahu berkas mana yang harus dikirim ulang."
         )
+    within_field(Attachment, "verdict_reason", reason)
     return _set_verdict(attachment, by, Verdict.REJECTED, reason)
 
 
@@ -440,6 +485,7 @@ def application_archive(
     *, application: Application, by: AbstractBaseUser, note: str = ""
 ) -> Application:
     """Day 1 done: every required document is there and accepted (or the RT will stand in)."""
+    within_limit(note, limits.NOTE_MAX, "Catatan")
 
     def complete(case: Application) -> str:
         pending = case.attachments.filter(verdict=Verdict.PENDING).count()
@@ -463,6 +509,7 @@ def application_mark_incomplete(
     *, application: Application, by: AbstractBaseUser, note: str = ""
 ) -> Application:
     """Ask the applicant for what is missing or rejected; the note lists it for them."""
+    within_limit(note, limits.NOTE_MAX, "Catatan")
     missing: list[str] = []
 
     def what_is_missing(case: Application) -> str:
@@ -505,18 +552,42 @@ def application_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan pembatalan.")
+    within_limit(reason, limits.REASON_MAX, "Alasan pembatalan")
     case = application_transition(application, by, "cancel", "dibatalkan", reason)
     message_resident(case, "cancel", alasan=reason)
     return sync(application, case)
 
 
 # --- letters ----------------------------------------------------------------------------------
+# The case's text a letter prints (templates/letters/): each must fit its column's limit.
+PRINTED_FIELDS = ("applicant_name", "nik", "kk_number", "address", "purpose", "delivery_address")
+
+
+def check_printable(case: Application) -> None:
+    """Refuse to number a letter whose text is over a limit (F41): no render would be sane.
+
+    The forms, the workflow and (for the addresses) a CHECK constraint keep such text out;
+    this covers rows written before the limits, or by a path that skipped them (SQLite does
+    not enforce a CharField's length).
+    """
+    for name in PRINTED_FIELDS:
+        field = Application._meta.get_field(name)
+        value = getattr(case, name) or ""
+        if len(value) > field.max_length:
+            raise WorkflowError(
+                f"{capfirst(field.verbose_name)} terlalu panjang untuk dicetak: "
+                f"{len(value):,} karakter, paling banyak {field.max_length}. ".replace(",", ".")
+                + "Koreksi data permohonan dulu, lalu terbitkan suratnya."
+            )
+
+
 @transaction.atomic
 def application_issue(*, application: Application, by: AbstractBaseUser) -> Letter:
     """Day 3: number the output letter in this transaction; its PDF renders after commit."""
     letters: list[Letter] = []
 
     def number_it(case: Application) -> str:
+        check_printable(case)
         letters.append(new_output_letter(case, by))
         return f"Nomor {letters[0].number}"
 
@@ -538,6 +609,9 @@ def application_hand_over(
     courier_receipt: str = "",
 ) -> Application:
     """The letter reached the applicant: collected in person, or sent by courier."""
+    within_field(Application, "handed_over_to", received_by.strip())
+    within_field(Application, "courier_name", courier_name.strip())
+    within_field(Application, "courier_receipt", courier_receipt.strip())
 
     def record(case: Application) -> str:
         letter = current_letter(case)
@@ -622,6 +696,7 @@ def letter_revoke(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Lette
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan pencabutan surat.")
+    within_field(Letter, "revoked_reason", reason)
     letter = _letter_for_change(letter, by)
     if not by.has_perm("services.revoke_letter"):
         raise WorkflowPermissionDenied("Hanya Lurah/Sekretaris yang dapat mencabut surat.")
@@ -648,6 +723,7 @@ def letter_reissue(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Lett
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan penerbitan ulang (apa yang dikoreksi).")
+    within_limit(reason, limits.REASON_MAX, "Alasan penerbitan ulang")
     new = _replace_letter(application, letter, by, f"Diganti: {reason}")
     note = f"{letter.number} → {new.number}: {reason}"
     _record(application, by, "reissue", application.state, note)
@@ -655,6 +731,7 @@ def letter_reissue(*, letter: Letter, by: AbstractBaseUser, reason: str) -> Lett
 
 
 def _replace_letter(case: Application, letter: Letter, by: AbstractBaseUser, why: str) -> Letter:
+    check_printable(case)
     """Revoke ``letter`` (once: a conditional UPDATE) and number its replacement."""
     if not Letter.objects.filter(pk=letter.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=why[:240], revoked_by=by
@@ -680,6 +757,7 @@ def application_issue_replacement(
         raise WorkflowPermissionDenied("Anda tidak berwenang menerbitkan surat.")
     if case.state not in (S.ISSUED, S.COMPLETED):
         raise WorkflowError(_not_now(case, "diterbitkan surat penggantinya"))
+    check_printable(case)
     valid = current_letter(case)
     if valid is not None:
         raise WorkflowError(
@@ -924,11 +1002,11 @@ def application_correct(
             )
             .filter(state__in=OPEN_STATES)
             .exclude(pk=case.pk)
-            .only("code")
+            .only("code", "office")
             .first()
         )
         if existing and case.is_open:
-            raise WorkflowError(duplicate_message(existing))
+            raise WorkflowError(duplicate_message(existing, by))
     letter = current_letter(case) if case.state in (S.ISSUED, S.COMPLETED) else None
     if letter is not None and not by.has_perm("services.issue_application"):
         raise WorkflowPermissionDenied("Anda tidak berwenang menerbitkan surat pengganti.")
@@ -942,7 +1020,7 @@ def application_correct(
         raise WorkflowError(CHANGED_UNDER_YOU) from exc
     except IntegrityError as exc:  # another case took this NIK a moment ago
         existing = open_application_for(office=case.office, nik=case.nik, service=case.service)
-        raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
+        raise WorkflowError(duplicate_message(existing, by)) from exc
     note = correction_note(changed, reason, case.service)
     if followed := follow_contact_correction(
         case,
@@ -974,6 +1052,7 @@ def application_reopen(
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Tulis alasan membuka kembali permohonan ini.")
+    within_limit(reason, limits.REASON_MAX, "Alasan membuka kembali")
 
     def restart_clock(case: Application) -> str:
         _restart_clock(case)
@@ -988,7 +1067,7 @@ def application_reopen(
         existing = open_application_for(
             office=application.office, nik=application.nik, service=application.service
         )
-        raise WorkflowError(duplicate_message(existing) if existing else CHANGED_UNDER_YOU) from exc
+        raise WorkflowError(duplicate_message(existing, by)) from exc
     message_resident(case, "reopen", alasan=reason)
     return sync(application, case)
 

@@ -35,6 +35,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="k" * 20 + "-a-long-random-production-secret-value-0123456789",
         DJANGO_ALLOWED_HOSTS="layanan.kelurahan.example",
+        SITE_URL="https://layanan.kelurahan.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stderr
@@ -123,6 +124,7 @@ def test_collectstatic_works_with_production_settings(tmp_path):
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="k" * 20 + "-a-long-random-production-secret-value-0123456789",
         STATIC_ROOT=str(tmp_path),
+        SITE_URL="https://layanan.kelurahan.example",
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").exists()

@@ -1,6 +1,7 @@
 from django import forms
 
 from kelurahan.access import rt_for
+from kelurahan.limits import NOTE_MAX
 from services.forms import ApplicationForm
 from services.models import Channel, RequirementKind
 
@@ -32,6 +33,7 @@ class AttestationForm(forms.Form):
     )
     statement = forms.CharField(
         label="Keterangan",
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         initial="Benar pemohon tinggal di alamat tersebut.",
     )

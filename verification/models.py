@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from kelurahan import limits
 from kelurahan.models import RT
 from services.models import Application
 
@@ -47,7 +48,9 @@ class VerificationRequest(models.Model):
     state = models.CharField(
         "status", max_length=10, choices=RequestState.choices, default=RequestState.PENDING
     )
-    officer_note = models.TextField("catatan petugas", blank=True)
+    officer_note = models.TextField(
+        "catatan petugas", blank=True, **limits.text_limit(limits.NOTE_MAX)
+    )
     needs_neighbours = models.BooleanField("perlu kesaksian tetangga", default=False)
     neighbour_reason = models.CharField("alasan perlu tetangga", max_length=240, blank=True)
     created_by = models.ForeignKey(
@@ -66,7 +69,7 @@ class VerificationRequest(models.Model):
         verbose_name="diputuskan oleh",
     )
     decided_at = models.DateTimeField("diputuskan", null=True, blank=True)
-    note = models.TextField("catatan Ketua RT", blank=True)
+    note = models.TextField("catatan Ketua RT", blank=True, **limits.text_limit(limits.NOTE_MAX))
     gave_cover_letter = models.BooleanField(
         "persetujuan menjadi pengantar RT digital", default=False
     )
@@ -118,7 +121,7 @@ class NeighbourAttestation(models.Model):
     name = models.CharField("nama tetangga", max_length=120)
     address = models.CharField("rumah/alamat", max_length=200)
     relation = models.CharField("hubungan dengan pemohon", max_length=120)
-    statement = models.TextField("keterangan")
+    statement = models.TextField("keterangan", **limits.text_limit(limits.NOTE_MAX))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

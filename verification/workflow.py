@@ -32,6 +32,7 @@ from services.workflow import (
     application_transition,
     lock_case,
     sync,
+    within_field,
 )
 from verification.models import NeighbourAttestation, RequestState, VerificationRequest
 
@@ -50,7 +51,9 @@ def application_send_to_rt(
     """Day 2 starts: ask the applicant's Ketua RT to confirm the case."""
     rt = application.rt
     _check_has_chair(rt)
-    neighbour_reason = neighbour_reason.strip()
+    neighbour_reason = within_field(
+        VerificationRequest, "neighbour_reason", neighbour_reason.strip()
+    )
     if needs_neighbours and not neighbour_reason:
         raise WorkflowError("Tulis alasan mengapa perlu kesaksian tetangga.")
     case = application_transition(application, by, "send_to_rt", "dikirim ke RT", note.strip())
@@ -132,6 +135,7 @@ def _decide(
 ) -> VerificationRequest:
     """Record one decision: exactly one of two concurrent decisions gets through."""
     _check_chair(request, by)
+    within_field(VerificationRequest, "note", note)
     # The case first, then the request: the order an officer's RT correction takes too.
     lock_case(request.application)
     now = timezone.now()
@@ -258,6 +262,13 @@ def attestation_add(
 ) -> NeighbourAttestation:
     """Record a neighbour's statement while the request is pending."""
     _check_chair(request, by)
+    for field, value in (
+        ("name", name),
+        ("address", address),
+        ("relation", relation),
+        ("statement", statement),
+    ):
+        within_field(NeighbourAttestation, field, value.strip())
     if not VerificationRequest.objects.filter(pk=request.pk, state=RequestState.PENDING).exists():
         raise WorkflowError(ALREADY_DECIDED)
     attestation = NeighbourAttestation.objects.create(

@@ -22,6 +22,7 @@ import io
 import logging
 import mimetypes
 import os
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -172,17 +173,44 @@ def font_config() -> FontConfiguration:
     return config
 
 
+# The render guard of letters and bundles (SECURITY.md F41): a demo letter is ~5 kB of HTML,
+# 2.4-2.8 kB without its data: URIs; the archive bundle's cover sheet a few times that.
+# 2,000,000 characters of address made 1,277 pages in 102 s, so 100,000 characters (~60
+# pages, a few seconds) is refused before WeasyPrint starts; embedded images (data: URIs:
+# the logo, the QR code, the bundle's photos) are not text and do not count. The job timeout
+# (Q_CLUSTER["timeout"]) still stops anything else.
+PDF_MAX_HTML_CHARS = 100_000
+DATA_URI = re.compile(r"data:[^\s\"')]*")
+
+
+class LetterTooLarge(ValueError):
+    """The document's text is over the render guard: nothing was rendered."""
+
+
+def check_html_size(html: str, limit: int = PDF_MAX_HTML_CHARS) -> None:
+    size = len(DATA_URI.sub("", html))
+    if size > limit:
+        raise LetterTooLarge(
+            f"Isi dokumen terlalu panjang untuk dicetak: {size:,} karakter, paling banyak "
+            f"{limit:,}. Periksa data yang dicetak (alamat, isi surat, kop).".replace(",", ".")
+        )
+
+
 def render_pdf_from_string(
     html: str,
     *,
     fetcher: RestrictedURLFetcher | None = None,
     stylesheets: Sequence[str] = (),
+    max_html_chars: int | None = None,
 ) -> bytes:
     """Render an HTML string to PDF bytes; relative URLs resolve inside the first static root.
 
     ``stylesheets`` are extra static-relative paths (e.g. ``"letters/letter.css"``); they are
-    loaded through the same fetcher as everything else.
+    loaded through the same fetcher as everything else. ``max_html_chars`` (letters and
+    bundles pass PDF_MAX_HTML_CHARS) refuses a longer document before WeasyPrint starts.
     """
+    if max_html_chars is not None:
+        check_html_size(html, max_html_chars)
     if fetcher is None:
         fetcher = RestrictedURLFetcher()
     elif not isinstance(fetcher, RestrictedURLFetcher):
@@ -202,10 +230,13 @@ def render_pdf(
     *,
     fetcher: RestrictedURLFetcher | None = None,
     stylesheets: Sequence[str] = (),
+    max_html_chars: int | None = None,
 ) -> bytes:
     """Render a Django template (autoescaped) to PDF bytes."""
     html = render_to_string(template_name, context)
-    return render_pdf_from_string(html, fetcher=fetcher, stylesheets=stylesheets)
+    return render_pdf_from_string(
+        html, fetcher=fetcher, stylesheets=stylesheets, max_html_chars=max_html_chars
+    )
 
 
 def qr_svg_data_uri(url: str) -> str:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from services.catalogue import extra_rows
 from services.letters.patterns import date_id
-from services.letters.pdf import image_data_uri, render_pdf
+from services.letters.pdf import PDF_MAX_HTML_CHARS, image_data_uri, render_pdf
 from services.letters.renders import render_claim, render_close, render_release
 from services.letters.text import letter_context
 from services.models import Application, Attachment, Letter, LetterKind, Verdict
@@ -49,7 +49,10 @@ def render_letter(letter_id: int) -> bool:
     if claimed_at is None:  # another worker is rendering it
         return False
     try:
-        content = render_pdf(letter_template(letter), letter_context(letter))
+        # The render guard (F41): a letter over PDF_MAX_HTML_CHARS is refused before WeasyPrint.
+        content = render_pdf(
+            letter_template(letter), letter_context(letter), max_html_chars=PDF_MAX_HTML_CHARS
+        )
         path = (
             f"letters/{letter.office.code}/{timezone.localtime(letter.issued_at):%Y}/"
             f"{letter.token}.pdf"
@@ -122,6 +125,7 @@ def _bundle_pdf(application: Application) -> tuple[str, bytes]:
             "images": images,
             "date": date_id(timezone.now()),
         },
+        max_html_chars=PDF_MAX_HTML_CHARS,  # the photos are data: URIs and do not count
     )
     bundle = pikepdf.open(io.BytesIO(cover))
     for attachment in accepted:

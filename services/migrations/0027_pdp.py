@@ -47,7 +47,7 @@ def remove_schedules(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kelurahan", "0013_office_dpo"),
+        ("kelurahan", "0011_office_dpo"),
         ("services", "0026_reconcile_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),

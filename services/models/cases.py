@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from kelurahan import limits
 from kelurahan.models import RT, Office
 from services.models.catalogue import Requirement, Service, ServiceVariant
 
@@ -106,7 +109,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     kk_number = models.CharField("nomor KK", max_length=16, blank=True)
     phone = models.CharField("nomor WhatsApp/telepon", max_length=20)
     email = models.EmailField("email", blank=True)
-    address = models.TextField("alamat")
+    address = models.TextField("alamat", **limits.text_limit(limits.ADDRESS_MAX))
     rt = models.ForeignKey(
         RT, verbose_name="RT", on_delete=models.PROTECT, related_name="applications"
     )
@@ -132,7 +135,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     delivery = models.CharField(
         "pengambilan hasil", max_length=10, choices=Delivery.choices, default=Delivery.PICKUP
     )
-    delivery_address = models.TextField("alamat pengiriman", blank=True)
+    delivery_address = models.TextField(
+        "alamat pengiriman", blank=True, **limits.text_limit(limits.ADDRESS_MAX)
+    )
     purpose = models.CharField("keperluan", max_length=240, blank=True)
     variant = models.ForeignKey(
         ServiceVariant,
@@ -250,6 +255,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~models.Q(delivery=Delivery.COURIER) | ~models.Q(delivery_address=""),
                 name="application_courier_needs_address",
+            ),
+            # The applicant's addresses are printed on the letter: a bulk write (bulk_create,
+            # update(), a raw INSERT) cannot bypass their limit either (SECURITY.md J63).
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("address"), limits.ADDRESS_MAX),
+                name="application_address_length",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("delivery_address"), limits.ADDRESS_MAX),
+                name="application_delivery_address_length",
             ),
             # One open application per person and service in an office (double clicks, repeats).
             models.UniqueConstraint(
@@ -497,7 +512,7 @@ class ApplicationEvent(models.Model):
     transition = models.CharField("langkah", max_length=40)
     source = models.CharField("dari status", max_length=20, blank=True)
     target = models.CharField("ke status", max_length=20, blank=True)
-    note = models.TextField("catatan", blank=True)
+    note = models.TextField("catatan", blank=True, **limits.text_limit(limits.AUDIT_NOTE_MAX))
 
     class Meta:
         verbose_name = "riwayat"
@@ -540,6 +555,7 @@ EVENT_LABELS = {
     "message_sent": "Pesan WhatsApp ke pemohon dikirim",
     "render_requeue": "Dokumen belum jadi, dibuat ulang",
     "render_gave_up": "Dokumen gagal dibuat, supervisor diberi tahu",
+    "shorten_text": "Isian terlalu panjang dipotong (batas panjang isian)",
 }
 
 

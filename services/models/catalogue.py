@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
+from kelurahan import limits
 from services.letters.patterns import (
     BUILTIN_PLACEHOLDERS,
     DEFAULT_NUMBER_PATTERN,
@@ -33,7 +34,10 @@ class Service(models.Model):
     )
     name = models.CharField("nama layanan", max_length=120)
     description = models.TextField(
-        "keterangan", blank=True, help_text="Untuk apa layanan ini; dibacakan kepada pemohon."
+        "keterangan",
+        blank=True,
+        **limits.text_limit(limits.DESCRIPTION_MAX),
+        help_text="Untuk apa layanan ini; dibacakan kepada pemohon.",
     )
     output = models.CharField(
         "hasil layanan",
@@ -92,6 +96,7 @@ class Service(models.Model):
     letter_body = models.TextField(
         "isi surat",
         blank=True,
+        **limits.text_limit(limits.LETTER_BODY_MAX),
         help_text=(
             "Kalimat sesudah tabel data pemohon (kalimat pembuka “Yang bertanda tangan di "
             "bawah ini …” sudah dicetak templat surat). Penanda yang diisi otomatis (teks "
@@ -231,7 +236,10 @@ class ServiceField(models.Model):
         help_text="Untuk teks: jumlah huruf paling banyak.",
     )
     choices = models.TextField(
-        "pilihan", blank=True, help_text="Untuk jenis Pilihan: satu pilihan per baris."
+        "pilihan",
+        blank=True,
+        **limits.text_limit(limits.CHOICES_MAX),
+        help_text="Untuk jenis Pilihan: satu pilihan per baris.",
     )
     help_text = models.CharField("petunjuk", max_length=240, blank=True)
     on_letter = models.BooleanField(

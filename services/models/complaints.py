@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from kelurahan import limits
 from kelurahan.models import Office
 from services.models.cases import QUEUE_LAST, Application, _status_token
 
@@ -90,7 +91,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         Office, verbose_name="kantor", on_delete=models.PROTECT, related_name="complaints"
     )
     kind = models.CharField("jenis laporan", max_length=20, choices=ComplaintKind.choices)
-    text = models.TextField("isi laporan", max_length=2000)
+    text = models.TextField("isi laporan", **limits.text_limit(limits.COMPLAINT_TEXT_MAX))
     application = models.ForeignKey(
         Application,
         verbose_name="permohonan terkait",
@@ -145,7 +146,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
-    answer = models.TextField("jawaban kantor", max_length=4000, blank=True)
+    answer = models.TextField(
+        "jawaban kantor", blank=True, **limits.text_limit(limits.COMPLAINT_ANSWER_MAX)
+    )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="dijawab oleh",
@@ -260,7 +263,7 @@ class ComplaintEvent(models.Model):
     transition = models.CharField("langkah", max_length=40)
     source = models.CharField("dari status", max_length=20, blank=True)
     target = models.CharField("ke status", max_length=20, blank=True)
-    note = models.TextField("catatan", blank=True)
+    note = models.TextField("catatan", blank=True, **limits.text_limit(limits.AUDIT_NOTE_MAX))
 
     class Meta:
         verbose_name = "riwayat pengaduan"

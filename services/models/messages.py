@@ -18,10 +18,12 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from kelurahan import limits
 from kelurahan.models import Office
 from services.models.cases import Application
 from services.models.complaints import Complaint
@@ -113,7 +115,10 @@ class MessageTemplate(models.Model):
 
     step = models.CharField("langkah", max_length=30, choices=MessageStep.choices, unique=True)
     text = models.TextField(
-        "isi pesan", validators=[validate_placeholders], help_text=placeholder_help()
+        "isi pesan",
+        max_length=limits.MESSAGE_TEMPLATE_MAX,
+        validators=[MaxLengthValidator(limits.MESSAGE_TEMPLATE_MAX), validate_placeholders],
+        help_text=placeholder_help(),
     )
     active = models.BooleanField(
         "aktif", default=True, help_text="Bila tidak aktif, langkah ini tidak mengirim pesan."
@@ -159,7 +164,7 @@ class ResidentMessage(models.Model):
     step = models.CharField("langkah", max_length=30)
     channel = models.CharField("saluran", max_length=20, choices=MessageChannel.choices)
     recipient = models.CharField("penerima", max_length=254)
-    text = models.TextField("isi pesan")
+    text = models.TextField("isi pesan", **limits.text_limit(limits.MESSAGE_MAX))
     created_at = models.DateTimeField("dibuat", default=timezone.now)
     state = models.CharField(
         "status", max_length=10, choices=MessageState.choices, default=MessageState.PENDING

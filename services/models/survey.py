@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from kelurahan import limits
 from kelurahan.models import Office
 from services.models.cases import Application
 from services.models.catalogue import Service
@@ -100,7 +101,9 @@ class SurveyResponse(models.Model):
         "pendidikan terakhir", max_length=10, choices=EDUCATION, blank=True
     )
     occupation = models.CharField("pekerjaan utama", max_length=12, choices=OCCUPATION, blank=True)
-    suggestion = models.TextField("saran dan masukan", max_length=1000, blank=True)
+    suggestion = models.TextField(
+        "saran dan masukan", blank=True, **limits.text_limit(limits.SUGGESTION_MAX)
+    )
     created_at = models.DateTimeField("waktu pengisian", default=timezone.now)
 
     class Meta:

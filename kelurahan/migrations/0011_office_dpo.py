@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kelurahan", "0009_office_maklumat"),
+        ("kelurahan", "0010_text_limits"),
     ]
 
     operations = [
