@@ -37,6 +37,7 @@ import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Min, Q
+from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 from kelurahan.models import RT, Membership, Office, Role
@@ -838,6 +839,8 @@ class Simulation:
         outcome = self.outcome
         for day in self.days:
             for office_run in self.runs:
+                if not office_run.calendar.is_working_day(day):
+                    continue  # this office's own closed day
                 self.schedule(
                     datetime.combine(day, time(0), tzinfo=office_run.calendar.tz),
                     office_run.open_day,
@@ -857,8 +860,20 @@ class Simulation:
 
     @contextlib.contextmanager
     def _jobs(self) -> Iterator[None]:
-        """Jobs run in this process at the simulated time; PDFs blank when ``pdf`` is off."""
+        """Jobs run in this process at the simulated time; PDFs blank when ``pdf`` is off.
+
+        Nothing leaves the machine: the made-up residents' phone numbers could be someone's,
+        and the staff must not get a month of emails about simulated breaches. Emails go to
+        Django's in-memory outbox and residents' messages wait for the officer's WhatsApp
+        click (the click-to-chat backend), whatever the settings say.
+        """
         with contextlib.ExitStack() as stack:
+            stack.enter_context(
+                override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                    RESIDENT_MESSAGE_BACKEND="services.notifications.gateway.ClickToChatBackend",
+                )
+            )
             stack.enter_context(mock.patch("services.jobs.async_task", run_job))
             if not self.config.pdf:
                 stack.enter_context(

@@ -19,10 +19,12 @@ from services.models import (
     ComplaintBreach,
     Letter,
     Notification,
+    ResidentMessage,
     SlaBreach,
     SurveyResponse,
     SweepState,
 )
+from services.notifications import gateway
 from services.sla import WorkingCalendar
 from simulation import engine
 from simulation.engine import Config, Delay, Simulation, SimulationError, next_due, simulate
@@ -79,7 +81,9 @@ def test_a_default_week_finishes_95_percent_within_3_working_days(tmp_path, caps
 
 
 @TRANSACTIONAL
-def test_an_unresponsive_chair_breaches_day_2_once_and_the_supervisor_hears_of_it():
+def test_an_unresponsive_chair_breaches_day_2_once_and_the_supervisor_hears_of_it(settings):
+    # An automatic gateway configured: a simulated month still sends no resident anything.
+    settings.RESIDENT_MESSAGE_BACKEND = "services.notifications.gateway.LocmemBackend"
     office = staffed_office(code="SIM")
     config = Config(days=3, start=WEEK, per_day=12, unresponsive_rt="001/001", pdf=False)
 
@@ -106,6 +110,9 @@ def test_an_unresponsive_chair_breaches_day_2_once_and_the_supervisor_hears_of_i
         )
         assert escalation.created_at <= case.verify_due + interval
     assert VerificationRequest.objects.filter(rt=silent, state=RequestState.PENDING).exists()
+    assert gateway.outbox == []
+    messages = ResidentMessage.objects.filter(application__office=office)
+    assert messages.exists() and not messages.filter(channel="gateway").exists()
     rows = {row["rt"]: row for row in report["rts"]}
     assert set(rows) == {"001/001", "002/001", "001/002"}
     others = [row for name, row in rows.items() if name != "001/001"]

@@ -44,11 +44,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         d = DEFAULTS
         parser.add_argument(
-            "--days", type=int, default=d.days, help=f"Hari kerja (bawaan {d.days})."
+            "--days", type=int, default=d.days, metavar="N", help=f"Hari kerja (bawaan {d.days})."
         )
         parser.add_argument(
             "--start",
             type=date.fromisoformat,
+            metavar="YYYY-MM-DD",
             help="Hari pertama, YYYY-MM-DD (bawaan: sekian hari kerja sebelum hari ini).",
         )
         parser.add_argument(
@@ -63,12 +64,14 @@ class Command(BaseCommand):
             "--per-day",
             type=float,
             default=d.per_day,
+            metavar="N",
             help=f"Permohonan per hari kerja per kantor, rata-rata (bawaan {d.per_day:g}).",
         )
         parser.add_argument(
             "--mix",
             type=parse_mix,
             default=dict(DEFAULT_MIX),
+            metavar="KODE=BOBOT,…",
             help="Campuran layanan, bobot per kode (bawaan "
             + ",".join(f"{k}={round(v * 100)}" for k, v in DEFAULT_MIX.items())
             + ").",
@@ -77,12 +80,14 @@ class Command(BaseCommand):
             "--incomplete",
             type=float,
             default=d.incomplete,
+            metavar="BAGIAN",
             help=f"Bagian permohonan yang kurang berkas (bawaan {d.incomplete:g}).",
         )
         parser.add_argument(
             "--resubmit",
             type=float,
             default=d.resubmit,
+            metavar="BAGIAN",
             help="Bagian permohonan belum lengkap yang dilengkapi pemohon "
             f"(bawaan {d.resubmit:g}).",
         )
@@ -90,36 +95,42 @@ class Command(BaseCommand):
             "--resubmit-days",
             type=_delay,
             default=d.resubmit_days,
+            metavar="SEBARAN",
             help=f"Hari kerja sampai pemohon kembali (bawaan {d.resubmit_days}).",
         )
         parser.add_argument(
             "--rt-return",
             type=float,
             default=d.rt_return,
+            metavar="BAGIAN",
             help=f"Bagian jawaban RT yang mengembalikan berkas (bawaan {d.rt_return:g}).",
         )
         parser.add_argument(
             "--neighbours",
             type=float,
             default=d.neighbours,
+            metavar="BAGIAN",
             help=f"Bagian permintaan RT yang perlu kesaksian tetangga (bawaan {d.neighbours:g}).",
         )
         parser.add_argument(
             "--officer-capacity",
             type=int,
             default=d.officer_capacity,
+            metavar="N",
             help="Pekerjaan per petugas per hari kerja (terima, periksa, terbit, serahkan; "
             f"bawaan {d.officer_capacity}).",
         )
         parser.add_argument(
             "--officer-hours",
             type=parse_hours,
+            metavar="HH:MM-HH:MM",
             help="Jam kerja petugas HH:MM-HH:MM (bawaan: jam kantor SLA_OFFICE_OPENS–CLOSES).",
         )
         parser.add_argument(
             "--rt-delay",
             type=_delay,
             default=d.rt_delay,
+            metavar="SEBARAN",
             help="Jeda jawaban Ketua RT dalam jam: lognormal:MEDIAN,SIGMA, exp:RATA2, "
             f"uniform:MIN,MAKS atau fixed:JAM (bawaan {d.rt_delay}).",
         )
@@ -135,24 +146,28 @@ class Command(BaseCommand):
             "--courier",
             type=float,
             default=d.courier,
+            metavar="BAGIAN",
             help=f"Bagian surat yang dikirim kurir (bawaan {d.courier:g}).",
         )
         parser.add_argument(
             "--electronic",
             type=float,
             default=d.electronic,
+            metavar="BAGIAN",
             help=f"Bagian yang mengunduh sendiri, bila layanannya boleh (bawaan {d.electronic:g}).",
         )
         parser.add_argument(
             "--complaints-per-day",
             type=float,
             default=d.complaints_per_day,
+            metavar="N",
             help=f"Pengaduan per hari kerja per kantor (bawaan {d.complaints_per_day:g}).",
         )
         parser.add_argument(
             "--survey-rate",
             type=float,
             default=d.survey_rate,
+            metavar="BAGIAN",
             help=f"Bagian pemohon selesai yang mengisi SKM (bawaan {d.survey_rate:g}).",
         )
         parser.add_argument(
@@ -162,7 +177,11 @@ class Command(BaseCommand):
             "berupa satu halaman kosong.",
         )
         parser.add_argument(
-            "--seed", type=int, default=d.seed, help="Benih acak: benih sama, bulan sama."
+            "--seed",
+            type=int,
+            default=d.seed,
+            metavar="N",
+            help="Benih acak: benih sama, bulan sama.",
         )
         parser.add_argument("--json", type=Path, metavar="PATH", help="Tulis laporan ke JSON.")
 
