@@ -21,6 +21,7 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Count
 
@@ -28,6 +29,7 @@ from services.models import (
     Application,
     ApplicationState,
     Complaint,
+    ComplaintState,
     Milestone,
     Notification,
     SlaBreach,
@@ -242,9 +244,10 @@ def build_report(outcome: Outcome, config_dict: dict) -> dict:
         "parameters": config_dict,
         "period": {
             "start": outcome.start.date().isoformat(),
-            "end": outcome.end.date().isoformat(),
+            "last_day": (outcome.end - timedelta(days=1)).date().isoformat(),
             "offices": [office.code for office in outcome.offices],
             "sweep_minutes": outcome.sweep_minutes,
+            "ticks": outcome.ticks,
             "sweeps": outcome.sweeps,
         },
         "summary": _summary(outcome, rows, issue),
@@ -327,8 +330,9 @@ def render_text(report: dict) -> str:
     within = summary["within_3_days"]
     lines = [
         f"Simulasi {', '.join(period['offices'])}: {report['parameters']['days']} hari kerja, "
-        f"{period['start']} s.d. {period['end']} (sapuan SLA tiap {period['sweep_minutes']} "
-        f"menit, {period['sweeps']} kali), seed {report['parameters']['seed']}.",
+        f"{period['start']} s.d. {period['last_day']}, seed {report['parameters']['seed']}. "
+        f"Jadwal sapuan SLA tiap {period['sweep_minutes']} menit: {period['ticks']} ketukan, "
+        f"{period['sweeps']} di antaranya ada tenggat yang lewat.",
         f"Permohonan: {summary['cases']}. Surat terbit dalam 3 hari kerja: "
         f"{_num(within['share'])}% ({within['on_time']} dari {within['due']} yang jatuh tempo"
         f" dalam periode). Keterlambatan tercatat: {summary['breaches']}, eskalasi ke "
@@ -376,7 +380,13 @@ def render_text(report: dict) -> str:
             ],
         )
     survey = summary["survey"]
-    complaints = ", ".join(f"{k} {v}" for k, v in sorted(summary["complaints"].items())) or "0"
+    complaints = (
+        ", ".join(
+            f"{ComplaintState(k).label.lower()} {v}"
+            for k, v in sorted(summary["complaints"].items())
+        )
+        or "0"
+    )
     ikm_text = f"IKM {_num(survey['ikm'], 2)} ({survey['grade']})" if survey["ikm"] else "IKM —"
     lines += [
         "",
