@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Min, Q
 from django.test.utils import override_settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from kelurahan.models import RT, Membership, Office, Role
@@ -90,8 +91,6 @@ class Delay:
     kind: str
     a: float
     b: float = 0.0
-
-    KINDS = ("lognormal", "exp", "uniform", "fixed")
 
     @classmethod
     def parse(cls, text: str) -> Delay:
@@ -774,6 +773,10 @@ def period(config: Config, calendar: WorkingCalendar, today: date) -> list[date]
 
 
 class Simulation:
+    """One run over ``offices``. The period's working days follow the first office's
+    calendar; each office gets arrivals only on its own working days (its closed days
+    included), and its desk and deadlines follow its own calendar."""
+
     def __init__(self, config: Config, offices: list[Office]):
         config.check()
         self.config = config
@@ -781,8 +784,6 @@ class Simulation:
         self.counter = itertools.count()
         self.now: datetime | None = None
         calendar = WorkingCalendar(offices[0])
-        from django.utils import timezone
-
         self.days = period(config, calendar, timezone.localdate())
         start = datetime.combine(self.days[0], time(0), tzinfo=calendar.tz)
         end = datetime.combine(self.days[-1] + timedelta(days=1), time(0), tzinfo=calendar.tz)
