@@ -51,6 +51,7 @@ from services.models import (
     Complaint,
     Delivery,
     RequirementKind,
+    ResidentMessage,
     Service,
     SweepState,
 )
@@ -440,6 +441,14 @@ class OfficeRun:
             day = self.calendar.next_working_day(day)
         return day
 
+    def send_messages(self, officer, **owner) -> None:
+        """The officer sends the resident's waiting WhatsApp messages of this case (or
+        complaint) from the portal's click-to-chat link, as they do after each step: the
+        office's outbox stays as short as a working office keeps it."""
+        waiting = ResidentMessage.objects.filter(**owner).filter(workflow.CLICK_TO_CHAT)
+        for message in waiting.order_by("pk"):
+            self.sim.step(workflow.resident_message_mark_sent, message=message, by=officer)
+
     # --- the day's arrivals ---------------------------------------------------------------
     def open_day(self, day: date) -> None:
         config = self.sim.config
@@ -495,6 +504,7 @@ class OfficeRun:
             by=officer,
         )
         if application is not None:
+            self.send_messages(officer, application=application)
             case = Case(application, missing)
             self.work(self.sim.now, CHECK_MINUTES, self.check, case)
 
@@ -510,6 +520,7 @@ class OfficeRun:
                 by=officer,
                 note="Mohon dilengkapi.",
             )
+            self.send_messages(officer, application=application)
             if done is not None and self.rng.random() < self.sim.config.resubmit:
                 self._come_back(case)
             return
@@ -546,6 +557,7 @@ class OfficeRun:
 
     def resubmit(self, officer, case: Case) -> None:
         application = case.application
+        self.send_messages(officer, application=application)  # e.g. the RT's return
         for requirement in case.missing:
             self.sim.step(
                 workflow.attachment_add,
@@ -603,6 +615,7 @@ class OfficeRun:
     def issue(self, officer, case: Case) -> None:
         if not self.sim.step(workflow.application_issue, application=case.application, by=officer):
             return
+        self.send_messages(officer, application=case.application)  # the RT's approval, the letter
         application, config = case.application, self.sim.config
         if application.delivery == Delivery.ELECTRONIC:
             hours = config.download_hours.draw(self.rng)
@@ -636,6 +649,7 @@ class OfficeRun:
             courier_receipt=f"JN{application.pk:010d}" if courier else "",
         )
         if done is not None:
+            self.send_messages(officer, application=application)
             self._maybe_survey(case)
 
     def download(self, case: Case) -> None:
@@ -693,6 +707,7 @@ class OfficeRun:
             self.work(later, COMPLAINT_MINUTES, self.verify_complaint, complaint)
 
     def verify_complaint(self, officer, complaint) -> None:
+        self.send_messages(officer, complaint=complaint)  # the receipt
         if self.sim.step(complaints.complaint_verify, complaint=complaint, by=officer):
             day = self.working_day_after(self.sim.now, self.rng.uniform(0, 3))
             ready = datetime.combine(day, self.calendar.opens, tzinfo=self.calendar.tz)
@@ -703,6 +718,7 @@ class OfficeRun:
         if self.sim.step(
             complaints.complaint_answer, complaint=complaint, by=officer, answer=answer
         ):
+            self.send_messages(officer, complaint=complaint)
             day = self.working_day_after(self.sim.now, self.rng.uniform(1, 3))
             ready = datetime.combine(day, self.calendar.opens, tzinfo=self.calendar.tz)
             self.work(ready, COMPLAINT_MINUTES, self.close_complaint, complaint)

@@ -68,6 +68,10 @@ def test_a_default_week_finishes_95_percent_within_3_working_days(tmp_path, caps
     assert {c.delivery for c in completed} == {"pickup", "courier", "electronic"}
     assert completed.filter(downloaded_at__isnull=False).exists()
     assert all(letter.is_rendered for letter in Letter.objects.filter(application__in=completed))
+    # The officers sent each step's WhatsApp message as they went (click-to-chat).
+    messages = ResidentMessage.objects.filter(application__in=completed)
+    assert messages.filter(state="sent").count() >= 3 * completed.count()
+    assert not messages.filter(state="pending").exists()
     assert cases.filter(events__transition="resubmit").exists()
     assert NeighbourAttestation.objects.filter(request__application__office=office).exists()
     assert (
