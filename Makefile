@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint audit format install sysdeps-run sysdeps-test demo bench bench-sqlite bench-postgres sysdeps-bench clean
+.PHONY: run test test-sqlite test-postgres test-e2e lint audit format install sysdeps-run sysdeps-test demo demo-month bench bench-sqlite bench-postgres sysdeps-bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,20 @@ run: install sysdeps-run
 
 demo: install
 	$(PY) manage.py seed_demo
+
+# A lived-in office: a database of its own (demo-month/db.sqlite3, files in demo-month/media),
+# made anew, with the demo kelurahan and a simulated month of its work (manage.py simulate,
+# the 22 working days before today). Serve it with
+# `DATABASE_URL=sqlite:///$(CURDIR)/demo-month/db.sqlite3 MEDIA_ROOT=$(CURDIR)/demo-month/media make run`.
+DEMO_MONTH := $(CURDIR)/demo-month
+DEMO_MONTH_ENV := DATABASE_URL=sqlite:///$(DEMO_MONTH)/db.sqlite3 MEDIA_ROOT=$(DEMO_MONTH)/media DJANGO_LOG_LEVEL=WARNING
+SIMULATE_ARGS ?=
+
+demo-month: install sysdeps-run
+	rm -rf $(DEMO_MONTH) && mkdir -p $(DEMO_MONTH)
+	$(DEMO_MONTH_ENV) $(PY) manage.py migrate --no-input -v0
+	$(DEMO_MONTH_ENV) $(PY) manage.py seed_demo
+	$(DEMO_MONTH_ENV) $(PY) manage.py simulate --json $(DEMO_MONTH)/report.json $(SIMULATE_ARGS)
 
 # The whole suite on SQLite (with the browser tests in Chromium), then on PostgreSQL.
 test: install sysdeps-test test-sqlite test-postgres
@@ -75,4 +89,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache bench/.static $(BENCH_DB)*
+	rm -rf $(VENV) staticfiles .pytest_cache bench/.static $(BENCH_DB)* $(DEMO_MONTH)

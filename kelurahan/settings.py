@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_q",
     "services",
     "verification",
+    "simulation",  # manage.py simulate (the top floor: nothing imports it)
     # django-template-partials; loaders set up by hand below (SimpleAppConfig) so that
     # development keeps its uncached loaders.
     "template_partials.apps.SimpleAppConfig",

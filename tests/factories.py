@@ -955,3 +955,19 @@ def failed_jobs(n: int, *, at=None) -> None:
         )
         for i in range(n)
     )
+
+
+# --- a whole office, for the simulation ---------------------------------------------------------
+def staffed_office(*, code: str | None = None, rts=((1, 1), (1, 2), (2, 1)), officers: int = 2):
+    """An office as ``manage.py simulate`` needs it: RTs (``(RW, RT)`` numbers) each with its
+    Ketua RT, ``officers`` officers and a supervisor (the one who is escalated to)."""
+    office = OfficeFactory(**({"code": code} if code else {}))
+    rws: dict[int, RW] = {}
+    for rw_number, rt_number in rts:
+        if rw_number not in rws:
+            rws[rw_number] = RWFactory(office=office, number=rw_number)
+        RtChairFactory(rt=RTFactory(rw=rws[rw_number], number=rt_number))
+    for _ in range(officers):
+        OfficerFactory(office=office)
+    SupervisorFactory(office=office)
+    return office

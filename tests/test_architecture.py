@@ -1,5 +1,6 @@
 """The shape of the house: no import circle between project modules, and dependencies that run
-one way (kelurahan ← services ← verification ← bench), templates' ``{% load %}`` included.
+one way (kelurahan ← services ← verification ← simulation ← bench), templates' ``{% load %}``
+included; and nothing imports simulation (``manage.py simulate``, the top floor).
 
 The import graph is read with ``ast`` from the source, so it sees every import whether or not a
 test happens to execute it. Function-level imports count like top-level ones: a function-level
@@ -15,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lower layers first: an app may import only from its own layer and the ones before it.
-LAYERS = ["kelurahan", "services", "verification", "bench"]
+LAYERS = ["kelurahan", "services", "verification", "simulation", "bench"]
 
 # Known edges against the layering, each to be removed with the code that needs it. An entry
 # that no longer matches an import fails the test, so the list cannot outlive its reason.
@@ -32,6 +33,7 @@ TEMPLATE_OWNERS = {
     "services": "services",
     "letters": "services",
     "verification": "verification",
+    "simulation": "simulation",
     "bench": "bench",
 }
 
@@ -168,9 +170,23 @@ def test_no_import_circle_between_project_modules():
 def test_dependencies_run_one_way():
     edges = upward_edges(import_graph(project_modules()))
     wrong = sorted(edges - ALLOWED_UPWARD)
-    assert not wrong, "imports against kelurahan ← services ← verification ← bench:\n" + "\n".join(
-        f"{source} imports {target}" for source, target in wrong
+    assert not wrong, (
+        "imports against kelurahan ← services ← verification ← simulation ← bench:\n"
+        + "\n".join(f"{source} imports {target}" for source, target in wrong)
     )
+
+
+def test_nothing_imports_the_simulation():
+    """simulation drives the workflow from above; no app (bench included) may lean on it."""
+    graph = import_graph(project_modules())
+    wrong = sorted(
+        f"{source} imports {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if target.split(".")[0] == "simulation" and source.split(".")[0] != "simulation"
+    )
+    assert not wrong, "\n".join(wrong)
+    assert "simulation.engine" in graph["simulation.management.commands.simulate"]
 
 
 def test_every_allowed_exception_is_still_needed():
