@@ -26,6 +26,7 @@ from services.models import (
 )
 from services.notifications import gateway
 from services.sla import WorkingCalendar
+from services.sla.charts import DateRange, breaches_by_rt
 from simulation import engine
 from simulation.engine import Config, Delay, Simulation, SimulationError, next_due, simulate
 from simulation.report import build_report, render_text
@@ -126,6 +127,16 @@ def test_an_unresponsive_chair_breaches_day_2_once_and_the_supervisor_hears_of_i
     assert rows["001/001"]["hours"]["rt"]["median"] > 2 * max(
         row["hours"]["rt"]["median"] for row in others
     )
+    # The supervisor's charts show that RT as the outlier: first in breaches per RT, with
+    # every verify breach of the run, and the charts page (the same numbers) says so too.
+    period = DateRange(timezone.localdate(outcome.start), timezone.localdate(outcome.end))
+    by_rt = breaches_by_rt(office, period)
+    assert by_rt[0].label == "RT 001/RW 001"
+    assert (
+        by_rt[0].by_milestone.get("verify", 0)
+        == SlaBreach.objects.filter(application__rt=silent, milestone="verify").count()
+    )
+    assert all(row.total < by_rt[0].total for row in by_rt[1:])
 
 
 @TRANSACTIONAL
