@@ -28,6 +28,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from bench.views import MEMORY_CASE_CODE, MEMORY_OFFICER
 from kelurahan.models import Membership, Office, Role
@@ -152,6 +153,11 @@ def queries_per_page(targets: dict) -> dict:
         client = Client()
         if user is not None:
             client.force_login(user)
+            device_id = second_factor_device_id(user)
+            if device_id:  # past the TOTP step, as the gunicorn sessions are
+                session = client.session
+                session[DEVICE_ID_SESSION_KEY] = device_id
+                session.save()
         client.get(url)  # warm caches (content types, permissions)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
@@ -168,18 +174,26 @@ def session_cookie(user) -> str:
     session[BACKEND_SESSION_KEY] = "kelurahan.backends.PortalBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["_started_at"] = int(time.time())
-    from kelurahan.two_factor import confirmed_device, needs_second_factor
-
-    if needs_second_factor(user):  # a supervisor past the TOTP step, as after the code page
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        device = confirmed_device(user) or TOTPDevice.objects.create(
-            user=user, name="bench", confirmed=True
-        )
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    device_id = second_factor_device_id(user)
+    if device_id:  # a supervisor past the TOTP step, as after the code page
+        session[DEVICE_ID_SESSION_KEY] = device_id
     session.create()
     return session.session_key
+
+
+def second_factor_device_id(user) -> str | None:
+    """The TOTP device a supervisor's (or superuser's) session names once past the code page
+    (one made for the bench if they have none); None for users without a second factor."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kelurahan.two_factor import confirmed_device, needs_second_factor
+
+    if not needs_second_factor(user):
+        return None
+    device = confirmed_device(user) or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True
+    )
+    return device.persistent_id
 
 
 # --- HTTP under load -------------------------------------------------------------------------

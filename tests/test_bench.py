@@ -107,6 +107,17 @@ def targets(db):
     return measure.bench_targets()
 
 
+@pytest.mark.urls("bench.urls")  # the root URLconf under BENCH_ENDPOINTS=1
+def test_the_in_process_count_reaches_every_page_supervisors_past_their_second_factor(targets):
+    """queries_per_page checks each response is the page (a 302 to the TOTP step is not)."""
+    from bench.management.commands.bench import QUERY_CAP
+
+    counts = measure.queries_per_page(targets)
+    assert set(counts) == set(targets["pages"])
+    assert counts["dashboard"] <= QUERY_CAP["dashboard"]
+    assert counts["dashboard charts"] <= QUERY_CAP["dashboard charts"]
+
+
 def server_settings() -> dict:
     """SECRET_KEY and session cookie name of the settings gunicorn gets in the bench."""
     code = (
