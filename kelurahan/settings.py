@@ -363,6 +363,18 @@ if env("Q_REDIS_URL"):
 if env_bool("Q_SYNC", False):
     Q_CLUSTER["sync"] = True
 
+# --- Scale-out (REDIS_URL; docs/deploy.md) ------------------------------------------------
+# With REDIS_URL every node shares one Redis: django-q2's broker, Django's cache (rate-limit
+# counters, cached_db sessions). Unset: nothing here changes. MEDIA_ROOT must then be a folder
+# every node mounts. PRIVATE_MEDIA_ACCEL_PREFIX (e.g. /_protected): scoped views answer with
+# X-Accel-Redirect and nginx sends the file (its `internal` location aliases MEDIA_ROOT).
+PRIVATE_MEDIA_ACCEL_PREFIX = env("PRIVATE_MEDIA_ACCEL_PREFIX", "")
+REDIS_URL = env("REDIS_URL", "")
+if REDIS_URL:
+    Q_CLUSTER.pop("orm", None)
+    Q_CLUSTER["redis"] = REDIS_URL
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Logging ------------------------------------------------------------------------------
 # JSON lines with UTC times, the request id and the user id; NIK/KK numbers and phone numbers
 # masked in every line (kelurahan.logs). DJANGO_LOG_FORMAT=plain prints readable lines instead.
@@ -439,6 +451,14 @@ elif _cache_url == "db":
     }
 elif _cache_url:
     raise ImproperlyConfigured("DJANGO_CACHE_URL: give redis://host:6379/0 or db.")
+# Scale-out: REDIS_URL is the cache too unless DJANGO_CACHE_URL names another.
+if REDIS_URL and not _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
 
 # The login POST, per address, before any password is hashed: a clock minute's posts. An
 # office of 20 behind one NAT logging in at 08:00 stays under it; a guessing script is cut off.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
@@ -27,7 +27,7 @@ from services.complaint_selectors import (
     staff_of_office,
     with_time_left,
 )
-from services.documents.serving import log_access
+from services.documents.serving import log_access, private_file_response
 from services.public.complaint_status import complaint_link, mask_email, mask_phone
 from services.web import run_step
 
@@ -91,7 +91,12 @@ def complaint_photo(request, complaint_code: str):
     if not complaint.photo:
         raise Http404("Pengaduan ini tidak punya foto.")
     log_access(user=request.user, complaint_id=complaint.pk, action="view_complaint_photo")
-    response = FileResponse(complaint.photo.open("rb"), content_type="image/jpeg")
+    response = private_file_response(
+        complaint.photo,
+        content_type="image/jpeg",
+        as_attachment=False,
+        filename=f"pengaduan-{complaint.code}.jpg",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

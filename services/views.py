@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django_fsm import can_proceed, has_transition_perm
 from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_required
 from services import workflow
 from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
-from services.documents.serving import attachment_response, log_access
+from services.documents.serving import attachment_response, log_access, private_file_response
 from services.forms import (
     ApplicationForm,
     CorrectionForm,
@@ -656,13 +656,14 @@ def letter_pdf(request, code: str, token: str):
     if not letter.is_rendered:
         raise Http404("PDF surat masih dibuat.")
     log_access(user=request.user, application_id=letter.application_id, action="download_letter")
-    response = FileResponse(
-        letter.pdf.open("rb"),
+    response = private_file_response(
+        letter.pdf,
         as_attachment=True,
         filename=f"{letter.number.replace('/', '-')}.pdf",
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -673,12 +674,14 @@ def bundle_pdf(request, code: str):
     if not application.bundle_sha256:
         raise Http404("Berkas arsip masih dibuat.")
     log_access(user=request.user, application_id=application.pk, action="download_bundle")
-    return FileResponse(
-        application.bundle.open("rb"),
+    response = private_file_response(
+        application.bundle,
         as_attachment=True,
         filename=f"arsip-{application.code}.pdf",
         content_type="application/pdf",
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _letter_step(request, code: str, token: str, step, success: str):

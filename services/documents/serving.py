@@ -4,7 +4,11 @@ that records who viewed whose data (UU PDP)."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 
 from services.models import AccessLog, Attachment, Letter
 
@@ -32,6 +36,24 @@ def log_access(
     )
 
 
+def private_file_response(stored, *, content_type: str, filename: str, as_attachment: bool):
+    """A stored private file, from Python or, with PRIVATE_MEDIA_ACCEL_PREFIX set, through
+    nginx: an empty answer whose X-Accel-Redirect names the file under the web server's
+    internal location (docs/deploy.md). Callers check access and log before calling."""
+    prefix = getattr(settings, "PRIVATE_MEDIA_ACCEL_PREFIX", "")
+    if not prefix:
+        return FileResponse(
+            stored.open("rb"),
+            content_type=content_type,
+            as_attachment=as_attachment,
+            filename=filename,
+        )
+    response = HttpResponse(b"", content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
+    response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(stored.name)
+    return response
+
+
 def attachment_response(request, attachment: Attachment, *, thumbnail: bool = False):
     """The file (or its thumbnail), private and never sniffed; every view is logged."""
     if thumbnail and not attachment.thumbnail:
@@ -45,8 +67,8 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
         action="view_thumbnail" if thumbnail else "view_document",
     )
     content_type = "image/jpeg" if thumbnail else attachment.content_type
-    response = FileResponse(
-        stored.open("rb"),
+    response = private_file_response(
+        stored,
         content_type=content_type,
         # Both kinds open in the browser: images were re-encoded by us, and PDFs were refused
         # at upload when they carry scripts, actions or embedded files
@@ -62,19 +84,17 @@ def attachment_response(request, attachment: Attachment, *, thumbnail: bool = Fa
     return response
 
 
-def letter_download_response(letter: Letter) -> FileResponse:
+def letter_download_response(letter: Letter):
     """The letter's stored PDF (the file whose SHA-256 /v/<token> shows) as a download.
 
     Opened here, so a file missing from storage is a 404 before anything is recorded.
     """
     if not letter.is_rendered:
         raise Http404("PDF surat masih dibuat.")
-    try:
-        stored = letter.pdf.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("PDF surat tidak ditemukan.") from exc
-    response = FileResponse(
-        stored,
+    if not letter.pdf.storage.exists(letter.pdf.name):
+        raise Http404("PDF surat tidak ditemukan.")
+    response = private_file_response(
+        letter.pdf,
         as_attachment=True,
         filename=f"surat-{letter.number.replace('/', '-')}.pdf",
         content_type="application/pdf",
