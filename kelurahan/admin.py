@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kelurahan import two_factor
 from kelurahan.closed_days import notify_changes
-from kelurahan.models import RT, RW, Membership, Office, OfficeClosedDay, Role
+from kelurahan.models import RT, RW, Kecamatan, Membership, Office, OfficeClosedDay, Role
 
 User = get_user_model()
 
@@ -46,6 +46,12 @@ def _closed_day_changes(old: OfficeClosedDay | None, new: OfficeClosedDay) -> di
     if old.date != new.date:
         return {"moved": [(new.office_id, old.date, new.date)]}
     return {}
+
+
+@admin.register(Kecamatan)
+class KecamatanAdmin(admin.ModelAdmin):
+    list_display = ["name", "city"]
+    search_fields = ["name", "city"]
 
 
 @admin.register(Office)

@@ -14,6 +14,24 @@ DEFAULT_MAKLUMAT = (
 )
 
 
+class Kecamatan(models.Model):
+    """A kecamatan (district) of a city: the offices a camat oversees (issue 17)."""
+
+    name = models.CharField("nama kecamatan", max_length=120)
+    city = models.CharField("kota/kabupaten", max_length=120)
+
+    class Meta:
+        verbose_name = "kecamatan"
+        verbose_name_plural = "kecamatan"
+        ordering = ["city", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="kecamatan_unique_per_city")
+        ]
+
+    def __str__(self) -> str:
+        return f"Kecamatan {self.name}, {self.city}"
+
+
 class Office(models.Model):
     """A kelurahan office. One deployment serves many offices; all staff data hangs off one."""
 
@@ -27,6 +45,16 @@ class Office(models.Model):
     name = models.CharField("nama kelurahan", max_length=120)
     kecamatan = models.CharField("kecamatan", max_length=120)
     city = models.CharField("kota/kabupaten", max_length=120)
+    # Nullable for now: the data migration links every existing office, but admin forms and
+    # factories that create offices without one still need to be updated (issue 17, point 1).
+    kecamatan_ref = models.ForeignKey(
+        Kecamatan,
+        verbose_name="kecamatan (pengawasan)",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offices",
+    )
     address = models.TextField("alamat kantor", **limits.text_limit(limits.ADDRESS_MAX))
     phone = models.CharField("telepon/WhatsApp kantor", max_length=30, blank=True)
     lurah_name = models.CharField("nama Lurah", max_length=120)
