@@ -319,6 +319,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(issue_due__isnull=False),
                 name="application_office_issue_due",
             ),
+            # The dashboard's milestones due this month (services.sla.reports): one range
+            # per milestone, OR-ed in one query; each range walks only this month's rows.
+            models.Index(
+                fields=["office", "archive_due"],
+                condition=models.Q(archive_due__isnull=False),
+                name="application_office_archive_due",
+            ),
+            models.Index(
+                fields=["office", "verify_due"],
+                condition=models.Q(verify_due__isnull=False),
+                name="application_office_verify_due",
+            ),
             models.Index(
                 fields=["office", "issued_at"],
                 condition=models.Q(issued_at__isnull=False),

@@ -50,6 +50,8 @@ class SlaBreach(models.Model):
             # The charts' breaches per RT and per officer: one office's milestones due in a
             # date range.
             models.Index(fields=["office", "due"], name="slabreach_office_due"),
+            # The dashboard's breaches detected this month, one office.
+            models.Index(fields=["office", "detected"], name="slabreach_office_detected"),
         ]
 
     def __str__(self) -> str:
