@@ -30,7 +30,9 @@ def _grown(application, officer, *, events: int, documents: int):
             by=officer,
         )
     ApplicationEvent.objects.bulk_create(
-        ApplicationEvent(application=application, by=officer, transition="note", note=f"catatan {n}")
+        ApplicationEvent(
+            application=application, by=officer, transition="note", note=f"catatan {n}"
+        )
         for n in range(events)
     )
     return application
