@@ -31,15 +31,17 @@ def dashboard_numbers(office, now) -> dict:
         .annotate(n=Count("id"))
     }
     due_fields = {"archive": "archive_due", "verify": "verify_due", "issue": "issue_due"}
-    # One query, flat in the office's history: the OR of three month ranges lets each range
-    # use its own (office, <milestone>_due) index (BitmapOr on PostgreSQL, the OR optimisation
-    # on SQLite) instead of walking every case the office ever had.
-    in_month = {m: Q(**{f"{f}__gte": month_start, f"{f}__lte": now}) for m, f in due_fields.items()}
-    due_counts = (
-        Application.objects.filter(office=office)
-        .filter(in_month["archive"] | in_month["verify"] | in_month["issue"])
-        .aggregate(**{m: Count("id", filter=q) for m, q in in_month.items()})
-    )
+    # One query, flat in the office's history: an OR of three (office, month range) terms lets
+    # each term use its own (office, <milestone>_due) index (BitmapOr on PostgreSQL, MULTI-INDEX
+    # OR on SQLite) instead of walking every case the office ever had. The office must be inside
+    # each term: SQLite does not distribute an outer AND over the OR.
+    in_month = {
+        m: Q(office=office, **{f"{f}__gte": month_start, f"{f}__lte": now})
+        for m, f in due_fields.items()
+    }
+    due_counts = Application.objects.filter(
+        in_month["archive"] | in_month["verify"] | in_month["issue"]
+    ).aggregate(**{m: Count("id", filter=q) for m, q in in_month.items()})
     breached_due = {
         row["milestone"]: row["n"]
         for row in SlaBreach.objects.filter(office=office, due__gte=month_start, due__lte=now)
