@@ -53,3 +53,21 @@ def test_milestones_due_this_month_match_a_naive_count(officer, rt1, time_machin
         )
         # MONTH_START, three days ago and now are in the month; each field takes each moment once.
         assert due[milestone] == naive == 3, milestone
+
+
+@pytest.mark.django_db
+def test_the_month_counts_read_the_month_not_the_offices_history(officer):
+    """Flat in the number of cases: each milestone's range is searched on its own index."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
+    with CaptureQueriesContext(connection) as queries:
+        dashboard_numbers(officer.membership.office, NOW)
+    (sql,) = [q["sql"] for q in queries.captured_queries if "archive_due" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        plan = " | ".join(row[-1] for row in cursor.fetchall())
+    for index in ("archive_due", "verify_due", "issue_due"):
+        assert f"USING INDEX application_office_{index}" in plan, plan
