@@ -113,6 +113,7 @@ def bench_targets() -> dict:
                 f"<h1>{escape(f'Verifikasi {chair_membership.rt}')}</h1>",
             ),
             "dashboard": ("/dasbor/", supervisor, "<h1>Dasbor layanan</h1>"),
+            "notifications": ("/notifikasi/", officer, "<h1>Notifikasi</h1>"),
             "charts from memory (floor)": (
                 "/_bench/charts-from-memory",
                 supervisor,
@@ -150,20 +151,56 @@ def queries_per_page(targets: dict) -> dict:
     checked to be the page (200 and its marker) before anything is timed."""
     counts = {}
     for name, (url, user, marker) in targets["pages"].items():
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-            device_id = second_factor_device_id(user)
-            if device_id:  # past the TOTP step, as the gunicorn sessions are
-                session = client.session
-                session[DEVICE_ID_SESSION_KEY] = device_id
-                session.save()
+        client = _client_for(user)
         client.get(url)  # warm caches (content types, permissions)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         check_page(name, response.status_code, response.content.decode(), marker, "in-process")
         counts[name] = len(queries)
     return counts
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+        device_id = second_factor_device_id(user)
+        if device_id:  # past the TOTP step, as the gunicorn sessions are
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device_id
+            session.save()
+    return client
+
+
+def cached_template_loader() -> bool:
+    """Whether the Django template engine renders through the cached loader (as production)."""
+    from django.template import engines
+
+    loaders = engines["django"].engine.loaders
+    return any("cached" in (ldr[0] if isinstance(ldr, (list, tuple)) else ldr) for ldr in loaders)
+
+
+def server_ms(targets: dict, runs: int = 200) -> dict:
+    """Server time per request measured in-process: the median of ``runs`` requests of each
+    page through the test client, one thread, DEBUG off. Every response is checked to be the
+    page (200 and its marker); a redirect raises BenchFailure, so it is never a figure."""
+    from django.test import override_settings
+
+    out = {}
+    with override_settings(DEBUG=False):
+        for name, (url, user, marker) in targets["pages"].items():
+            client = _client_for(user)
+            response = client.get(url)
+            check_page(name, response.status_code, response.content.decode(), marker, "timed")
+
+            def get(client=client, url=url, name=name, marker=marker):
+                response = client.get(url)
+                if response.status_code != 200 or marker.encode() not in response.content:
+                    check_page(name, response.status_code, response.content.decode(), marker,
+                               "timed")  # fmt: skip
+
+            out[name] = median_ms(get, runs)
+    return out
 
 
 def session_cookie(user) -> str:

@@ -118,6 +118,18 @@ def test_the_in_process_count_reaches_every_page_supervisors_past_their_second_f
     assert counts["dashboard charts"] <= QUERY_CAP["dashboard charts"]
 
 
+@pytest.mark.urls("bench.urls")
+def test_the_in_process_timer_times_every_page_and_refuses_a_login_redirect(targets):
+    """server_ms checks each timed response is the page; a session-less client (a 302 to
+    the login page) fails it instead of giving a figure."""
+    times = measure.server_ms(targets, runs=2)
+    assert set(times) == set(targets["pages"]) and all(ms > 0 for ms in times.values())
+    queue = targets["pages"]["officer queue"]
+    anonymous = {"pages": {"officer queue": (queue[0], None, queue[2])}}
+    with pytest.raises(measure.BenchFailure, match="HTTP 302 instead of 200"):
+        measure.server_ms(anonymous, runs=2)
+
+
 def server_settings() -> dict:
     """SECRET_KEY and session cookie name of the settings gunicorn gets in the bench."""
     code = (

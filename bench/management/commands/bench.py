@@ -27,6 +27,7 @@ PAGES = [
     "application page",
     "RT chair list",
     "dashboard",
+    "notifications",
     "dashboard charts",
     "status page",
 ]
@@ -106,6 +107,8 @@ class Command(BaseCommand):
                 "seed_s": seed_s,
                 "seeded": seeded,
                 "queries": measure.queries_per_page(targets),
+                "server_ms": measure.server_ms(targets),
+                "cached_template_loader": measure.cached_template_loader(),
                 "http": measure.http_load(
                     targets, duration=duration, connections=connections, workers=workers
                 ),
@@ -163,6 +166,16 @@ def render_table(r: dict, small: int, n: int) -> str:
         a, b = small_p["http"][page], big_p["http"][page]
         row(f"{page}: responses 200 with the page's marker", _checked(a), _checked(b), "—",
             "all", not a["problems"] and not b["problems"])  # fmt: skip
+    ok_ms = big_p["server_ms"]["ok (floor)"]
+    row("'ok' view, in-process server ms (median of 200)",
+        f"{small_p['server_ms']['ok (floor)']:.2f}", f"{ok_ms:.2f}", "—", "—", True)  # fmt: skip
+    for page in PAGES:
+        ma, mb = small_p["server_ms"][page], big_p["server_ms"][page]
+        floor = FLOOR_OF.get(page)
+        floor_txt = f"{big_p['server_ms'][floor]:.2f} (from memory)" if floor else "—"
+        row(f"{page}: in-process server ms (× ok)", f"{ma:.2f}",
+            f"{mb:.2f} ({mb / ok_ms:.1f}×)", floor_txt, "≤ 10 ms and ≤ 3× ok",
+            mb <= 10 and mb <= 3 * ok_ms)  # fmt: skip
     for page in PAGES:
         a, b = small_p["http"][page], big_p["http"][page]
         qa, qb = small_p["queries"][page], big_p["queries"][page]
