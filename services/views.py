@@ -23,6 +23,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_required
 from services import workflow
+from services.case_page import fast
 from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
 from services.documents.serving import attachment_response, log_access, private_file_response
 from services.forms import (
@@ -351,6 +352,11 @@ def case_page(request, application: Application, **bound):
         "services.check_attachment"
     )
     letters = letters_for_case(application)
+    upload_form = (
+        UploadForm(service=application.service, variant=application.variant) if editable else None
+    )
+    corrections = correction_context(application, request.user, letters, **bound)
+    fast(hand_over_form, upload_form, corrections["correct_form"], corrections["reopen_form"])
     response = render(
         request,
         "services/application_detail.html",
@@ -364,9 +370,7 @@ def case_page(request, application: Application, **bound):
             "pending_count": sum(
                 a.verdict == Verdict.PENDING for a in application.prefetched_attachments
             ),
-            "upload_form": UploadForm(service=application.service, variant=application.variant)
-            if editable
-            else None,
+            "upload_form": upload_form,
             "letters": letters,
             "can_hand_over": can_proceed(application.hand_over)
             and has_transition_perm(application.hand_over, request.user),
@@ -374,7 +378,7 @@ def case_page(request, application: Application, **bound):
             "can_revoke": request.user.has_perm("services.revoke_letter"),
             "resident_messages": pending_whatsapp_for_case(application),
             "Verdict": Verdict,
-            **correction_context(application, request.user, letters, **bound),
+            **corrections,
         },
     )
     add_never_cache_headers(response)
