@@ -162,9 +162,8 @@ def document_anchor_after(application: Application, attachment: Attachment) -> s
 
 def application_detail(application: Application) -> Application:
     """Attach what the application page shows, in a fixed number of queries."""
-    application.prefetched_attachments = list(
-        application.attachments.select_related("requirement", "verdict_by", "uploaded_by")
-    )
+    # The pages show a document's requirement, never who uploaded or checked it.
+    application.prefetched_attachments = list(application.attachments.select_related("requirement"))
     application.extra_rows = extra_rows(application)
     application.prefetched_events = list(
         ApplicationEvent.objects.filter(application=application).select_related("by")
