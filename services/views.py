@@ -53,6 +53,7 @@ from services.requirements import requirement_statuses
 from services.selectors import (
     application_detail,
     applications_for_officer,
+    queue_page,
     document_anchor_after,
     get_active_service_or_404,
     get_application_for_user,
@@ -123,8 +124,7 @@ def queue(request):
         kept = {k: v for k in QUEUE_FILTERS if (v := request.POST.get(k, "").strip())}
         return redirect(reverse("services:queue") + (f"?{urlencode(kept)}" if kept else ""))
     applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
-    page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
-    page.object_list = with_time_left(page.object_list, office)
+    page = queue_page(applications, office, request.GET.get("halaman"), per_page=QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("halaman", None)
     return render(
