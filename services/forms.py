@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 from kelurahan import limits
 from kelurahan.models import RT
@@ -293,12 +292,15 @@ class PlainSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
         chosen = set(self.format_value(value))
-        options = "".join(
-            f'<option value="{escape(key)}"{" selected" if key in chosen else ""}>'
-            f"{escape(label)}</option>"
-            for key, label in ((str(v), text) for v, text in self.choices)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if key in chosen else "", label)
+                for key, label in ((str(v), text) for v, text in self.choices)
+            ),
         )
-        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
 
 
 class PlainSearchInput(forms.TextInput):

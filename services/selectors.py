@@ -9,7 +9,6 @@ from operator import attrgetter
 from urllib.parse import quote
 
 from django.core.paginator import Paginator
-
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse

@@ -53,7 +53,6 @@ from services.requirements import requirement_statuses
 from services.selectors import (
     application_detail,
     applications_for_officer,
-    queue_page,
     document_anchor_after,
     get_active_service_or_404,
     get_application_for_user,
@@ -66,6 +65,7 @@ from services.selectors import (
     notifications_for,
     pending_whatsapp_for_case,
     pending_whatsapp_for_office,
+    queue_page,
     services_for_catalogue,
     variant_choices,
     with_time_left,
