@@ -281,25 +281,29 @@ QUEUE_FIELDS = (
 )
 
 
-def page_dates():
-    """A formatter of ``date:"j M H:i"`` (local time, Indonesian month), its names looked up
-    once per page instead of one template filter per row."""
+def page_dates(fmt: str = "j M H:i"):
+    """A formatter of ``date:"j M H:i"`` (or ``"j M Y H:i"``) in local time with Indonesian
+    month names, the names looked up once per page instead of one template filter per row."""
     months = {i: str(name).title() for i, name in MONTHS_3.items()}
     tz = timezone.get_current_timezone()
+    with_year = fmt == "j M Y H:i"
+    if fmt not in ("j M H:i", "j M Y H:i"):
+        raise ValueError(fmt)
 
     def short(moment) -> str:
         if moment is None:
             return ""
         local = moment.astimezone(tz)
+        if with_year:
+            return f"{local.day} {months[local.month]} {local.year} {local:%H:%M}"
         return f"{local.day} {months[local.month]} {local:%H:%M}"
 
     return short
 
 
-def url_maker(name: str) -> Callable[[str], str]:
+def url_maker(name: str, marker: str = "00PLACEHOLDER00") -> Callable[[str], str]:
     """``reverse(name, args=[x])`` for a whole page from one ``reverse()``: the URL with a
-    placeholder, its argument quoted in."""
-    marker = "00PLACEHOLDER00"
+    placeholder (``marker``, which the URL's converter must accept), its argument quoted in."""
     before, after = reverse(name, args=[marker]).split(marker)
     return lambda arg: f"{before}{quote(str(arg), safe='')}{after}"
 
