@@ -258,9 +258,16 @@ def get_letter_for_user(user, code: str, token: str) -> Letter:
         raise Http404("Surat tidak ditemukan.") from exc
 
 
-def notifications_for(user, *, limit: int = 100) -> list[Notification]:
-    """The member's notifications (the bell), newest first."""
-    return list(user.notifications.select_related("application")[:limit])
+def notifications_for(user, *, limit: int = 100) -> list[dict]:
+    """The member's notifications (the bell), newest first, as rows ready to print (the
+    columns the page shows, each date formatted once per page's month names)."""
+    long = page_dates("j M Y H:i")
+    return [
+        {**note, "created_at": long(note["created_at"]), "unread": note["read_at"] is None}
+        for note in Notification.objects.filter(recipient=user)
+        .order_by("-created_at", "-id")
+        .values("kind", "message", "url", "created_at", "read_at")[:limit]
+    ]
 
 
 def next_due(application: Application):
