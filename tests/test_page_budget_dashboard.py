@@ -15,8 +15,8 @@ from tests.factories import case_in, log_in, received_in_bulk
 
 # The page, base and nav.
 DASHBOARD_TEMPLATES = 3
-# Session, user, TOTP device, membership, bell, the aggregates (6) and the unrendered count.
-DASHBOARD_QUERIES = 12
+# Session, user, TOTP device, membership, bell, the aggregates (5) and the unrendered count.
+DASHBOARD_QUERIES = 11
 
 
 def cost(client, url):
