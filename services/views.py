@@ -66,6 +66,7 @@ from services.selectors import (
     notifications_for,
     pending_whatsapp_for_case,
     pending_whatsapp_for_office,
+    queue_page,
     services_for_catalogue,
     variant_choices,
     with_time_left,
@@ -124,8 +125,7 @@ def queue(request):
         kept = {k: v for k in QUEUE_FILTERS if (v := request.POST.get(k, "").strip())}
         return redirect(reverse("services:queue") + (f"?{urlencode(kept)}" if kept else ""))
     applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
-    page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
-    page.object_list = with_time_left(page.object_list, office)
+    page = queue_page(applications, office, request.GET.get("halaman"), per_page=QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("halaman", None)
     return render(
