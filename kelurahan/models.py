@@ -348,6 +348,14 @@ class Oversight(models.Model):
         where = self.kecamatan.name if self.kecamatan_id else self.city
         return f"{self.user} — {self.get_role_display()} {where}"
 
+    @transaction.atomic
+    def save(self, *args, **kwargs) -> None:
+        if self.role == OversightRole.KECAMATAN and self.kecamatan_id:
+            self.city = self.kecamatan.city  # a camat's city is their kecamatan's
+        self.city = self.city.strip()
+        super().save(*args, **kwargs)
+        self._sync_groups()
+
     def clean(self) -> None:
         if self.user_id and Membership.objects.filter(user_id=self.user_id).exists():
             raise ValidationError(
@@ -363,14 +371,6 @@ class Oversight(models.Model):
                 )
             if not self.city.strip():
                 raise ValidationError({"city": "Isi kota/kabupaten yang diawasi."})
-
-    @transaction.atomic
-    def save(self, *args, **kwargs) -> None:
-        if self.role == OversightRole.KECAMATAN and self.kecamatan_id:
-            self.city = self.kecamatan.city  # a camat's city is their kecamatan's
-        self.city = self.city.strip()
-        super().save(*args, **kwargs)
-        self._sync_groups()
 
     def _sync_groups(self) -> None:
         from django.contrib.auth.models import Group

@@ -1,4 +1,5 @@
-"""The portal roles (three in an office, two overseeing offices) as Django groups, and the permissions each one carries.
+"""The portal roles (three in an office, two overseeing offices) as Django groups, and the
+permissions each one carries.
 
 Migrations call ``sync_role_groups`` so the groups exist on every database; a later migration
 that adds permissions (new models, transitions) adds them here and calls it again.
