@@ -249,9 +249,15 @@ def test_the_case_page_is_read_only_and_access_logged(camat, officer, rt1):
 
 
 @pytest.mark.django_db
-def test_the_office_page_shows_the_dashboard_and_charts_without_actions(camat, office):
+def test_the_office_page_shows_the_dashboard_charts_and_cases_without_actions(
+    camat, office, application
+):
     page = client_of(camat).get(reverse("oversight:office", args=[office.code]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "Terlambat per tahap" in html and "Indeks Kepuasan Masyarakat" in html
-    assert ".csv" not in html and "/permohonan/" not in html and html.count("<form") == 2
+    assert reverse("oversight:case", args=[application.code]) in html
+    assert application.applicant_name not in html  # names only on the access-logged page
+    assert ".csv" not in html and 'href="/permohonan/' not in html and 'href="/dasbor/' not in html
+    assert html.count("<form") == 2  # "Keluar" and the charts' date range (GET)
+    assert html.count('method="get"') == 1

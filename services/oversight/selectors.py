@@ -236,3 +236,18 @@ def case_facts(application: Application) -> dict:
         ],
         "letters": letters_for_case(application),
     }
+
+
+OPEN_CASES_SHOWN = 20
+
+
+def open_cases_by_deadline(office: Office, *, limit: int = OPEN_CASES_SHOWN) -> list[Application]:
+    """The office's open cases, nearest milestone deadline first (overdue ones on top), for
+    the drill-down from an office to a case: codes, services and states only, no names (the
+    case page, which shows them, is access-logged). One query on ``application_open_queue``."""
+    return list(
+        Application.objects.filter(office=office, is_open=True)
+        .select_related("service")
+        .only("code", "state", "queue_due", "service__name", "office_id")
+        .order_by("queue_due", "id")[:limit]
+    )

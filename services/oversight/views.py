@@ -64,6 +64,9 @@ def office(request, office_code: str):
         "period": period,
         "read_only": True,
         "charts": chart_page.charts(office, period, now),
+        "open_cases": selectors.open_cases_by_deadline(office),
+        "shown": selectors.OPEN_CASES_SHOWN,
+        "now": now,
         **dashboard_numbers(office, now),
     }
     return render(request, "services/oversight/office.html", context)
