@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages a target needs are installed.
-# Usage: scripts/sysdeps.sh run|test
+# Usage: scripts/sysdeps.sh run|test|bench|cluster
 # As root the missing ones are installed; otherwise the exact apt-get line is printed.
 set -euo pipefail
 
@@ -13,7 +13,9 @@ case "${1:-run}" in
   run) wanted=$RUN_PACKAGES ;;
   test) wanted=$TEST_PACKAGES ;;
   bench) wanted="$RUN_PACKAGES postgresql wrk" ;;
-  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+  # make test-cluster: Redis (broker, cache, sessions) and nginx (X-Accel-Redirect) beside them.
+  cluster) wanted="$RUN_PACKAGES postgresql redis-server nginx" ;;
+  *) echo "usage: $0 run|test|bench|cluster" >&2; exit 2 ;;
 esac
 
 missing=()
