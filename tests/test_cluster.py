@@ -64,6 +64,43 @@ def wait_for(check, timeout: float, what: str, every: float = 0.5):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def deploy_site() -> str:
+    """The nginx site of docs/deploy.md, as written there."""
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    return re.search(r"```nginx\n(.*?)```", text, re.S).group(1)
+
+
+def nginx_conf(folder: Path, site: str) -> str:
+    """A whole nginx.conf around ``site`` whose files all live in ``folder``."""
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers read the root-owned media
+    temp = "".join(
+        f"    {kind}_temp_path {folder}/nginx-{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        f"{user}daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\n"
+        f"error_log {folder}/nginx-error.log;\nevents {{ worker_connections 64; }}\n"
+        f"http {{\n    include /etc/nginx/mime.types;\n    access_log {folder}/nginx-access.log;\n"
+        f"{temp}{site}}}\n"
+    )
+
+
+def site_in_front_of(port: int, listen: int, static: str, media: str) -> str:
+    """docs/deploy.md's site on a loopback port without TLS, in front of node ``port``; the
+    paths replaced are the ones the docs name, so a docs change that breaks them fails here."""
+    site = deploy_site()
+    replacements = {
+        "listen 443 ssl;": f"listen 127.0.0.1:{listen};",
+        "/srv/kelurahan/staticfiles/": static.rstrip("/") + "/",
+        "/srv/kelurahan/media/": media.rstrip("/") + "/",
+        "proxy_pass http://127.0.0.1:8000;": f"proxy_pass http://127.0.0.1:{port};",
+    }
+    for old, new in replacements.items():
+        assert old in site, f"docs/deploy.md's nginx site no longer has {old!r}"
+        site = site.replace(old, new)
+    return "\n".join(line for line in site.splitlines() if "ssl_certificate" not in line)
+
+
 class Stack:
     """The processes of the cluster test, each in a process group (session) of its own."""
 
@@ -77,6 +114,7 @@ class Stack:
         self.logs: dict[str, Path] = {}
         self.redis_port = free_port()
         self.nodes = {"node1": free_port(), "node2": free_port()}
+        self.nginx_port = free_port() if shutil.which("nginx") else None
         base = {
             k: v
             for k, v in os.environ.items()
@@ -147,16 +185,30 @@ class Stack:
         self.manage("seed_demo", "--force")
         assert static.wait(timeout=300) == 0
         for name, port in self.nodes.items():
+            env = dict(self.env)
+            if name == "node2" and self.nginx_port:
+                # node 2 sits behind nginx: private files go out through X-Accel-Redirect.
+                env["PRIVATE_MEDIA_ACCEL_PREFIX"] = "/_protected"
             self.start(
                 name,
                 [sys.executable, "-m", "gunicorn", "kelurahan.wsgi", "-w", "1",
                  "-b", f"127.0.0.1:{port}", "--log-level", "info",
                  # two nodes on one machine: a control socket each (the default is per user)
                  "--control-socket", str(self.dir / f"{name}.ctl")],
+                env=env,
             )  # fmt: skip
+        if self.nginx_port:
+            env = self.env
+            site = site_in_front_of(
+                self.nodes["node2"], self.nginx_port, env["STATIC_ROOT"], env["MEDIA_ROOT"]
+            )
+            conf = self.dir / "nginx.conf"
+            conf.write_text(nginx_conf(self.dir, site))
+            self.start("nginx", ["nginx", "-p", str(self.dir), "-c", str(conf)])
         for name in ("cluster1", "cluster2"):
             self.start(name, [sys.executable, "manage.py", "qcluster"])
-        for name, port in self.nodes.items():
+        ports = {**self.nodes, **({"nginx": self.nginx_port} if self.nginx_port else {})}
+        for name, port in ports.items():
             wait_for(lambda p=port: self._http_up(p), 60, f"{name} on port {port}")
         for name in ("cluster1", "cluster2"):
             wait_for(lambda n=name: "running" in self.log(n).lower(), 60, f"{name} to start")
@@ -217,6 +269,10 @@ class Stack:
             name: len(re.findall(rf"processing \S+ '{re.escape(func)}'", self.log(name)))
             for name in ("cluster1", "cluster2")
         }
+
+    def node_direct(self, node: str, path: str, browser: Browser):
+        """``path`` from a node itself, past nginx."""
+        return browser.get(f"http://127.0.0.1:{self.nodes[node]}{path}")
 
     def enqueue(self, func: str, times: int = 1):
         code = (
@@ -298,7 +354,8 @@ def stack():
 
 def test_a_case_goes_across_two_nodes_and_two_job_clusters(stack):
     node1 = f"http://127.0.0.1:{stack.nodes['node1']}"
-    node2 = f"http://127.0.0.1:{stack.nodes['node2']}"
+    # Node 2 through nginx (docs/deploy.md's site) when nginx is installed.
+    node2 = f"http://127.0.0.1:{stack.nginx_port or stack.nodes['node2']}"
     # Both web nodes and both clusters left their signed key marker in Redis (kelurahan.jobkey).
     assert stack.redis.llen("django_q:kelurahan.keycheck.web:q") == 1
     assert stack.redis.llen("django_q:kelurahan.keycheck.cluster:q") == 1
@@ -334,6 +391,19 @@ def test_a_case_goes_across_two_nodes_and_two_job_clusters(stack):
     assert len(files) == 3
     served = officer.get(node2 + files[0])  # the officer's session works on node 2 too
     assert served.status_code == 200 and served.content[:3] == b"\xff\xd8\xff"
+    if stack.nginx_port:
+        # nginx sent the file (node 2 answered with an empty body and X-Accel-Redirect): the
+        # internal location's headers are on it, and the location is not reachable directly.
+        print(f"through nginx: {dict(served.headers)}")  # noqa: T201 (-s)
+        # The app's Cache-Control, once (the site adds no second one).
+        assert served.headers["Cache-Control"].count("no-store") == 1
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in served.headers["Content-Security-Policy"]
+        direct = stack.node_direct("node2", files[0], officer)
+        assert direct.headers["X-Accel-Redirect"].startswith("/_protected/")
+        assert direct.content == b""
+        stored = direct.headers["X-Accel-Redirect"]
+        assert officer.get(node2 + stored).status_code == 404  # `internal`
 
     assert officer.submit(case1, "Terima semua").status_code == 302
     assert officer.submit(case1, "Arsipkan & kirim ke Ketua RT").status_code == 302
@@ -363,6 +433,8 @@ def test_a_case_goes_across_two_nodes_and_two_job_clusters(stack):
     first = wait_for(lambda: pdf_from(node1), 60, "the letter's PDF on node 1")
     second = pdf_from(node2)
     assert second is not None and second.content == first.content
+    if stack.nginx_port:
+        assert "X-Accel-Redirect" in stack.node_direct("node2", letter[0], officer).headers
     # Which cluster took it: the newest render task's name in the cluster's own log.
     name = stack.sql(
         "SELECT name FROM django_q_task WHERE func = %s ORDER BY started DESC LIMIT 1",
