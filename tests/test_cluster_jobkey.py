@@ -140,3 +140,26 @@ def test_j61_on_redis_same_keys_start_markers_stay_one_each_and_reset(redis_url)
     assert run(url, ["manage.py", "jobkey"]).returncode != 0
     assert run(url, ["manage.py", "jobkey", "--reset"]).returncode == 0
     assert [client.llen(m) for m in MARKERS] == [0, 0]
+
+
+SHOW_SCALE_OUT = """
+import django; django.setup()
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.core.cache import cache
+cache.set("scale-out-probe", "ok", 60)
+print(settings.Q_CLUSTER.get("redis"), "orm" in settings.Q_CLUSTER, settings.SESSION_ENGINE)
+print(settings.CACHES["default"]["BACKEND"], cache.get("scale-out-probe"))
+"""
+
+
+@pytest.mark.django_db
+def test_redis_url_puts_broker_cache_and_sessions_on_redis(redis_url):
+    url, client = redis_url
+    client.flushdb()
+    shown = run(url, ["-c", SHOW_SCALE_OUT])
+    assert shown.returncode == 0, shown.stderr
+    broker_line, cache_line = shown.stdout.split("\n")[:2]
+    assert broker_line == f"{url} False django.contrib.sessions.backends.cached_db"
+    assert cache_line == "django.core.cache.backends.redis.RedisCache ok"
+    assert client.exists(":1:scale-out-probe")  # in this redis-server, not a per-process cache
