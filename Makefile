@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint audit format install sysdeps-run sysdeps-test demo demo-month bench bench-sqlite bench-postgres sysdeps-bench clean
+.PHONY: run test test-sqlite test-postgres test-e2e test-cluster sysdeps-cluster lint audit format install sysdeps-run sysdeps-test demo demo-month bench bench-sqlite bench-postgres sysdeps-bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,15 @@ test-postgres: install
 
 test-e2e: install
 	$(PYTEST) -m e2e
+
+# Scale-out (issue 17): Debian's redis-server and a throwaway PostgreSQL on loopback ports, two
+# gunicorn nodes and two job clusters, one case driven across them over HTTP, then all stopped
+# (tests/test_cluster.py; the nginx site of docs/deploy.md is checked in front of node 2).
+sysdeps-cluster:
+	@scripts/sysdeps.sh cluster
+
+test-cluster: install sysdeps-cluster
+	CLUSTER_TEST=1 scripts/with-postgres.sh $(PYTEST) -m cluster -s -v tests/test_cluster.py
 
 # City-scale benchmark: BENCH_N cases (default 100000) on SQLite, then on PostgreSQL.
 BENCH_N ?= 100000

@@ -10,9 +10,13 @@ verifies the other side's:
    django-q2's own ``SignedPackage`` (the very codec and key tasks use), replaces this side's
    previous one on the broker queue ``<cluster name>.keycheck.<side>``. The cluster's pusher
    reads only its own queue, so markers are never run as tasks.
-2. ``verify(side)``: the other side's marker is read from the broker (dequeued, put back
-   unchanged, the original acknowledged, which works on the ORM and the Redis broker alike)
-   and loaded with this process's key. A marker that does not verify raises ``KeyMismatch``.
+2. ``verify(side)``: the other side's marker is read from the broker and loaded with this
+   process's key. A marker that does not verify raises ``KeyMismatch``. On the ORM broker it
+   is dequeued, put back unchanged and the original acknowledged; on Redis (``REDIS_URL``) it
+   is read in place (``LINDEX``), since a pop-and-push there leaves a moment with no marker in
+   which another node's check would find none and pass. Announcing on Redis replaces the
+   marker in one MULTI/EXEC: two nodes starting together leave one marker, not two (seen in
+   `make test-cluster` with purge-then-push).
 
 Announcing first and verifying second means that of two processes started together with
 different keys, at least the second to verify refuses; and whichever restarts later refuses
@@ -22,7 +26,7 @@ the cluster in ``manage.py qcluster`` (``kelurahan/management/commands/qcluster.
 django-q2's command). ``manage.py jobkey`` shows or resets the markers: after a deliberate
 key change, stop both sides, run ``manage.py jobkey --reset``, and start both.
 
-May import: Django and django-q2 only.
+May import: Django, django-q2 and its Redis client (``redis``).
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ import os
 import socket
 import uuid
 
+import redis
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.utils import timezone
 from django_q.brokers import get_broker
+from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.conf import Conf
 from django_q.signing import BadSignature, SignedPackage
 
@@ -79,13 +85,23 @@ def marker(side: str) -> str:
 
 def announce(side: str) -> None:
     broker = _broker(side)
+    payload = marker(side)
+    if isinstance(broker, RedisBroker):
+        with broker.connection.pipeline(transaction=True) as pipe:
+            pipe.delete(broker.list_key)
+            pipe.rpush(broker.list_key, payload)
+            pipe.execute()
+        return
     broker.purge_queue()
-    broker.enqueue(marker(side))
+    broker.enqueue(payload)
 
 
 def read(side: str) -> str | None:
     """The signed payload of ``side``'s marker, left in the broker; None when there is none."""
     broker = _broker(side)
+    if isinstance(broker, RedisBroker):
+        got = broker.connection.lindex(broker.list_key, -1)
+        return got.decode() if got is not None else None
     got = broker.dequeue()
     if not got:
         return None
@@ -120,7 +136,7 @@ def check_on_start(side: str) -> dict | None:
     try:
         announce(side)
         found = verify(side)
-    except DatabaseError as exc:
+    except (DatabaseError, redis.exceptions.ConnectionError) as exc:
         logger.warning("job key check skipped, the broker is not ready: %s", exc)
         return None
     if found is None:

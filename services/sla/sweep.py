@@ -7,6 +7,17 @@ Set-based: it claims the time window since its last run and looks only at deadli
 fell inside it (partial indexes on each due column). Breaches and notifications are written
 with INSERT ... SELECT, so the sweep's number of queries is constant and its cost follows the
 number of newly passed deadlines, not the size of the table.
+
+One sweep at a time, however many job clusters and nodes run: on PostgreSQL the sweep's
+transaction first tries a transaction-level advisory lock (``pg_try_advisory_xact_lock``) and
+returns at once, logging that it skipped, when another sweep holds it. The database itself is
+the one thing every node shares whatever the cache, the lock needs no row (the first run
+creates the ``SweepState`` row), it never waits, and PostgreSQL releases it at commit, at
+rollback (an exception) and when the connection drops (a worker killed mid-sweep), so there is
+no expiry to guess. A cache lock (``cache.add`` with a timeout) would be per process without
+Redis, outlive a crash until it expired, and let a second sweep in if one ran past it. On
+SQLite (one machine only) the IMMEDIATE transaction's write lock already serialises sweeps;
+the window claim then leaves the later one nothing it has not seen, or only the new minutes.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -41,6 +52,8 @@ logger = logging.getLogger(__name__)
 S = ApplicationState
 SWEEP = "sla"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# The advisory lock's key (any bigint; namespaced by this fixed value, "SLA" in ASCII + 1).
+SWEEP_LOCK_KEY = 0x534C4101
 NOTIFICATION_COLUMNS = ["recipient", "key", "kind", "application", "message", "url", "created_at"]
 
 # milestone: (due field, reached-at field, states in which the milestone is still awaited
@@ -67,6 +80,16 @@ def _text(*parts) -> Concat:
 
 def _as_text(field: str) -> Cast:
     return Cast(field, output_field=models.CharField())
+
+
+def _take_sweep_lock() -> bool:
+    """In the sweep's transaction: False when another sweep holds the lock (PostgreSQL);
+    elsewhere the transaction's own write lock serialises sweeps, so always True."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SWEEP_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
 
 
 def _claim_window(now: datetime) -> datetime | None:
@@ -285,6 +308,9 @@ def sla_sweep(now: datetime | None = None) -> int:
     now = now or timezone.now()
     started = time.perf_counter()
     with transaction.atomic():
+        if not _take_sweep_lock():
+            logger.info("sla sweep: skipped, another sweep is running", extra={"skipped": True})
+            return 0
         since = _claim_window(now)
         if since is None:
             return 0
