@@ -19,13 +19,19 @@ OVERSIGHT_ROLES = (OversightRole.KECAMATAN, OversightRole.CITY)
 
 
 def membership_for(user: AbstractBaseUser) -> Membership | None:
-    """The user's membership with its office and RT, in one query, cached on the user."""
+    """The user's membership with its office and RT, cached on the user: no query when the
+    auth backend loaded it with the user (every request), else one."""
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, "_portal_membership"):
-        user._portal_membership = (
-            Membership.objects.select_related("office", "rt__rw").filter(user=user).first()
-        )
+        relation = user._meta.get_field("membership")
+        if relation.is_cached(user):
+            # Joined in by kelurahan.backends.PortalBackend.get_user: None when there is none.
+            user._portal_membership = relation.get_cached_value(user)
+        else:
+            user._portal_membership = (
+                Membership.objects.select_related("office", "rt__rw").filter(user=user).first()
+            )
     return user._portal_membership
 
 

@@ -1,11 +1,90 @@
-"""Django's ModelBackend, with a user's permissions read in one query instead of two."""
+"""Django's ModelBackend, reading the user of each request in one query: the user, their
+membership (office, RT and its RW), their permissions, and the per-user figures other apps
+register (the bell's unread count), instead of one query for each.
 
+Everything is read afresh on every request, as Django's own backend does: nothing outlives
+the request, so a role, permission or membership changed in the admin shows on the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import F, Func, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Concat
+
+# What kelurahan.access.membership_for reads: loaded with the user, it costs no query.
+MEMBERSHIP_RELATED = ("membership__office", "membership__rt__rw")
+PERMISSIONS_COLUMN = "portal_permissions"
+_SEPARATOR = "\x1f"  # ASCII unit separator: in no app label or codename
+
+# name -> a function giving the expression (over the user's row, OuterRef("pk")) of a column
+# another app reads with the user; filled in AppConfig.ready(), never changed afterwards.
+_user_columns: dict[str, Callable[[], object]] = {}
+
+
+def register_user_column(name: str, expression: Callable[[], object]) -> None:
+    """Read ``expression()`` with the user of each request, as ``user.<name>`` (``services``
+    adds the bell's unread count: a figure of its own models that ``kelurahan`` cannot name)."""
+    _user_columns[name] = expression
+
+
+class _JoinedText(Func):
+    """The rows' texts in one, joined by _SEPARATOR: an aggregate over the whole subquery (a
+    Func, so Django adds no GROUP BY), NULL when there are no rows."""
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="GROUP_CONCAT(%(expressions)s, char(31))", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="STRING_AGG(%(expressions)s, chr(31))", **extra
+        )
+
+
+def _permissions_column():
+    """The user's own and their groups' permissions as ``app_label.codename`` texts."""
+    perms = (
+        Permission.objects.filter(Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")))
+        .order_by()
+        .annotate(
+            joined=_JoinedText(Concat(F("content_type__app_label"), Value("."), F("codename")))
+        )
+        .values("joined")
+    )
+    return Subquery(perms, output_field=TextField())
 
 
 class PortalBackend(ModelBackend):
+    def get_user(self, user_id):
+        """The session's user, their membership joined in (a user without one gets None
+        cached, so ``membership_for`` does not ask again) and their permissions read in the
+        same query."""
+        users = (
+            get_user_model()
+            ._default_manager.select_related(*MEMBERSHIP_RELATED)
+            .annotate(
+                **{PERMISSIONS_COLUMN: _permissions_column()},
+                **{name: expression() for name, expression in _user_columns.items()},
+            )
+        )
+        try:
+            user = users.get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        joined = getattr(user, PERMISSIONS_COLUMN)
+        if user.is_active and not user.is_superuser:
+            # What get_all_permissions below would read (a superuser's are all: read there).
+            user._perm_cache = set(joined.split(_SEPARATOR)) if joined else set()
+        return user if self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

@@ -6,10 +6,14 @@ class ServicesConfig(AppConfig):
     verbose_name = "Layanan dan permohonan"
 
     def ready(self) -> None:
+        from kelurahan.backends import register_user_column
         from kelurahan.health import register_health_check
         from services.letters.renders import health_check
+        from services.notifications.inbox import UNREAD_COLUMN, unread_count_column
 
         register_health_check("documents", health_check)
+        # The bell's count read with the user of each request: no query of its own.
+        register_user_column(UNREAD_COLUMN, unread_count_column)
 
     def seed_demo(self, office) -> list[str]:
         """Demo rows of this app for ``manage.py seed_demo`` (kelurahan calls it)."""

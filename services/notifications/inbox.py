@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kelurahan.models import Membership, Role
@@ -38,8 +40,28 @@ def staff_by_office(office_ids: Iterable[int]) -> dict[int, dict[str, list[int]]
     return staff
 
 
+UNREAD_COLUMN = "portal_unread_notifications"
+
+
 def unread_count(user) -> int:
+    """The bell's figure: read with the user of the request when the auth backend did
+    (``unread_count_column``, registered in ServicesConfig.ready()), else one query."""
+    counted = getattr(user, UNREAD_COLUMN, None)
+    if counted is not None:
+        return counted
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def unread_count_column():
+    """The member's unread count as a column of the user's query (kelurahan.backends)."""
+    unread = (
+        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread), 0)
 
 
 def mark_read(user, ids: Iterable[int] | None = None) -> int:
