@@ -224,6 +224,29 @@ def server_ms(targets: dict, runs: int = 200, cpu: dict | None = None) -> dict:
     return out
 
 
+def profile_pages(targets: dict, out_dir: Path, runs: int = 30) -> dict:
+    """pyinstrument over ``runs`` in-process requests of each page (production settings):
+    one text report per page in ``out_dir``, where the page's server time goes."""
+    from pyinstrument import Profiler
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, (url, user, marker) in targets["pages"].items():
+        client = _client_for(user)
+        for _ in range(3):
+            client.get(url)
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(runs):
+            response = client.get(url)
+        profiler.stop()
+        check_page(name, response.status_code, response.content.decode(), marker, "profiled")
+        path = out_dir / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".txt")
+        path.write_text(profiler.output_text(unicode=True, show_all=False))
+        paths[name] = str(path)
+    return paths
+
+
 def session_cookie(user) -> str:
     """A session for ``user`` written to the database and signed with settings.SECRET_KEY,
     which the server is given too (Server.env), so gunicorn can read it."""

@@ -13,12 +13,14 @@ environment it runs itself again in that one, and it refuses to time anything if
 or the template loader is not the cached one (in-process figures would be of development).
 """
 
+import fcntl
 import json
 import os
 import platform
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -74,9 +76,14 @@ class Command(BaseCommand):
             "--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", "6"))
         )
         parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument(
+            "--profile",
+            default=os.environ.get("BENCH_PROFILE", ""),
+            help="A folder: pyinstrument reports of every page at the largest size go there.",
+        )
         parser.add_argument("--workers", type=int, default=2)
 
-    def handle(self, *args, n, small, sizes, duration, connections, workers, **options):
+    def handle(self, *args, n, small, sizes, duration, connections, workers, profile, **options):
         if not settings.BENCH_ENDPOINTS:
             raise CommandError("Run it through `make bench` (BENCH_ENDPOINTS=1, a throwaway DB).")
         if not production_settings():
@@ -96,7 +103,7 @@ class Command(BaseCommand):
         }
         try:
             self.measure_all(results, sizes=sizes, duration=duration,
-                             connections=connections, workers=workers)  # fmt: skip
+                             connections=connections, workers=workers, profile=profile)  # fmt: skip
         except BenchFailure as exc:
             raise CommandError(f"Bench failed: {exc}") from exc
         results["uptime_end"] = uptime()
@@ -131,36 +138,57 @@ class Command(BaseCommand):
         if done.returncode:
             raise CommandError(f"Bench failed (exit {done.returncode}).")
 
-    def measure_all(self, results, *, sizes, duration, connections, workers):
+    def measure_all(self, results, *, sizes, duration, connections, workers, profile=""):
         measure.collect_static()
         for phase, size in enumerate(sizes):
             self.stdout.write(f"Seeding {size:,} cases on {connection.vendor}…")
             start = time.perf_counter()
             seeded = seed_city(size)
-            seed_s = time.perf_counter() - start
             measure.settle()
+            seed_s = time.perf_counter() - start
             targets = measure.bench_targets()
             cpu_ms = {}
-            self.stdout.write(
-                f"  seeded in {seed_s:.0f} s; measuring pages at {size:,} (wrk, {duration}s each)…"
-            )
-            results["phases"][str(size)] = {
-                "uptime": uptime(),
-                "seed_s": seed_s,
-                "seeded": seeded,
-                "queries": measure.queries_per_page(targets),
-                "server_ms": measure.server_ms(targets, cpu=cpu_ms),
-                "server_cpu_ms": cpu_ms,
-                "cached_template_loader": measure.cached_template_loader(),
-                "http": measure.http_load(
-                    targets, duration=duration, connections=connections, workers=workers
-                ),
-                "sweep": measure.sweep(phase),
-            }
-        self.stdout.write("  letter PDF, photo, concurrent issuing…")
-        results["pdf"] = measure.letter_pdf()
-        results["photo"] = measure.photo()
-        results["issuing"] = measure.issuing()
+            self.stdout.write(f"  seeded in {seed_s:.0f} s; waiting for the timing lock…")
+            with timing_lock():
+                self.stdout.write(f"  measuring pages at {size:,} (wrk, {duration}s each)…")
+                results["phases"][str(size)] = {
+                    "uptime": uptime(),
+                    "seed_s": seed_s,
+                    "seeded": seeded,
+                    "queries": measure.queries_per_page(targets),
+                    "server_ms": measure.server_ms(targets, cpu=cpu_ms),
+                    "server_cpu_ms": cpu_ms,
+                    "cached_template_loader": measure.cached_template_loader(),
+                    "http": measure.http_load(
+                        targets, duration=duration, connections=connections, workers=workers
+                    ),
+                    "sweep": measure.sweep(phase),
+                }
+                if profile and size == sizes[-1]:
+                    folder = Path(profile) / f"{connection.vendor}-{size}"
+                    results["profiles"] = measure.profile_pages(targets, folder)
+            results["phases"][str(size)]["uptime_after"] = uptime()
+        with timing_lock():
+            self.stdout.write("  letter PDF, photo, concurrent issuing…")
+            results["pdf"] = measure.letter_pdf()
+            results["photo"] = measure.photo()
+            results["issuing"] = measure.issuing()
+
+
+@contextmanager
+def timing_lock():
+    """BENCH_LOCK (a file): held only while figures are timed, so that benches of other
+    work on this machine never overlap the timed parts, and seeding need not wait."""
+    path = os.environ.get("BENCH_LOCK")
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 RERUN_FLAG = "BENCH_PRODUCTION_RERUN"

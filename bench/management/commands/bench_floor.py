@@ -19,7 +19,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 
 from bench import floor, measure
-from bench.management.commands.bench import production_settings, settings_in_use, uptime
+from bench.management.commands.bench import (
+    production_settings,
+    settings_in_use,
+    timing_lock,
+    uptime,
+)
 from bench.seed import seed_city
 
 PAGES = ["ok (floor)", "queue from memory (floor)"]
