@@ -55,15 +55,18 @@ class Command(BaseCommand):
         measure.collect_static()
         targets = measure.bench_targets()
         names = floor.variants(settings.MIDDLEWARE)
-        results = {
-            "settings": settings_in_use(),
-            "uptime_start": uptime(),
-            "in_process": in_process(targets, names, rounds=rounds, block=block),
-        }
-        results["uptime_in_process"] = uptime()
-        if not no_wrk:
-            results["wrk"] = under_wrk(targets, names, duration=duration, connections=connections)
-            results["uptime_end"] = uptime()
+        with timing_lock():
+            results = {
+                "settings": settings_in_use(),
+                "uptime_start": uptime(),
+                "in_process": in_process(targets, names, rounds=rounds, block=block),
+            }
+            results["uptime_in_process"] = uptime()
+            if not no_wrk:
+                results["wrk"] = under_wrk(
+                    targets, names, duration=duration, connections=connections
+                )
+                results["uptime_end"] = uptime()
         self.stdout.write(render(results))
         out = Path(settings.BASE_DIR) / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
