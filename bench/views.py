@@ -29,7 +29,7 @@ from services import chart_page
 from services.forms import ChartRangeForm, NikSearchForm, QueueFilterForm
 from services.models import Application, ApplicationEvent, ApplicationState, Service
 from services.public.status import public_status
-from services.selectors import with_time_left
+from services.selectors import queue_rows
 from services.sla import charts as numbers
 from services.sla.charts import DateRange
 from services.sla.stages import STAGES
@@ -72,7 +72,7 @@ def queue_from_memory(request):
     for row in rows:
         row.__dict__["queue_due"] = row.archive_due  # a generated column, set as the DB would
     page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(1)
-    page.object_list = with_time_left(page.object_list, office)
+    page.object_list = queue_rows(page.object_list, office)
     return render(
         request,
         "services/queue.html",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from kelurahan import limits
 from kelurahan.models import RT
@@ -282,6 +284,42 @@ class NoteForm(forms.Form):
     note = forms.CharField(label="Catatan", max_length=500, required=False)
 
 
+class PlainSelect(forms.Select):
+    """A flat select written in Python, the markup of Django's select.html without one
+    template (and one option dict) per option: the queue's filters are on every queue page
+    (issue 12). No option groups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if key in chosen else "", label)
+                for key, label in ((str(v), text) for v, text in self.choices)
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+
+
+class PlainSearchInput(forms.TextInput):
+    """``<input type="search">`` written in Python, as input.html writes it."""
+
+    input_type = "search"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            shown,
+            flatatt(widget["attrs"]),
+        )
+
+
 class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(
         label="Status",
@@ -291,6 +329,7 @@ class QueueFilterForm(forms.Form):
             ("all", "Semua status"),
             *ApplicationState.choices,
         ],
+        widget=PlainSelect,
     )
     service = forms.ModelChoiceField(
         label="Layanan",
@@ -298,15 +337,20 @@ class QueueFilterForm(forms.Form):
         queryset=Service.objects.all(),
         to_field_name="code",
         empty_label="Semua layanan",
+        widget=PlainSelect,
     )
     rt = forms.ModelChoiceField(
-        label="RT", required=False, queryset=RT.objects.none(), empty_label="Semua RT"
+        label="RT",
+        required=False,
+        queryset=RT.objects.none(),
+        empty_label="Semua RT",
+        widget=PlainSelect,
     )
     q = forms.CharField(
         label="Cari kode, nama, nomor HP atau NIK",
         required=False,
         max_length=60,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        widget=PlainSearchInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args, office, **kwargs):

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
+from urllib.parse import quote
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from kelurahan.access import STAFF_ROLES, membership_for
 from services.catalogue import active_variants, applies_to, extra_rows
@@ -16,6 +22,7 @@ from services.models import (
     QUEUE_LAST,
     Application,
     ApplicationEvent,
+    ApplicationState,
     Attachment,
     Letter,
     LetterKind,
@@ -162,9 +169,8 @@ def document_anchor_after(application: Application, attachment: Attachment) -> s
 
 def application_detail(application: Application) -> Application:
     """Attach what the application page shows, in a fixed number of queries."""
-    application.prefetched_attachments = list(
-        application.attachments.select_related("requirement", "verdict_by", "uploaded_by")
-    )
+    # The pages show a document's requirement, never who uploaded or checked it.
+    application.prefetched_attachments = list(application.attachments.select_related("requirement"))
     application.extra_rows = extra_rows(application)
     application.prefetched_events = list(
         ApplicationEvent.objects.filter(application=application).select_related("by")
@@ -251,14 +257,104 @@ def get_letter_for_user(user, code: str, token: str) -> Letter:
         raise Http404("Surat tidak ditemukan.") from exc
 
 
-def notifications_for(user, *, limit: int = 100) -> list[Notification]:
-    """The member's notifications (the bell), newest first."""
-    return list(user.notifications.select_related("application")[:limit])
+def notifications_for(user, *, limit: int = 100) -> list[dict]:
+    """The member's notifications (the bell), newest first, as rows ready to print (the
+    columns the page shows, each date formatted once per page's month names)."""
+    long = page_dates("j M Y H:i")
+    return [
+        {**note, "created_at": long(note["created_at"]), "unread": note["read_at"] is None}
+        for note in Notification.objects.filter(recipient=user)
+        .order_by("-created_at", "-id")
+        .values("kind", "message", "url", "created_at", "read_at")[:limit]
+    ]
 
 
 def next_due(application: Application):
     """The case's next milestone deadline, None when it has none (closed, clock stopped)."""
     return application.queue_due if application.queue_due != QUEUE_LAST else None
+
+
+# --- the queue's rows, every label and URL computed once per page -----------------------------
+QUEUE_FIELDS = (
+    "code",
+    "applicant_name",
+    "service__code",
+    "rt__number",
+    "rt__rw__number",
+    "state",
+    "sent_to_rt_at",
+    "queue_due",
+)
+
+
+def page_dates(fmt: str = "j M H:i"):
+    """A formatter of ``date:"j M H:i"`` (or ``"j M Y H:i"``) in local time with Indonesian
+    month names, the names looked up once per page instead of one template filter per row."""
+    months = {i: str(name).title() for i, name in MONTHS_3.items()}
+    tz = timezone.get_current_timezone()
+    with_year = fmt == "j M Y H:i"
+    if fmt not in ("j M H:i", "j M Y H:i"):
+        raise ValueError(fmt)
+
+    def short(moment) -> str:
+        if moment is None:
+            return ""
+        local = moment.astimezone(tz)
+        if with_year:
+            return f"{local.day} {months[local.month]} {local.year} {local:%H:%M}"
+        return f"{local.day} {months[local.month]} {local:%H:%M}"
+
+    return short
+
+
+def url_maker(name: str, marker: str = "00PLACEHOLDER00") -> Callable[[str], str]:
+    """``reverse(name, args=[x])`` for a whole page from one ``reverse()``: the URL with a
+    placeholder (``marker``, which the URL's converter must accept), its argument quoted in."""
+    before, after = reverse(name, args=[marker]).split(marker)
+    return lambda arg: f"{before}{quote(str(arg), safe='')}{after}"
+
+
+def queue_rows(rows, office, *, now=None) -> list[dict]:
+    """The queue's rows as the page prints them (``.values(*QUEUE_FIELDS)`` dicts in, or
+    cases with those attributes), with the time left to the next milestone."""
+    calendar = WorkingCalendar(office)
+    now = now or timezone.now()
+    short = page_dates()
+    url = url_maker("services:application_detail")
+    labels = {value: str(label) for value, label in ApplicationState.choices}
+    out = []
+    for row in rows:
+        if not isinstance(row, dict):
+            row = {f: attrgetter(f.replace("__", "."))(row) for f in QUEUE_FIELDS}
+        state = row["state"]
+        due = row["queue_due"]
+        sla = time_left(calendar, due, now) if due and due != QUEUE_LAST else None
+        out.append(
+            {
+                "code": row["code"],
+                "url": url(row["code"]),
+                "name": row["applicant_name"],
+                "service": row["service__code"],
+                "rt": f"{row['rt__number']:03d}/{row['rt__rw__number']:03d}",
+                "state": state,
+                "state_label": labels.get(state, state),
+                "waiting_since": short(row["sent_to_rt_at"])
+                if state == ApplicationState.IN_VERIFICATION
+                else "",
+                # Flat keys: a dict lookup each, no attribute lookup after a failed one.
+                "sla": sla.status if sla else "",
+                "sla_label": sla.label if sla else "",
+                "due": short(due) if sla else "",
+            }
+        )
+    return out
+
+
+def queue_page(applications: QuerySet[Application], office, number, *, per_page: int):
+    """One page of the queue: only the columns it shows, rows ready to print."""
+    page = Paginator(applications.values(*QUEUE_FIELDS), per_page).get_page(number)
+    page.object_list = queue_rows(page.object_list, office)
+    return page
 
 
 def with_time_left(rows, office, *, due=next_due, now=None) -> list:

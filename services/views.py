@@ -23,6 +23,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_required
 from services import workflow
+from services.case_page import fast
 from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
 from services.documents.serving import attachment_response, log_access, private_file_response
 from services.forms import (
@@ -65,6 +66,7 @@ from services.selectors import (
     notifications_for,
     pending_whatsapp_for_case,
     pending_whatsapp_for_office,
+    queue_page,
     services_for_catalogue,
     variant_choices,
     with_time_left,
@@ -123,8 +125,7 @@ def queue(request):
         kept = {k: v for k in QUEUE_FILTERS if (v := request.POST.get(k, "").strip())}
         return redirect(reverse("services:queue") + (f"?{urlencode(kept)}" if kept else ""))
     applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
-    page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
-    page.object_list = with_time_left(page.object_list, office)
+    page = queue_page(applications, office, request.GET.get("halaman"), per_page=QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("halaman", None)
     return render(
@@ -351,6 +352,11 @@ def case_page(request, application: Application, **bound):
         "services.check_attachment"
     )
     letters = letters_for_case(application)
+    upload_form = (
+        UploadForm(service=application.service, variant=application.variant) if editable else None
+    )
+    corrections = correction_context(application, request.user, letters, **bound)
+    fast(hand_over_form, upload_form, corrections["correct_form"], corrections["reopen_form"])
     response = render(
         request,
         "services/application_detail.html",
@@ -364,9 +370,7 @@ def case_page(request, application: Application, **bound):
             "pending_count": sum(
                 a.verdict == Verdict.PENDING for a in application.prefetched_attachments
             ),
-            "upload_form": UploadForm(service=application.service, variant=application.variant)
-            if editable
-            else None,
+            "upload_form": upload_form,
             "letters": letters,
             "can_hand_over": can_proceed(application.hand_over)
             and has_transition_perm(application.hand_over, request.user),
@@ -374,7 +378,7 @@ def case_page(request, application: Application, **bound):
             "can_revoke": request.user.has_perm("services.revoke_letter"),
             "resident_messages": pending_whatsapp_for_case(application),
             "Verdict": Verdict,
-            **correction_context(application, request.user, letters, **bound),
+            **corrections,
         },
     )
     add_never_cache_headers(response)

@@ -6,6 +6,7 @@ template renders it through ``{% case_panels %}`` without loading anything of th
 
 from django_fsm import can_proceed, has_transition_perm
 
+from services.case_page import fast
 from services.models import Verdict
 from verification.forms import SendToRtForm
 from verification.selectors import requests_for_application
@@ -40,5 +41,5 @@ def officer_panel_context(context, application) -> dict:
         "can_send": can_send,
         "can_archive_and_send": can_archive_and_send,
         "archive_and_send_later": may_archive_and_send and not documents_ready,
-        "form": SendToRtForm() if can_send or can_archive_and_send else None,
+        "form": fast(SendToRtForm())[0] if can_send or can_archive_and_send else None,
     }

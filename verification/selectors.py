@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from kelurahan.access import rt_for
 from services.models import Application, ApplicationState, Attachment, Verdict
+from services.selectors import page_dates, url_maker
+from services.sla import WorkingCalendar, time_left
 from verification.models import NeighbourAttestation, RequestState, VerificationRequest
 
 
@@ -24,6 +27,54 @@ def pending_for_chair(user) -> QuerySet[VerificationRequest]:
         .select_related("application__service")
         .order_by("application__verify_due", "created_at", "id")
     )
+
+
+# What the chair's list prints of each request (``.values()``: no model instances).
+LIST_FIELDS = (
+    "uuid",
+    "state",
+    "created_at",
+    "decided_at",
+    "needs_neighbours",
+    "application__applicant_name",
+    "application__code",
+    "application__service__name",
+    "application__verify_due",
+)
+
+
+def chair_list(user, office) -> dict:
+    """The chair's page: requests waiting (with the time left to ``verify_due``) and the last
+    decisions, as rows ready to print, each URL, label and date made once per page."""
+    calendar = WorkingCalendar(office)
+    now = timezone.now()
+    short = page_dates()
+    long = page_dates("j M Y H:i")
+    url = url_maker("verification:request", "ffffffff-ffff-ffff-ffff-ffffffffffff")
+    labels = {value: str(label) for value, label in RequestState.choices}
+
+    def row(vr: dict) -> dict:
+        pending = vr["state"] == RequestState.PENDING
+        due = vr["application__verify_due"]
+        sla = time_left(calendar, due, now) if pending and due else None
+        return {
+            "url": url(vr["uuid"]),
+            "name": vr["application__applicant_name"],
+            "service": vr["application__service__name"],
+            "code": vr["application__code"],
+            "pending": pending,
+            "sent": short(vr["created_at"]) if pending else "",
+            "needs_neighbours": vr["needs_neighbours"],
+            "sla": sla.status if sla else "",
+            "sla_label": sla.label if sla else "",
+            "state_label": labels.get(vr["state"], vr["state"]),
+            "decided": long(vr["decided_at"]) if not pending else "",
+        }
+
+    return {
+        "pending": [row(vr) for vr in pending_for_chair(user).values(*LIST_FIELDS)],
+        "decided": [row(vr) for vr in recent_decisions_for_chair(user).values(*LIST_FIELDS)],
+    }
 
 
 def pending_count_for_chair(user) -> int:

@@ -16,7 +16,6 @@ from services.forms import CorrectionForm, ReopenForm
 from services.selectors import (
     get_application_for_user,
     services_for_catalogue,
-    with_time_left,
 )
 from services.throttle import case_view_budget
 from services.validators import mask_nik
@@ -26,12 +25,11 @@ from verification import workflow
 from verification.forms import AssistedForm, AttestationForm, DecisionForm, SendToRtForm
 from verification.selectors import (
     attestations_for_request,
+    chair_list,
     documents_for_request,
     get_assisted_application_for_chair,
     get_attachment_for_chair,
     get_request_for_chair,
-    pending_for_chair,
-    recent_decisions_for_chair,
 )
 
 rt_chair_required = role_required(Role.RT_CHAIR)
@@ -130,16 +128,12 @@ def reopen(request, code: str):
 # --- RT chair: the list and one request -------------------------------------------------------
 @rt_chair_required
 def rt_home(request):
-    rt = rt_for(request.user)
-    pending = with_time_left(
-        pending_for_chair(request.user),
-        office_for(request.user),
-        due=lambda vr: vr.application.verify_due,
-    )
+    rows = chair_list(request.user, office_for(request.user))
     return render(
         request,
         "verification/rt_home.html",
-        {"rt": rt, "pending": pending, "decided": recent_decisions_for_chair(request.user)},
+        # The nav's badge from the list itself (the context processor's count is not run).
+        {"rt": rt_for(request.user), "rt_pending_count": len(rows["pending"]), **rows},
     )
 
 

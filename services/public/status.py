@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,47 +150,67 @@ def status_for_token(token: str) -> PublicStatus | None:
 
 
 def application_for_status(token: str) -> Application | None:
-    """The case behind a status link with what its page needs, in a fixed number of queries."""
-    return (
+    """The case behind a status link with what its page needs, in a fixed number of queries.
+
+    Only what the case's state shows is read: the documents while they are checked (what is
+    missing), the RT request while it waits there, the letter once issued; the history and
+    the complaints always. Each other list is empty, so the page reads the same attributes.
+    """
+    case = (
         Application.objects.select_related(
             "service", "variant", "office", "rt__rw", "survey_response"
         )
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=ApplicationEvent.objects.filter(transition__in=PUBLIC_STEPS)
-                .only("application_id", "at", "by", "transition", "note")
-                .order_by("at", "id"),
-                to_attr="public_events",
-            ),
+        .filter(status_token=token)
+        .first()
+    )
+    if case is None:
+        return None
+    lookups = [
+        Prefetch(
+            "events",
+            queryset=ApplicationEvent.objects.filter(transition__in=PUBLIC_STEPS)
+            .only("application_id", "at", "by", "transition", "note")
+            .order_by("at", "id"),
+            to_attr="public_events",
+        ),
+        Prefetch(
+            "complaints",
+            queryset=Complaint.objects.only(
+                "application_id", "code", "kind", "received_at", "state"
+            ).order_by("received_at", "id"),
+            to_attr="public_complaints",
+        ),
+    ]
+    if case.state in (S.RECEIVED, S.INCOMPLETE):  # _problems
+        lookups.append(
             Prefetch(
                 "attachments",
                 queryset=Attachment.objects.only(
                     "application_id", "requirement_id", "verdict", "verdict_reason"
                 ),
                 to_attr="prefetched_attachments",
-            ),
+            )
+        )
+    if case.state in (S.ISSUED, S.COMPLETED):  # _handover, _download, _next_steps
+        lookups.append(
             Prefetch(
                 "letters",
                 queryset=Letter.objects.filter(kind=LetterKind.OUTPUT, revoked_at__isnull=True)
                 .only("application_id", "issued_at", "revoked_at", "sha256")
                 .order_by("-issued_at", "-id"),
                 to_attr="valid_letters",
-            ),
-            # The reverse accessor of verification.VerificationRequest, read without importing
-            # the verification app (services never imports it).
-            Prefetch("verification_requests", to_attr="public_requests"),
-            Prefetch(
-                "complaints",
-                queryset=Complaint.objects.only(
-                    "application_id", "code", "kind", "received_at", "state"
-                ).order_by("received_at", "id"),
-                to_attr="public_complaints",
-            ),
+            )
         )
-        .filter(status_token=token)
-        .first()
-    )
+    if case.state == S.IN_VERIFICATION:  # _pending_request
+        # The reverse accessor of verification.VerificationRequest, read without importing
+        # the verification app (services never imports it).
+        lookups.append(Prefetch("verification_requests", to_attr="public_requests"))
+    prefetch_related_objects([case], *lookups)
+    for not_read in ("prefetched_attachments", "valid_letters", "public_requests"):
+        # Set only after the prefetch: one finds an attribute already set and skips it.
+        if not hasattr(case, not_read):
+            setattr(case, not_read, [])
+    return case
 
 
 def public_status(case: Application) -> PublicStatus:

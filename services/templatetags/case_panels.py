@@ -1,9 +1,11 @@
-"""``{% case_panels application %}``: the panels other apps registered for the case page."""
+"""``{% case_panels application %}``: the panels other apps registered for the case page;
+``{% case_field field %}``: one field of the case page's forms, as includes/field.html writes it."""
 
 from django import template
 from django.utils.safestring import SafeString
 
 from services.case_page import case_panels as registered_panels
+from services.case_page import field_html
 
 register = template.Library()
 
@@ -22,3 +24,9 @@ def case_panels(context, application) -> str:
             panel_context["csrf_token"] = csrf_token
         html += tpl.render(panel_context)
     return html
+
+
+@register.simple_tag
+def case_field(field, hide_optional=False) -> str:
+    """``{% include "includes/field.html" with field=… %}`` without a template per field."""
+    return field_html(field, hide_optional=hide_optional)
