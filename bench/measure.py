@@ -173,17 +173,31 @@ def _client_for(user) -> Client:
 
 
 def cached_template_loader() -> bool:
-    """Whether the Django template engine renders through the cached loader (as production)."""
+    """Whether the Django template engine renders through the cached loader (as production).
+
+    The loader objects themselves are looked at, through wrappers such as
+    django-template-partials' loader (which holds the cached one inside it).
+    """
     from django.template import engines
+    from django.template.loaders.cached import Loader as CachedLoader
 
-    loaders = engines["django"].engine.loaders
-    return any("cached" in (ldr[0] if isinstance(ldr, (list, tuple)) else ldr) for ldr in loaders)
+    def cached(loaders) -> bool:
+        return any(
+            isinstance(loader, CachedLoader) or cached(getattr(loader, "loaders", []))
+            for loader in loaders
+        )
+
+    return cached(engines["django"].engine.template_loaders)
 
 
-def server_ms(targets: dict, runs: int = 200) -> dict:
+def server_ms(targets: dict, runs: int = 200, cpu: dict | None = None) -> dict:
     """Server time per request measured in-process: the median of ``runs`` requests of each
     page through the test client, one thread, DEBUG off. Every response is checked to be the
-    page (200 and its marker); a redirect raises BenchFailure, so it is never a figure."""
+    page (200 and its marker); a redirect raises BenchFailure, so it is never a figure.
+
+    ``cpu``, if given, receives each page's median thread CPU time per request too: on a
+    shared machine the wall time also counts the moments other processes held the core.
+    """
     from django.test import override_settings
 
     out = {}
@@ -192,15 +206,45 @@ def server_ms(targets: dict, runs: int = 200) -> dict:
             client = _client_for(user)
             response = client.get(url)
             check_page(name, response.status_code, response.content.decode(), marker, "timed")
-
-            def get(client=client, url=url, name=name, marker=marker):
+            for _ in range(2):  # warm-up
+                client.get(url)
+            walls, cpus = [], []
+            for _ in range(runs):
+                w0, c0 = time.perf_counter(), time.thread_time()
                 response = client.get(url)
+                w1, c1 = time.perf_counter(), time.thread_time()
                 if response.status_code != 200 or marker.encode() not in response.content:
                     check_page(name, response.status_code, response.content.decode(), marker,
                                "timed")  # fmt: skip
-
-            out[name] = median_ms(get, runs)
+                walls.append((w1 - w0) * 1000)
+                cpus.append((c1 - c0) * 1000)
+            out[name] = statistics.median(walls)
+            if cpu is not None:
+                cpu[name] = statistics.median(cpus)
     return out
+
+
+def profile_pages(targets: dict, out_dir: Path, runs: int = 30) -> dict:
+    """pyinstrument over ``runs`` in-process requests of each page (production settings):
+    one text report per page in ``out_dir``, where the page's server time goes."""
+    from pyinstrument import Profiler
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, (url, user, marker) in targets["pages"].items():
+        client = _client_for(user)
+        for _ in range(3):
+            client.get(url)
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(runs):
+            response = client.get(url)
+        profiler.stop()
+        check_page(name, response.status_code, response.content.decode(), marker, "profiled")
+        path = out_dir / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".txt")
+        path.write_text(profiler.output_text(unicode=True, show_all=False))
+        paths[name] = str(path)
+    return paths
 
 
 def session_cookie(user) -> str:
@@ -255,7 +299,8 @@ class Server:
         env.update(
             DJANGO_DEBUG="0",
             DJANGO_SECRET_KEY=settings.SECRET_KEY,
-            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            # testserver: the bench's own in-process timing runs under these settings too.
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver",
             SITE_URL="http://127.0.0.1",  # production refuses to start without one (J66)
             DJANGO_SECURE_SSL_REDIRECT="0",
             STATIC_ROOT=str(self.static),
@@ -267,14 +312,18 @@ class Server:
 
     collected = False  # collectstatic once per bench run
 
-    def __enter__(self):
-        env = self.env()
+    def collect_static(self) -> None:
+        """The manifest production's {% static %} reads (in-process timing needs it too)."""
         if not Server.collected:
             subprocess.run(
                 [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-                cwd=ROOT, env=env, check=True,
+                cwd=ROOT, env=self.env(), check=True,
             )  # fmt: skip
             Server.collected = True
+
+    def __enter__(self):
+        env = self.env()
+        self.collect_static()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "kelurahan.wsgi", "-w", str(self.workers),
              "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"],
@@ -292,6 +341,10 @@ class Server:
     def __exit__(self, *exc):
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(timeout=30)
+
+
+def collect_static() -> None:
+    Server().collect_static()
 
 
 def _free_port() -> int:

@@ -365,3 +365,122 @@ def test_the_wrk_script_counts_statuses_and_markers():
     assert "not 200" in redirect["problems"][0]
     assert other["check"]["marker_missing"] == other["check"]["responses"] > 0
     assert "without the page's marker" in other["problems"][0]
+
+
+# --- production settings for every timed figure ---
+LOADER_PROBE = (
+    "import json, django; django.setup(); from django.conf import settings;"
+    " from bench import measure;"
+    " print(json.dumps([settings.DEBUG, measure.cached_template_loader()]))"
+)
+
+
+def _probe(env: dict) -> list:
+    out = subprocess.run(
+        [sys.executable, "-c", LOADER_PROBE], env=env, cwd=measure.ROOT, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_servers_settings_have_the_cached_loader_and_development_has_not(tmp_path):
+    """The loader check looks through django-template-partials' loader (which holds the
+    cached one inside it); the old check looked at the outer loader only and said False."""
+    db = {"DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+    server = {**measure.Server().env(), "DJANGO_SETTINGS_MODULE": "kelurahan.settings", **db}
+    assert _probe(server) == [False, True]
+    dev = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
+    dev.update(DJANGO_SETTINGS_MODULE="kelurahan.settings", DJANGO_DEBUG="1", **db)
+    assert _probe(dev) == [True, False]
+
+
+def test_the_bench_reruns_itself_in_production_and_refuses_to_time_development(monkeypatch):
+    from django.core.management.base import CommandError
+
+    from bench.management.commands import bench
+
+    assert not bench.production_settings()  # the tests' settings: uncached loaders
+    runs = []
+    monkeypatch.setattr(bench.subprocess, "run", lambda argv, env, **kw: runs.append(env)
+                        or subprocess.CompletedProcess(argv, 0))  # fmt: skip
+    bench.Command().rerun_in_production()
+    assert runs[0]["DJANGO_DEBUG"] == "0" and runs[0][bench.RERUN_FLAG] == "1"
+    assert runs[0]["DJANGO_SECRET_KEY"] == settings.SECRET_KEY
+    # Re-run and still not production (e.g. a loader setting gone wrong): no figures.
+    monkeypatch.setenv(bench.RERUN_FLAG, "1")
+    with pytest.raises(CommandError, match="template loader is not the cached one"):
+        bench.Command().rerun_in_production()
+
+
+# --- the fast seed ---
+def _index_names():
+    from django.db import connection
+
+    tables = {m._meta.db_table for m in __import__("bench.seed").seed.SEEDED}
+    with connection.cursor() as cursor:
+        return {
+            (table, name)
+            for table in tables
+            for name, info in connection.introspection.get_constraints(cursor, table).items()
+            if info["index"]
+        }
+
+
+def test_the_seed_writes_rows_the_orm_reads_and_leaves_indexes_and_ids_as_they_were(db):
+    from services.models import Application, ApplicationEvent, Attachment, Letter
+
+    before = _index_names()
+    seed_city(300)
+    assert _index_names() == before  # dropped for the load, built again after
+    case = Application.objects.filter(state="completed").order_by("pk").last()
+    assert case.code.startswith("B") and len(case.status_token) == 22
+    assert case.extra == {} and case.is_open is False and case.updated_at is not None
+    assert case.received_at.tzinfo is not None and case.completed_at > case.received_at
+    assert ApplicationEvent.objects.filter(application=case).count() == 2
+    assert Attachment.objects.filter(application=case).count() == 2
+    assert Letter.objects.get(application=case).token
+    assert Application.objects.count() == 300
+    # The next case the ORM writes gets the next id (PostgreSQL: the sequence was moved on).
+    new = Application.objects.create(
+        code="X-1", office=case.office, service=case.service, rt=case.rt,
+        received_by=case.received_by, applicant_name="x", nik="1", phone="1", address="x",
+    )  # fmt: skip
+    assert new.pk > Application.objects.exclude(pk=new.pk).order_by("-pk").first().pk
+    seed_city(400)  # tops up
+    assert Application.objects.count() == 400  # the total, with the one above
+
+
+# --- the floor's variants ---
+def test_each_floor_variant_changes_only_its_setting():
+    from bench import floor
+
+    names = floor.variants(settings.MIDDLEWARE)
+    assert names[0] == floor.BASELINE and floor.overrides(floor.BASELINE, settings) == {}
+    removed = [n for n in names if n.startswith("without ")]
+    assert len(removed) == len(settings.MIDDLEWARE) - len(floor.ESSENTIAL)
+    for name in removed:
+        middleware = floor.overrides(name, settings)["MIDDLEWARE"]
+        assert set(settings.MIDDLEWARE) - set(middleware) == {name.removeprefix("without ")}
+    session = floor.overrides("SESSION_ENGINE cached_db, file cache", settings)
+    assert session["SESSION_ENGINE"].endswith("cached_db")
+    assert "FileBasedCache" in session["CACHES"]["default"]["BACKEND"]
+    with pytest.raises(ValueError):
+        floor.overrides("without django.contrib.sessions.middleware.SessionMiddleware", settings)
+
+
+def test_the_uncached_variant_of_production_templates_is_uncached():
+    from bench import floor
+
+    production = [
+        {**settings.TEMPLATES[0], "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "loaders": [
+            ("template_partials.loader.Loader",
+             [("django.template.loaders.cached.Loader",
+               ["django.template.loaders.filesystem.Loader",
+                "django.template.loaders.app_directories.Loader"])])]}}
+    ]  # fmt: skip
+    with override_settings(TEMPLATES=production):
+        assert measure.cached_template_loader()
+        uncached = floor.overrides("uncached template loader", settings)
+    with override_settings(**uncached):
+        assert not measure.cached_template_loader()
