@@ -36,6 +36,20 @@ def _fast_and_sync(settings):
 
 
 @pytest.fixture
+def session_clock_stopped(monkeypatch):
+    """The session middleware's clock held still, so its once-a-minute renewal (a session
+    write) cannot fall between two requests a query-budget test compares: without it such a
+    test fails whenever a minute turns between them (more often on a loaded machine)."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    import kelurahan.middleware
+
+    now = real_time.time()
+    monkeypatch.setattr(kelurahan.middleware, "time", SimpleNamespace(time=lambda: now))
+
+
+@pytest.fixture
 def office(db) -> Office:
     return OfficeFactory(code="BKS", name="Bukit Sangkal")
 

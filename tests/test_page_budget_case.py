@@ -18,6 +18,9 @@ from services.models import ApplicationEvent, Service, ServiceField
 from tests.factories import ApplicationFactory, clean_jpeg
 from verification.forms import SendToRtForm
 
+# Session renewals (once a minute) are not the page's queries: tests/conftest.py.
+pytestmark = pytest.mark.usefixtures("session_clock_stopped")
+
 CASE_QUERY_CAP = 14  # issue 12 targets 10; the user query carries membership, perms, bell (was 17)
 CASE_TEMPLATE_BUDGET = 9  # the page, base, nav, 4 partials, the RT panel, a message (was 67)
 STATUS_QUERY_CAP = 5  # the case, its history, complaints, documents, requirements (was 7)

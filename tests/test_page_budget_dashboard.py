@@ -13,6 +13,9 @@ from services.models import Application
 from services.workflow import S
 from tests.factories import case_in, log_in, received_in_bulk
 
+# Session renewals (once a minute) are not the page's queries: tests/conftest.py.
+pytestmark = pytest.mark.usefixtures("session_clock_stopped")
+
 # The page, base and nav.
 DASHBOARD_TEMPLATES = 3
 # Session, user, TOTP device, membership, bell, the aggregates (5) and the unrendered count.

@@ -17,6 +17,9 @@ from services.workflow import S
 from tests.factories import case_in, received_in_bulk
 from verification import workflow
 
+# Session renewals (once a minute) are not the page's queries: tests/conftest.py.
+pytestmark = pytest.mark.usefixtures("session_clock_stopped")
+
 # The page, base and nav: the filter form writes its widgets in Python (services.forms
 # PlainSelect), the rows are written out in the page.
 QUEUE_TEMPLATES = 3

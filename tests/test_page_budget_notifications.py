@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from services.models import Notification
 
+# Session renewals (once a minute) are not the page's queries: tests/conftest.py.
+pytestmark = pytest.mark.usefixtures("session_clock_stopped")
+
 # The page, base and nav; every note is written out in the page.
 NOTIFICATION_TEMPLATES = 3
 
