@@ -29,7 +29,7 @@ from django.db import connection
 
 from bench import measure
 from kelurahan.models import RT, Membership, Office, Role
-from services.models import Application, ApplicationState, Service
+from services.models import Application, ApplicationState, Attachment, Service
 from verification.models import VerificationRequest
 
 LOCK = os.environ.get("BENCH_LOCK", "/work/notes/bench.lock")
@@ -38,6 +38,9 @@ S = ApplicationState
 # Shares of the simulated users (of --users): the staff of the city's offices, and residents.
 MIX = {"officer": 0.40, "rt_chair": 0.30, "supervisor": 0.20, "resident": 0.10}
 PAGE_P99_MS = 300
+# Cases an officer may archive in one run (at human pace a few); their seeded documents get
+# files on disk, so the archive bundle the job cluster renders from them finds them.
+TO_ARCHIVE = 8
 
 
 @contextlib.contextmanager
@@ -100,7 +103,9 @@ def plan(users: int, photo: Path) -> dict:
                 "open_names": [(r[2], r[1]) for r in open_rows[rank::n][:30]],
                 "open_codes": [r[1] for r in open_rows[rank::n][:30]],
                 "closed_codes": sample.get(m.office_id, [])[rank::n][:30],
-                "to_archive": [(r[1], first_req[r[4]]) for r in mine if r[3] == S.RECEIVED],
+                "to_archive": [(r[1], first_req[r[4]]) for r in mine if r[3] == S.RECEIVED][
+                    :TO_ARCHIVE
+                ],
                 "to_issue": [r[1] for r in mine if r[3] == S.VERIFIED],
             }
         )
@@ -146,7 +151,23 @@ def plan(users: int, photo: Path) -> dict:
         share = statuses[k :: max(1, counts["resident"])] or statuses
         accounts["resident"].append({"statuses": share})
     counts = {role: min(counts[role], len(accounts[role])) for role in counts}
-    return {"photo": str(photo), "counts": counts, "accounts": accounts}
+    codes = [code for a in accounts["officer"] for code, _req in a["to_archive"]]
+    files = list(
+        Attachment.objects.filter(application__code__in=codes).values_list("file", flat=True)
+    )
+    return {"photo": str(photo), "counts": counts, "accounts": accounts, "files": files}
+
+
+def write_documents(media: Path, files: list[str]) -> None:
+    """A small photo at each seeded document's path (the files the plan's cases carry)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize((400, 300)).convert("RGB").save(buffer, "JPEG")
+    for name in files:
+        path = media / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(buffer.getvalue())
 
 
 def _first_requirement() -> dict:
@@ -257,6 +278,7 @@ def locust_run(*, users: int, spawn_rate: float, duration: int, workers: int, re
         the_plan = plan(users, photo)
         plan_path = work / "plan.json"
         plan_path.write_text(json.dumps(the_plan))
+        write_documents(work / "media", the_plan["files"])
         extra = {"MEDIA_ROOT": str(work / "media"), "DJANGO_LOG_LEVEL": "WARNING"}
         with contextlib.ExitStack() as stack:
             if redis:
