@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.http import Http404
 
-from kelurahan.models import RT, Membership, Office, Role
+from kelurahan.models import RT, Membership, Office, Oversight, OversightRole, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 STAFF_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+OVERSIGHT_ROLES = (OversightRole.KECAMATAN, OversightRole.CITY)
 
 
 def membership_for(user: AbstractBaseUser) -> Membership | None:
@@ -41,6 +42,61 @@ def role_for(user: AbstractBaseUser) -> str | None:
 def rt_for(user: AbstractBaseUser) -> RT | None:
     membership = membership_for(user)
     return membership.rt if membership and membership.role == Role.RT_CHAIR else None
+
+
+def oversight_for(user: AbstractBaseUser) -> Oversight | None:
+    """The user's oversight row (camat, city supervisor) with its kecamatan, cached on the
+    user; None for everyone else. A member of an office has none (they exclude each other),
+    so their requests never pay this query."""
+    if user is None or not user.is_authenticated or membership_for(user) is not None:
+        return None
+    if not hasattr(user, "_portal_oversight"):
+        user._portal_oversight = (
+            Oversight.objects.select_related("kecamatan").filter(user=user).first()
+        )
+    return user._portal_oversight
+
+
+def portal_role(user: AbstractBaseUser) -> str | None:
+    """The user's role in an office or in oversight (the second factor asks by this one).
+
+    ``role_for`` stays the office role only: every office and RT page checks that one, so an
+    oversight user passes none of them.
+    """
+    oversight = oversight_for(user)
+    return oversight.role if oversight else role_for(user)
+
+
+def overseen_offices(user: AbstractBaseUser):
+    """The offices ``user`` oversees (a camat: their kecamatan's; a city supervisor: their
+    city's), with their kecamatan; no office for anyone else."""
+    oversight = oversight_for(user)
+    offices = Office.objects.select_related("kecamatan_ref")
+    if oversight is None:
+        return offices.none()
+    if oversight.role == OversightRole.KECAMATAN:
+        return offices.filter(kecamatan_ref_id=oversight.kecamatan_id)
+    return offices.filter(kecamatan_ref__city=oversight.city)
+
+
+def overseen_office(user: AbstractBaseUser, code: str) -> Office:
+    """The office ``code`` if ``user`` oversees it, else 404 (out of scope, another role)."""
+    office = overseen_offices(user).filter(code=code).first()
+    if office is None:
+        raise Http404("Halaman tidak ditemukan.")
+    return office
+
+
+def oversight_required(view):
+    """Let only camat and city supervisors in; anyone else gets a 404, never the page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if oversight_for(request.user) is None:
+            raise Http404("Halaman tidak ditemukan.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def role_required(*roles: str):
@@ -82,8 +138,8 @@ def trusted_proxy_networks() -> tuple:
 def supervised_office(user: AbstractBaseUser, code: str) -> Office:
     """The office ``code`` if ``user`` supervises it, else 404 (another office, another role).
 
-    Today a supervisor supervises their own office only; the camat's and the city's pages
-    (several offices) extend this one helper.
+    A supervisor supervises their own office only; the camat's and the city's read-only
+    pages scope by ``overseen_office`` instead.
     """
     membership = membership_for(user)
     if membership is None or membership.role != Role.SUPERVISOR or membership.office.code != code:

@@ -8,17 +8,29 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kelurahan import two_factor
 from kelurahan.closed_days import notify_changes
-from kelurahan.models import RT, RW, Kecamatan, Membership, Office, OfficeClosedDay, Role
+from kelurahan.models import (
+    RT,
+    RW,
+    Kecamatan,
+    Membership,
+    Office,
+    OfficeClosedDay,
+    Oversight,
+    OversightRole,
+    Role,
+)
 
 User = get_user_model()
 
 
 def group_label(group: Group) -> str:
     """A role group by its Indonesian name; the stored name stays the code the roles use."""
-    try:
-        return f"{Role(group.name).label} ({group.name})"
-    except ValueError:
-        return group.name
+    for choices in (Role, OversightRole):
+        try:
+            return f"{choices(group.name).label} ({group.name})"
+        except ValueError:
+            continue
+    return group.name
 
 
 class GroupChoiceField(forms.ModelMultipleChoiceField):
@@ -57,10 +69,13 @@ class KecamatanAdmin(admin.ModelAdmin):
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kecamatan", "city", "lurah_name"]
+    list_filter = ["kecamatan_ref__city", "kecamatan_ref"]
+    list_select_related = ["kecamatan_ref"]
     search_fields = ["code", "name", "kecamatan", "city"]
+    autocomplete_fields = ["kecamatan_ref"]
     inlines = [RWInline, ClosedDayInline]
     fieldsets = [
-        (None, {"fields": ["code", "name", "kecamatan", "city", "address", "phone"]}),
+        (None, {"fields": ["code", "name", "kecamatan_ref", "address", "phone"]}),
         ("Lurah", {"fields": ["lurah_name", "lurah_nip"]}),
         (
             "Penanda tangan surat",
@@ -131,6 +146,18 @@ class RTAdmin(admin.ModelAdmin):
     @admin.display(description="kantor", ordering="rw__office__name")
     def office_name(self, obj: RT) -> str:
         return obj.rw.office.name
+
+
+@admin.register(Oversight)
+class OversightAdmin(admin.ModelAdmin):
+    """Camat and city supervisors: read-only oversight of several offices, set here for a user
+    without a membership (a user has one or the other; ``Oversight.clean`` refuses both)."""
+
+    list_display = ["user", "role", "kecamatan", "city"]
+    list_filter = ["role", "city"]
+    list_select_related = ["user", "kecamatan"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "city"]
+    autocomplete_fields = ["kecamatan"]
 
 
 class MembershipInline(admin.StackedInline):

@@ -45,14 +45,12 @@ class Office(models.Model):
     name = models.CharField("nama kelurahan", max_length=120)
     kecamatan = models.CharField("kecamatan", max_length=120)
     city = models.CharField("kota/kabupaten", max_length=120)
-    # Nullable for now: the data migration links every existing office, but admin forms and
-    # factories that create offices without one still need to be updated (issue 17, point 1).
+    # Every office belongs to one Kecamatan (the camat's and the city's scope); ``kecamatan``
+    # and ``city`` above are its names, copied on save (the letters print them).
     kecamatan_ref = models.ForeignKey(
         Kecamatan,
-        verbose_name="kecamatan (pengawasan)",
+        verbose_name="kecamatan",
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="offices",
     )
     address = models.TextField("alamat kantor", **limits.text_limit(limits.ADDRESS_MAX))
@@ -131,6 +129,19 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return f"Kelurahan {self.name} ({self.code})"
+
+    def save(self, *args, **kwargs) -> None:
+        """The Kecamatan is the source of the office's kecamatan and city names (letters print
+        the names); an office created from the names alone (a script, an older caller) gets
+        the Kecamatan of those names, made if new, so every office belongs to one."""
+        if self.kecamatan_ref_id is None and self.kecamatan and self.city:
+            self.kecamatan_ref, _ = Kecamatan.objects.get_or_create(
+                name=self.kecamatan, city=self.city
+            )
+        if self.kecamatan_ref_id is not None:
+            self.kecamatan = self.kecamatan_ref.name
+            self.city = self.kecamatan_ref.city
+        super().save(*args, **kwargs)
 
     @property
     def maklumat_text(self) -> str:
@@ -251,6 +262,11 @@ class Membership(models.Model):
         self._sync_rt_chair()
 
     def clean(self) -> None:
+        if self.user_id and Oversight.objects.filter(user_id=self.user_id).exists():
+            raise ValidationError(
+                "Pengguna ini sudah menjadi pengawas (camat/kota); seorang pengguna punya "
+                "keanggotaan kantor atau peran pengawasan, tidak keduanya."
+            )
         if self.role == Role.RT_CHAIR and not self.rt_id:
             raise ValidationError({"rt": "Ketua RT harus dihubungkan dengan satu RT."})
         if self.role != Role.RT_CHAIR and self.rt_id:
@@ -272,6 +288,96 @@ class Membership(models.Model):
             RT.objects.filter(pk=self.rt_id).update(chair=self.user)
         else:
             chaired.update(chair=None)
+
+
+class OversightRole(models.TextChoices):
+    KECAMATAN = "kecamatan_supervisor", "Camat (pengawas kecamatan)"
+    CITY = "city_supervisor", "Pengawas kota"
+
+
+class Oversight(models.Model):
+    """A user who oversees offices read-only (issue 17): a camat sees the offices of one
+    kecamatan, a city supervisor every office of one city.
+
+    The other place a user can have in the portal besides ``Membership``: a user has one or
+    the other, never both (``clean`` of each refuses). The role is mirrored into the Django
+    group of the same name (view permissions only); scoping is by this row
+    (``kelurahan.access.overseen_offices``), never by the group.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="oversight",
+        verbose_name="pengguna",
+    )
+    role = models.CharField("peran pengawasan", max_length=24, choices=OversightRole.choices)
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        verbose_name="kecamatan (khusus camat)",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="overseers",
+    )
+    city = models.CharField(
+        "kota/kabupaten",
+        max_length=120,
+        blank=True,
+        help_text="Kota yang diawasi pengawas kota; untuk camat terisi otomatis dari kecamatan.",
+    )
+
+    class Meta:
+        verbose_name = "pengawas kecamatan/kota"
+        verbose_name_plural = "pengawas kecamatan/kota"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=OversightRole.values), name="oversight_role_valid"
+            ),
+            # A camat has a kecamatan; a city supervisor has none (their scope is the city).
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role=OversightRole.KECAMATAN, kecamatan__isnull=False)
+                    | models.Q(role=OversightRole.CITY, kecamatan__isnull=True)
+                ),
+                name="oversight_kecamatan_only_for_camat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.kecamatan.name if self.kecamatan_id else self.city
+        return f"{self.user} — {self.get_role_display()} {where}"
+
+    @transaction.atomic
+    def save(self, *args, **kwargs) -> None:
+        if self.role == OversightRole.KECAMATAN and self.kecamatan_id:
+            self.city = self.kecamatan.city  # a camat's city is their kecamatan's
+        self.city = self.city.strip()
+        super().save(*args, **kwargs)
+        self._sync_groups()
+
+    def clean(self) -> None:
+        if self.user_id and Membership.objects.filter(user_id=self.user_id).exists():
+            raise ValidationError(
+                "Pengguna ini sudah punya keanggotaan kantor; seorang pengguna punya "
+                "keanggotaan kantor atau peran pengawasan, tidak keduanya."
+            )
+        if self.role == OversightRole.KECAMATAN and not self.kecamatan_id:
+            raise ValidationError({"kecamatan": "Camat harus dihubungkan dengan satu kecamatan."})
+        if self.role == OversightRole.CITY:
+            if self.kecamatan_id:
+                raise ValidationError(
+                    {"kecamatan": "Pengawas kota tidak dihubungkan dengan satu kecamatan."}
+                )
+            if not self.city.strip():
+                raise ValidationError({"city": "Isi kota/kabupaten yang diawasi."})
+
+    def _sync_groups(self) -> None:
+        from django.contrib.auth.models import Group
+
+        role_groups = Group.objects.filter(name__in=[*OversightRole.values, *Role.values])
+        self.user.groups.remove(*role_groups.exclude(name=self.role))
+        self.user.groups.add(*role_groups.filter(name=self.role))
 
 
 class OfficeClosedDay(models.Model):

@@ -1,4 +1,5 @@
-"""The three portal roles as Django groups, and the permissions each one carries.
+"""The portal roles (three in an office, two overseeing offices) as Django groups, and the
+permissions each one carries.
 
 Migrations call ``sync_role_groups`` so the groups exist on every database; a later migration
 that adds permissions (new models, transitions) adds them here and calls it again.
@@ -25,6 +26,14 @@ OFFICER_PERMISSIONS = [
     "services.view_letter",
 ]
 
+OVERSIGHT_PERMISSIONS = [
+    "kelurahan.view_kecamatan",
+    "kelurahan.view_office",
+    "services.view_service",
+    "services.view_application",
+    "services.view_letter",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "officer": OFFICER_PERMISSIONS,
     "supervisor": [
@@ -32,6 +41,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "services.revoke_letter",
         "services.reopen_application",
     ],
+    # Oversight (issue 17): read-only. The pages check the Oversight row's scope, not these.
+    "kecamatan_supervisor": OVERSIGHT_PERMISSIONS,
+    "city_supervisor": OVERSIGHT_PERMISSIONS,
     "rt_chair": [
         "kelurahan.view_rt",
         "services.view_service",

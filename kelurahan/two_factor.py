@@ -1,5 +1,6 @@
-"""Two-factor sign-in (SECURITY.md B15): superusers and supervisors give a TOTP code from an
-authenticator app after their password, on the portal's login and before the admin.
+"""Two-factor sign-in (SECURITY.md B15): superusers, supervisors and the oversight roles (camat,
+city supervisor) give a TOTP code from an authenticator app after their password, on the
+portal's login and before the admin.
 
 A user without a device enrolls one on their first login (kelurahan/account_views.py shows
 the QR code); a user who lost their phone is reset by a superuser (the user admin's action
@@ -17,22 +18,22 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kelurahan.access import role_for
-from kelurahan.models import Role
+from kelurahan.access import portal_role
+from kelurahan.models import OversightRole, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 logger = logging.getLogger("kelurahan.two_factor")
 
-ROLES_WITH_SECOND_FACTOR = (Role.SUPERVISOR,)
+ROLES_WITH_SECOND_FACTOR = (Role.SUPERVISOR, OversightRole.KECAMATAN, OversightRole.CITY)
 DEVICE_NAME = "Aplikasi autentikator"
 
 
 def needs_second_factor(user: AbstractBaseUser) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return user.is_superuser or role_for(user) in ROLES_WITH_SECOND_FACTOR
+    return user.is_superuser or portal_role(user) in ROLES_WITH_SECOND_FACTOR
 
 
 def confirmed_device(user: AbstractBaseUser) -> TOTPDevice | None:

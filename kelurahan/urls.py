@@ -29,6 +29,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("wilayah/", views.territory, name="territory"),
+    path("pengawasan/", include("services.oversight.urls")),
     path("", include("services.urls")),
     path("", include("verification.urls")),
     path("healthz", views.health, name="health"),

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kelurahan.access import STAFF_ROLES, office_for, role_for, staff_required
+from kelurahan.access import STAFF_ROLES, office_for, oversight_for, role_for, staff_required
 from kelurahan.health import report as health_report
 from kelurahan.models import Role
 from kelurahan.selectors import territory_for
@@ -18,6 +18,8 @@ def home(request):
         return redirect("services:queue")
     if role == Role.RT_CHAIR:
         return redirect("verification:rt_home")
+    if oversight_for(request.user) is not None:  # camat, city supervisor
+        return redirect("oversight:overview")
     return redirect("services:catalogue")
 
 

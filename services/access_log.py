@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "pdp_export": "Mengekspor data pribadi (permintaan subjek data)",
     "view_complaint": "Membuka pengaduan",
     "view_complaint_photo": "Membuka foto pengaduan",
+    "oversight_view": "Pengawas (camat/kota) membuka halaman permohonan",
 }
 
 # The office's log shows a week unless the supervisor asks for more; a case's log is whole.
@@ -94,7 +95,7 @@ class Range:
 
 def _rows(queryset: QuerySet) -> QuerySet:
     return queryset.select_related(
-        "user__membership", "application", "complaint", "attachment__requirement"
+        "user__membership", "user__oversight", "application", "complaint", "attachment__requirement"
     ).order_by("-at", "-pk")
 
 
@@ -120,9 +121,13 @@ def viewer_label(row: AccessLog) -> str:
         return "Pemohon (tautan halaman status)"
     user = row.user
     name = user.get_full_name() or user.username
-    # Loaded by select_related (no query); a user without a membership is an admin.
+    # Loaded by select_related (no query); a user with neither a membership nor an oversight
+    # row is an admin.
     membership = getattr(user, "membership", None)
-    return f"{name} ({membership.get_role_display()})" if membership else f"{name} (admin)"
+    if membership:
+        return f"{name} ({membership.get_role_display()})"
+    oversight = getattr(user, "oversight", None)
+    return f"{name} ({oversight.get_role_display()})" if oversight else f"{name} (admin)"
 
 
 @dataclass(frozen=True)

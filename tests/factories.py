@@ -3,6 +3,8 @@
     office = OfficeFactory(code="BKS", name="Bukit Sangkal")
     rt = RTFactory(rw__office=office)                  # the next free RT number in a new RW
     officer = OfficerFactory(office=office)            # also SupervisorFactory, AdminFactory
+    office = OfficeFactory(kecamatan_ref=KecamatanFactory(name="Sako"))  # another kecamatan
+    camat = camat_of(office.kecamatan_ref)             # city_supervisor_of("Kota Palembang")
     log_in(client, supervisor)                         # force_login + the second factor passed
     chair = RtChairFactory(rt=rt)                      # the RT's Ketua RT (office follows the RT)
     case = ApplicationFactory(officer=officer, rt=rt, service="KTP")          # received
@@ -47,7 +49,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 from factory.django import DjangoModelFactory
 
-from kelurahan.models import RT, RW, Membership, Office, Role
+from kelurahan.models import RT, RW, Kecamatan, Membership, Office, Oversight, OversightRole, Role
 from services.models import Application, ApplicationState, Service, ServiceVariant
 from services.selectors import current_letter
 
@@ -219,14 +221,31 @@ def _letters(n: int) -> str:
             return text
 
 
+class KecamatanFactory(DjangoModelFactory):
+    """A kecamatan; the same name and city give the same row (``Kalidoni``, ``Kota
+    Palembang`` unless told)."""
+
+    class Meta:
+        model = Kecamatan
+        django_get_or_create = ("name", "city")
+
+    name = "Kalidoni"
+    city = "Kota Palembang"
+
+
 class OfficeFactory(DjangoModelFactory):
+    """An office of a kecamatan (Kalidoni, Kota Palembang unless
+    ``kecamatan_ref=KecamatanFactory(name=…, city=…)`` is given); its ``kecamatan`` and
+    ``city`` names follow the Kecamatan (``Office.save``)."""
+
     class Meta:
         model = Office
 
     code = factory.Sequence(lambda n: "KX" + _letters(n))
     name = factory.Sequence(lambda n: f"Kelurahan Uji {n}")
-    kecamatan = "Kalidoni"
-    city = "Kota Palembang"
+    kecamatan_ref = factory.SubFactory(KecamatanFactory)
+    kecamatan = factory.LazyAttribute(lambda o: o.kecamatan_ref.name)
+    city = factory.LazyAttribute(lambda o: o.kecamatan_ref.city)
     address = factory.LazyAttribute(lambda o: f"Jl. Kantor {o.name} No. 1")
     lurah_name = factory.LazyAttribute(lambda o: f"Lurah {o.name}")
     lurah_nip = "197805122005012003"
@@ -324,6 +343,32 @@ class RtChairFactory(StaffFactory):
     role = Role.RT_CHAIR
     rt = factory.SubFactory(RTFactory)
     office = factory.LazyAttribute(lambda o: o.rt.rw.office)
+
+
+class OversightFactory(UserFactory):
+    """A camat (``kecamatan=``) or, with ``role=OversightRole.CITY``, a city supervisor
+    (``city=``): read-only oversight of several offices, no membership."""
+
+    username = factory.Sequence(lambda n: f"camat{n}")
+    role = OversightRole.KECAMATAN
+    kecamatan = factory.LazyAttribute(
+        lambda o: KecamatanFactory() if o.role == OversightRole.KECAMATAN else None
+    )
+    city = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, role, kecamatan, city, **kwargs):
+        user = super()._create(model_class, *args, **kwargs)
+        Oversight.objects.create(user=user, role=role, kecamatan=kecamatan, city=city)
+        return user
+
+
+def camat_of(kecamatan: Kecamatan, **kwargs):
+    return OversightFactory(role=OversightRole.KECAMATAN, kecamatan=kecamatan, **kwargs)
+
+
+def city_supervisor_of(city: str, **kwargs):
+    return OversightFactory(role=OversightRole.CITY, kecamatan=None, city=city, **kwargs)
 
 
 # --- signing in -------------------------------------------------------------------------------

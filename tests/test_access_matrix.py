@@ -22,7 +22,15 @@ who GET and POST every URL:
 - `rt_chair_of_another_rt` — the Ketua RT 002 (same office);
 - `rt_chair_on_officer_pages` — the Ketua RT 001 (the cases' own RT) on the STAFF rows only;
 - `resident_with_another_token` — no account, holding the status link of another case (RT 002):
-  capability rows are filled with that token, never the other case's.
+  capability rows are filled with that token, never the other case's;
+- `camat_of_another_kecamatan` — the camat of Sako (BKS is in Kalidoni), same city;
+- `city_supervisor_of_another_city` — the city supervisor of another city;
+- `camat_on_office_pages`, `city_supervisor_on_office_pages` — the camat of BKS's own
+  kecamatan and the supervisor of its city, on every row but their own OVERSIGHT rows: read-only
+  oversight opens no office or RT page, and no POST of theirs changes anything.
+
+On the OVERSIGHT rows the office code is the other's object too (the office pages of
+/pengawasan/ are scoped by it), so an out-of-scope camat must get 403/404 there.
 
 The answer must be a login redirect (anonymous, non-public), 403/404 (a role the page is not for,
 or an object outside the user's office/RT), 405 for a method the view does not take — never a
@@ -55,8 +63,11 @@ from services.models import ApplicationState, ResidentMessage
 from services.selectors import current_letter
 from tests.factories import (
     ApplicationFactory,
+    KecamatanFactory,
     SupervisorFactory,
+    camat_of,
     case_in,
+    city_supervisor_of,
     complaint_filed,
     log_in,
     sent_to_rt,
@@ -74,9 +85,10 @@ class Kind:
     why: str = ""
 
 
-LOGGED_IN_ROLES = frozenset({"officer", "rt_chair"})
+LOGGED_IN_ROLES = frozenset({"officer", "rt_chair", "oversight"})
 STAFF = Kind("staff", frozenset({"officer"}))
 RT = Kind("rt", frozenset({"rt_chair"}))
+OVERSIGHT = Kind("oversight", frozenset({"oversight"}))  # camat, city supervisor: read-only
 LOGGED_IN = Kind("logged_in", LOGGED_IN_ROLES)
 ADMIN = Kind("admin", frozenset())  # none of the outsiders is staff: all go to the admin login
 
@@ -180,6 +192,9 @@ PAGES: dict[str, Kind] = {
     "verification:assisted_create": RT,
     "verification:assisted_create_variant": RT,
     "verification:assisted_done": RT,
+    "oversight:overview": OVERSIGHT,
+    "oversight:office": OVERSIGHT,
+    "oversight:case": OVERSIGHT,
 }
 
 # Converters whose value is an object of the other office/RT/case: a URL holding one must be
@@ -300,6 +315,13 @@ def world(office, officer, rt1, rt2, rt_chair, other_rt_chair, other_officer, ot
             "rt_chair_of_another_rt": ("rt_chair", other_rt_chair),
             "rt_chair_on_officer_pages": ("rt_chair", rt_chair),
             "resident_with_another_token": ("anonymous", None),
+            "camat_of_another_kecamatan": (
+                "oversight",
+                camat_of(KecamatanFactory(name="Sako", city=office.city)),
+            ),
+            "city_supervisor_of_another_city": ("oversight", city_supervisor_of("Kota Lain")),
+            "camat_on_office_pages": ("oversight", camat_of(office.kecamatan_ref)),
+            "city_supervisor_on_office_pages": ("oversight", city_supervisor_of(office.city)),
         },
     }
 
@@ -330,6 +352,7 @@ def url_for(key: str, route: str, pattern: URLPattern, kind: Kind, world) -> tup
             route.lstrip("^"),
         )
     scoped = kind.name != "capability" and bool(SCOPED & set(arguments))
+    scoped = scoped or (kind is OVERSIGHT and "office_code" in arguments)
     return url, scoped
 
 
@@ -427,6 +450,8 @@ def rows_for(persona: str):
             continue  # test_every_url_pattern_has_a_row names it
         if persona == "rt_chair_on_officer_pages" and kind is not STAFF:
             continue  # on their own RT's pages the case is theirs to see
+        if persona in ON_OFFICE_PAGES and kind is OVERSIGHT:
+            continue  # their own oversight pages: the case is in their scope
         rows.append((key, route, pattern, kind))
     return rows
 
@@ -457,6 +482,7 @@ def test_every_url_pattern_can_be_filled(world):
             url_for(key, route, pattern, kind, world)  # raises naming the pattern
 
 
+ON_OFFICE_PAGES = {"camat_on_office_pages", "city_supervisor_on_office_pages"}
 PERSONAS = [
     "anonymous",
     "officer_of_another_office",
@@ -464,6 +490,10 @@ PERSONAS = [
     "rt_chair_of_another_rt",
     "rt_chair_on_officer_pages",
     "resident_with_another_token",
+    "camat_of_another_kecamatan",
+    "city_supervisor_of_another_city",
+    "camat_on_office_pages",
+    "city_supervisor_on_office_pages",
 ]
 
 
@@ -488,6 +518,19 @@ def test_the_matrix_sees_a_page_that_shows_anothers_case():
     assert "another's data" in judge(
         Fake(), method="get", kind=STAFF, role="officer", scoped=False, secrets=["Rahmat Hidayat"]
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", sorted(ON_OFFICE_PAGES))
+def test_oversight_of_the_case_may_still_open_it(persona, world):
+    """The out-of-scope refusals are not oversight pages that refuse everyone."""
+    _, user = world["personas"][persona]
+    client = log_in(Client(), user)
+    case = world["case"]
+    page = client.get(reverse("oversight:case", args=[case.code]))
+    assert page.status_code == 200 and "Rahmat Hidayat" in page.content.decode()
+    office = client.get(reverse("oversight:office", args=[case.office.code]))
+    assert office.status_code == 200
 
 
 @pytest.mark.django_db

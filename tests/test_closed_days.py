@@ -112,8 +112,7 @@ def test_the_office_inline_recomputes_on_save(
     data = {
         "code": office.code,
         "name": office.name,
-        "kecamatan": office.kecamatan,
-        "city": office.city,
+        "kecamatan_ref": office.kecamatan_ref_id,
         "address": office.address,
         "phone": "",
         "lurah_name": office.lurah_name,

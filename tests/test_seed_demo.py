@@ -36,7 +36,7 @@ def test_seed_demo_builds_a_kelurahan_and_is_idempotent(settings):
         RT.objects.count(),
         Membership.objects.count(),
     )
-    assert counts[0] == 1 and counts[1] >= 2 and counts[2] >= 4
+    assert counts[0] == 2 and counts[1] >= 2 and counts[2] >= 4
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {Role.OFFICER, Role.SUPERVISOR, Role.RT_CHAIR}
     for chair in Membership.objects.filter(role=Role.RT_CHAIR).select_related("rt"):
@@ -157,3 +157,27 @@ def test_the_electronic_demo_case_downloads_its_letter_once_rendered(client, set
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == letter.sha256
     case.refresh_from_db()
     assert case.state == S.COMPLETED and case.downloaded_at is not None
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_a_camat_a_city_supervisor_and_an_office_of_another_kecamatan(
+    client, settings
+):
+    from kelurahan.access import overseen_offices
+    from kelurahan.models import Oversight, OversightRole
+    from kelurahan.two_factor import needs_second_factor
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    users = get_user_model().objects
+    camat, city = users.get(username="camat"), users.get(username="pengawas_kota")
+    assert Oversight.objects.count() == 2
+    assert camat.oversight.role == OversightRole.KECAMATAN
+    assert camat.oversight.kecamatan.name == "Kalidoni"
+    assert city.oversight.role == OversightRole.CITY and city.oversight.city == "Kota Palembang"
+    assert [o.code for o in overseen_offices(camat)] == ["BKS"]
+    assert sorted(o.code for o in overseen_offices(city)) == ["BKS", "SKB"]
+    assert needs_second_factor(camat) and needs_second_factor(city)
+    request = RequestFactory().post("/masuk/", REMOTE_ADDR="127.0.0.1")
+    assert authenticate(request, username="camat", password=DEMO_PASSWORD) is not None

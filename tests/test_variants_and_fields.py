@@ -502,8 +502,7 @@ def office_post(office, **changes) -> dict:
     return {
         "code": office.code,
         "name": office.name,
-        "kecamatan": office.kecamatan,
-        "city": office.city,
+        "kecamatan_ref": office.kecamatan_ref_id,
         "address": office.address,
         "phone": office.phone,
         "lurah_name": office.lurah_name,

@@ -32,6 +32,7 @@ VIEW_MODULES = [
     "services/complaint_views.py",
     "services/access_log_views.py",
     "services/chart_views.py",
+    "services/oversight/views.py",
     "services/public/complaint_views.py",
     "services/survey_views.py",
     "services/public/views.py",
