@@ -33,7 +33,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
 from bench.seed import PASSWORD, RT_PER_RW, RW_PER_OFFICE
-from kelurahan.models import RT, RW, Kecamatan, Membership, Office, Role
+from kelurahan.models import RT, RW, Kecamatan, Membership, Office, Oversight, OversightRole, Role
 
 CITY = "Kota Uji"
 KECAMATAN = 10
@@ -84,6 +84,7 @@ LATE_EVERY = 16
 class SeedReport:
     offices: int = 0
     kecamatan: int = 0
+    overseers: int = 0
     cases: int = 0
     added: int = 0
     seconds: dict = field(default_factory=dict)
@@ -103,6 +104,7 @@ def seed(offices: int, cases: int, *, log=print) -> SeedReport:
     office_list = ensure_city(offices)
     report.offices = len(office_list)
     report.kecamatan = Kecamatan.objects.filter(city=CITY).count()
+    report.overseers = ensure_overseers()
     report.seconds["offices"] = time.perf_counter() - start
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0), count(*) FROM services_application")
@@ -179,6 +181,25 @@ def ensure_city(count: int) -> list[Office]:
             )
             existing.append(office)
     return existing
+
+
+CITY_SUPERVISORS = 2
+
+
+def ensure_overseers() -> int:
+    """A camat for each kecamatan of the city (camat-uji-0 ...) and two city supervisors
+    (kota-uji-1, kota-uji-2), read-only oversight (kelurahan.Oversight)."""
+    User = get_user_model()
+    password = make_password(PASSWORD)
+    wanted = [
+        (f"camat-uji-{k.name.rsplit(' ', 1)[-1]}", OversightRole.KECAMATAN, k)
+        for k in Kecamatan.objects.filter(city=CITY).order_by("name")
+    ] + [(f"kota-uji-{n}", OversightRole.CITY, None) for n in range(1, CITY_SUPERVISORS + 1)]
+    for username, role, kecamatan in wanted:
+        user, made = User.objects.get_or_create(username=username, defaults={"password": password})
+        if made:
+            Oversight.objects.create(user=user, role=role, kecamatan=kecamatan, city=CITY)
+    return Oversight.objects.filter(city=CITY).count()
 
 
 def _load(offices, first_id: int, have: int, added: int, report: SeedReport, log) -> None:

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from django.db import connection
 
-from bench import measure
-from kelurahan.models import RT, Membership, Office, Role
+from bench import city, measure
+from kelurahan.models import RT, Membership, Office, Oversight, OversightRole, Role
 from services.models import Application, ApplicationState, Attachment, Service
 from verification.models import VerificationRequest
 
@@ -36,8 +36,16 @@ LOCK = os.environ.get("BENCH_LOCK", "/work/notes/bench.lock")
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 S = ApplicationState
 # Shares of the simulated users (of --users): the staff of the city's offices, and residents.
-MIX = {"officer": 0.40, "rt_chair": 0.30, "supervisor": 0.20, "resident": 0.10}
+MIX = {
+    "officer": 0.40,
+    "rt_chair": 0.28,
+    "supervisor": 0.18,
+    "camat": 0.02,
+    "city_supervisor": 0.02,
+    "resident": 0.10,
+}
 PAGE_P99_MS = 300
+SHARED = {"camat", "city_supervisor", "resident"}  # roles whose accounts users may share
 # Cases an officer may archive in one run (at human pace a few); their seeded documents get
 # files on disk, so the archive bundle the job cluster renders from them finds them.
 TO_ARCHIVE = 8
@@ -66,8 +74,9 @@ def plan(users: int, photo: Path) -> dict:
     counts = counts_for(users)
     offices = list(Office.objects.filter(code__startswith="B").order_by("code"))
     services = list(Service.objects.values_list("pk", flat=True))
-    accounts = {"officer": [], "rt_chair": [], "supervisor": [], "resident": []}
+    accounts = {role: [] for role in MIX}
     by_office = {o.pk: o for o in offices}
+    by_code = {o.code: o for o in offices}
     officers = list(
         Membership.objects.filter(office__in=offices, role=Role.OFFICER)
         .select_related("user")
@@ -142,6 +151,17 @@ def plan(users: int, photo: Path) -> dict:
         accounts["supervisor"].append(
             {"cookie": measure.session_cookie(m.user), "office": m.office.code}
         )
+    # Oversight: the camat of each kecamatan, the city supervisors (several simulated users
+    # may share one account: they only read).
+    for o in Oversight.objects.filter(city=city.CITY).select_related("user").order_by("pk"):
+        scope = [x.code for x in offices if o.kecamatan_id in (None, x.kecamatan_ref_id)]
+        role = "camat" if o.role == OversightRole.KECAMATAN else "city_supervisor"
+        accounts[role].append(
+            {
+                "cookie": measure.session_cookie(o.user),
+                "offices": [(code, by_code[code].name) for code in scope],
+            }
+        )
     statuses = list(
         Application.objects.filter(office__in=offices, is_open=True)
         .order_by("?")
@@ -150,7 +170,10 @@ def plan(users: int, photo: Path) -> dict:
     for k in range(max(1, counts["resident"])):
         share = statuses[k :: max(1, counts["resident"])] or statuses
         accounts["resident"].append({"statuses": share})
-    counts = {role: min(counts[role], len(accounts[role])) for role in counts}
+    counts = {
+        role: n if role in SHARED else min(n, len(accounts[role])) for role, n in counts.items()
+    }
+    counts = {role: n if accounts[role] else 0 for role, n in counts.items()}
     codes = [code for a in accounts["officer"] for code, _req in a["to_archive"]]
     files = list(
         Attachment.objects.filter(application__code__in=codes).values_list("file", flat=True)

@@ -207,5 +207,29 @@ class Resident(StaffUser):
         self.page(f"/s/{token}/", f"kode permohonan <strong>{code}</strong>", "resident: status")
 
 
-# TODO(oversight): camat / city supervisors (kelurahan.Oversight, /pengawasan/ and
-# /pengawasan/kantor/<code>/) join here once the oversight branch is merged.
+class Camat(StaffUser):
+    """A camat (past TOTP): the kecamatan's offices side by side, then one office's page."""
+
+    fixed_count = PLAN["counts"]["camat"]
+    role = "camat"
+    label = "camat"
+
+    @task(3)
+    def overview(self):
+        self.page(
+            "/pengawasan/", "<h1>Pengawasan layanan kelurahan</h1>", f"{self.label}: overview"
+        )
+
+    @task(2)
+    def office(self):
+        code, name = random.choice(self.me["offices"])
+        self.page(f"/pengawasan/kantor/{code}/", f"<h1>Kelurahan {escape(name)}</h1>",
+                  f"{self.label}: office page")  # fmt: skip
+
+
+class CitySupervisor(Camat):
+    """A city supervisor: every office of the city side by side, and one office's page."""
+
+    fixed_count = PLAN["counts"]["city_supervisor"]
+    role = "city_supervisor"
+    label = "city supervisor"

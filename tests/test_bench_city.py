@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from bench import city, city_load
-from kelurahan.models import Kecamatan, Office
+from kelurahan.models import Kecamatan, Office, Oversight, OversightRole
 from services.models import Application, ApplicationState, Letter
 
 postgres_only = pytest.mark.skipif(
@@ -52,6 +52,9 @@ def test_a_small_city_is_seeded_whole_and_consistent():
     # Every office in a kecamatan of the city; the city's 10 kecamatan exist.
     assert Kecamatan.objects.filter(city=city.CITY).count() == city.KECAMATAN
     assert not Office.objects.filter(code__startswith="B", kecamatan_ref=None).exists()
+    # A camat for each kecamatan and two city supervisors oversee them.
+    assert report.overseers == city.KECAMATAN + city.CITY_SUPERVISORS
+    assert Oversight.objects.filter(role=OversightRole.KECAMATAN).count() == city.KECAMATAN
     # Every state is there, open cases a few per cent, as in an office's year.
     states = set(Application.objects.values_list("state", flat=True))
     assert states == set(ApplicationState.values)
@@ -157,5 +160,6 @@ def test_the_user_mix_adds_up():
         counts = city_load.counts_for(users)
         assert sum(counts.values()) == users
     assert city_load.counts_for(500) == {
-        "officer": 200, "rt_chair": 150, "supervisor": 100, "resident": 50,
+        "officer": 200, "rt_chair": 140, "supervisor": 90, "camat": 10, "city_supervisor": 10,
+        "resident": 50,
     }  # fmt: skip
