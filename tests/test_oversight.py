@@ -239,6 +239,7 @@ def test_the_case_page_is_read_only_and_access_logged(camat, officer, rt1):
     page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200 and "Dewi Lestari" in html
+    assert case.nik not in html and case.phone not in html and case.address not in html
     assert html.count("<form") == 1  # the header's "Keluar", nothing else
     assert "/berkas/" not in html and ".pdf" not in html
     row = AccessLog.objects.get(user=camat)

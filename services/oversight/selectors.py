@@ -28,6 +28,7 @@ from services.selectors import application_detail, letters_for_case, with_time_l
 from services.sla.calendar import WorkingCalendar, calendars_for
 from services.sla.charts import NO_LETTER_DUE, WAITING_FOR_LETTER, DateRange
 from services.survey import ELEMENT_CODES, IkmResult, ikm_from_sums
+from services.validators import mask_nik
 
 # Working days since it came in: within the 3-day promise, past it, long past it.
 AGE_BANDS = [
@@ -223,7 +224,8 @@ def overseen_application(user, code: str) -> Application:
 
 def case_facts(application: Application) -> dict:
     """What the read-only case page shows, with the officer's case page's own selectors
-    (data, checklist, deadlines, letters, history); no action, form or file link."""
+    (checklist, deadlines, letters, history); no action, form or file link, and the NIK and
+    KK masked, no phone, email or address."""
     application = application_detail(application)
     (application,) = with_time_left([application], application.office)
     return {
@@ -235,6 +237,9 @@ def case_facts(application: Application) -> dict:
             ("Hari 3 — surat terbit", application.issue_due, application.issued_at),
         ],
         "letters": letters_for_case(application),
+        # Oversight needs no identity numbers or contacts (UU PDP data minimisation).
+        "masked_nik": mask_nik(application.nik),
+        "masked_kk": mask_nik(application.kk_number) if application.kk_number else "",
     }
 
 
