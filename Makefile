@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-sqlite test-postgres test-e2e test-cluster sysdeps-cluster lint audit format install sysdeps-run sysdeps-test demo demo-month bench bench-sqlite bench-postgres bench-floor sysdeps-bench clean
+.PHONY: run test test-sqlite test-postgres test-e2e test-cluster sysdeps-cluster lint audit format install sysdeps-run sysdeps-test demo demo-month bench bench-sqlite bench-postgres bench-floor bench-city sysdeps-bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -98,6 +98,24 @@ bench-floor: install
 	rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) BENCH_ENDPOINTS=1 $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BENCH_ENV) $(PY) manage.py bench_floor
+
+# A whole city (issue 17): 100 offices / 5,000,000 cases seeded on a throwaway PostgreSQL
+# (bench.city), the single-office pages timed at 100k then at 5M, then Locust (500 staff and
+# residents at human pace, bench/locustfile.py) against gunicorn, on PostgreSQL alone and with
+# Redis. About an hour and ~25 GB of disk; results in bench/results/city-*.json.
+CITY_OFFICES ?= 100
+CITY_CASES ?= 5000000
+CITY_USERS ?= 500
+CITY_SECONDS ?= 240
+CITY_BASELINE := bench/results/city-baseline.json
+CITY_ENV := BENCH_ENDPOINTS=1 DJANGO_LOG_LEVEL=WARNING PUBLIC_RATE_PER_MINUTE=100000000
+
+bench-city: install sysdeps-bench
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(CITY_ENV) scripts/with-postgres.sh sh -c '$(PY) manage.py migrate --no-input -v0 \
+	  && $(PY) manage.py bench_city --offices 10 --cases 100000 --no-locust --json $(CITY_BASELINE) \
+	  && $(PY) manage.py bench_city --offices $(CITY_OFFICES) --cases $(CITY_CASES) \
+	     --users $(CITY_USERS) --duration $(CITY_SECONDS) --baseline-json $(CITY_BASELINE)'
 
 lint: install
 	$(VENV)/bin/ruff check .
