@@ -8,6 +8,7 @@ nothing to do. Each sweep runs in a thread of its own, so on its own database co
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -166,6 +167,16 @@ def test_postgres_a_sweep_whose_connection_died_released_the_lock(officer, rt1, 
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pids["doomed"]])
             assert cursor.fetchone()[0]
+            # pg_terminate_backend only sends the signal: wait until that backend has ended
+            # (on a loaded machine it can still hold the lock a moment later).
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pids["doomed"]]
+                )
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
         assert sla_sweep() == 1  # the lock was free again while the dead sweep's thread waited
     assert held.error is not None  # its connection was gone when it went on
     assert SlaBreach.objects.count() == 1
