@@ -33,7 +33,7 @@ def test_resident_files_a_complaint_the_officer_answers_the_resident_reads_it(
     settings.SITE_URL = live_server.url
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     case = case_in(ApplicationState.ARCHIVED, officer=officer, rt=rt, nik="3271014501900002")
 
     resident_context, resident = new_phone(browser)

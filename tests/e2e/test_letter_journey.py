@@ -16,7 +16,7 @@ def test_officer_issues_downloads_verifies_and_hands_over_a_letter(live_server, 
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     application = case_in(ApplicationState.VERIFIED, officer=officer, rt=rt)
 
     page.goto(live_server.url + "/masuk/")

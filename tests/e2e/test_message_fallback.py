@@ -32,7 +32,7 @@ def test_a_failed_gateway_message_is_sent_by_click_to_chat(
     settings.SITE_URL = live_server.url
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     settings.RESIDENT_MESSAGE_BACKEND = "services.notifications.gateway.LocmemBackend"
     monkeypatch.setattr("services.jobs.async_task", lambda *args, **kwargs: None)
     case = case_in(

@@ -17,7 +17,7 @@ def test_a_pdf_attachment_opens_inline_under_the_sandbox_policy(live_server, pag
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     application = ApplicationFactory(officer=officer, rt=rt, docs=False)
     (pdf,) = workflow.attachment_add(
         application=application,

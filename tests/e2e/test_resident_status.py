@@ -44,7 +44,7 @@ def test_resident_follows_the_receipt_link_while_rt_and_officer_move_the_case(
     settings.SITE_URL = live_server.url
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     case = case_in(ApplicationState.IN_VERIFICATION, officer=officer, rt=rt, nik="3271014501900002")
 
     staff = browser.new_context(**PHONE)
@@ -116,7 +116,7 @@ def test_resident_looks_up_a_case_by_code_and_phone_digits(live_server, page, se
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     case = case_in(ApplicationState.IN_VERIFICATION, officer=officer, rt=rt, nik="3271014501900002")
 
     page.goto(live_server.url + "/lacak/")
@@ -164,7 +164,7 @@ def test_resident_downloads_the_letter_from_the_receipt_link_and_that_completes_
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     case = case_in(
         ApplicationState.IN_VERIFICATION,
         officer=officer,

@@ -26,7 +26,7 @@ def test_officer_sends_the_pending_whatsapp_message_in_one_click(live_server, br
     settings.SITE_URL = live_server.url
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     case = case_in(
         ApplicationState.RECEIVED, officer=officer, rt=rt, nik="3271014501900002",
         phone="0812 3456 7890",

@@ -25,7 +25,7 @@ def test_rt_chair_verifies_on_a_phone_and_the_officer_sees_the_return(live_serve
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     first = case_in(
         ApplicationState.IN_VERIFICATION,
         officer=officer,

@@ -30,7 +30,7 @@ def test_overdue_case_leads_the_queue_and_the_supervisor_sees_the_escalation(
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=2)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=2)
     fresh = ApplicationFactory(officer=officer, rt=rt, nik="3271010101900003")
     late = ApplicationFactory(officer=officer, rt=rt, nik="3271014501900002")
     yesterday = timezone.now() - timedelta(days=1)

@@ -54,7 +54,7 @@ def test_resident_answers_the_survey_and_the_supervisor_downloads_the_report(
     settings.DEBUG = True
     call_command("seed_demo")  # 48 paper questionnaires of this semester
     officer = get_user_model().objects.get(username="petugas")
-    rt = RT.objects.get(rw__number=1, number=1)
+    rt = RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
     case = case_in(ApplicationState.COMPLETED, officer=officer, rt=rt, nik="3271014501900002")
 
     resident = browser.new_context(**PHONE)

@@ -26,7 +26,7 @@ def test_j61_supervisor_sees_the_letter_without_its_pdf(live_server, page, setti
     case = case_in(
         ApplicationState.ISSUED,
         officer=officer,
-        rt=RT.objects.get(rw__number=1, number=1),
+        rt=RT.objects.get(rw__office__code="BKS", rw__number=1, number=1),
         nik="3271014501900077",
     )
     letter = current_letter(case)
