@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from bench import measure
 from bench.management.commands.bench import not_the_page
 from bench.seed import seed_city
-from tests.factories import log_in
+from tests.factories import ApplicationFactory, log_in
 
 GOOD = (
     "Requests/sec:    41.20\n"
@@ -442,10 +442,7 @@ def test_the_seed_writes_rows_the_orm_reads_and_leaves_indexes_and_ids_as_they_w
     assert Letter.objects.get(application=case).token
     assert Application.objects.count() == 300
     # The next case the ORM writes gets the next id (PostgreSQL: the sequence was moved on).
-    new = Application.objects.create(
-        code="X-1", office=case.office, service=case.service, rt=case.rt,
-        received_by=case.received_by, applicant_name="x", nik="1", phone="1", address="x",
-    )  # fmt: skip
+    new = ApplicationFactory(officer=case.received_by, rt=case.rt, docs=False)
     assert new.pk > Application.objects.exclude(pk=new.pk).order_by("-pk").first().pk
     seed_city(400)  # tops up
     assert Application.objects.count() == 400  # the total, with the one above
