@@ -16,7 +16,11 @@ def test_supervisor_sees_who_viewed_a_case(live_server, page, settings):
     settings.DEBUG = True
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    application = case_in("received", officer=officer, rt=RT.objects.get(rw__office__code="BKS", rw__number=1, number=1))
+    application = case_in(
+        "received",
+        officer=officer,
+        rt=RT.objects.get(rw__office__code="BKS", rw__number=1, number=1),
+    )
 
     login(page, live_server.url, "petugas")
     page.goto(f"{live_server.url}/permohonan/{application.code}/tanda-terima/")

@@ -43,7 +43,9 @@ def test_officer_corrects_a_typo_and_the_rt_keeping_input_after_an_error(
     page = desktop
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
-    application = ApplicationFactory(officer=officer, rt=RT.objects.get(rw__office__code="BKS", rw__number=1, number=1))
+    application = ApplicationFactory(
+        officer=officer, rt=RT.objects.get(rw__office__code="BKS", rw__number=1, number=1)
+    )
     log_in(page, live_server, "petugas")
     page.goto(live_server.url + f"/permohonan/{application.code}/")
 

@@ -29,7 +29,9 @@ def test_rt_request_page_on_a_phone(live_server, page, settings):
     call_command("seed_demo")
     officer = get_user_model().objects.get(username="petugas")
     application = ApplicationFactory(
-        officer=officer, rt=RT.objects.get(rw__office__code="BKS", rw__number=1, number=1), nik="3271014501900002"
+        officer=officer,
+        rt=RT.objects.get(rw__office__code="BKS", rw__number=1, number=1),
+        nik="3271014501900002",
     )
     # A second photo for one requirement, rejected: the page sets it apart.
     requirement = application.service.requirements.exclude(kind="rt_cover_letter").first()
