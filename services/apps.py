@@ -8,10 +8,12 @@ class ServicesConfig(AppConfig):
     def ready(self) -> None:
         from kelurahan.backends import register_user_column
         from kelurahan.health import register_health_check
+        from services.catalogue import connect_catalogue_receivers
         from services.letters.renders import health_check
         from services.notifications.inbox import UNREAD_COLUMN, unread_count_column
 
         register_health_check("documents", health_check)
+        connect_catalogue_receivers()
         # The bell's count read with the user of each request: no query of its own.
         register_user_column(UNREAD_COLUMN, unread_count_column)
 

@@ -445,19 +445,27 @@ class CorrectionForm(forms.Form):
             electronic=application.service.electronic_delivery
             or application.delivery == Delivery.ELECTRONIC,
         )
-        variants = catalogue.active_variants(application.service)
+        # The service's variants and data fields from the process's catalogue (no query).
+        service_catalogue = catalogue.catalogue(application.service)
+        variants = service_catalogue.active_variants()
         if variants:
             # The requirements follow the variant, so it changes only before the archive.
+            empty_label = None if application.variant_id else "— pilih —"
             self.fields["variant"] = forms.ModelChoiceField(
                 label="Jenis permohonan",
                 queryset=application.service.variants.filter(pk__in=[v.pk for v in variants]),
                 initial=application.variant_id,
-                empty_label=None if application.variant_id else "— pilih —",
+                empty_label=empty_label,
                 disabled=application.state not in EDITABLE_STATES,
                 help_text="Dapat diganti sebelum diarsipkan; persyaratannya ikut berganti.",
             )
+            # Shown from the same variants (the queryset still validates a posted choice).
+            self.fields["variant"].widget.choices = [
+                *([("", empty_label)] if empty_label is not None else []),
+                *((v.pk, str(v)) for v in variants),
+            ]
         # The service's own data fields (SITU: nama usaha), corrected like the rest.
-        self.data_fields = list(application.service.data_fields.all())
+        self.data_fields = list(service_catalogue.data_fields)
         for data_field in self.data_fields:
             self.fields[self.extra_name(data_field)] = catalogue.formfield(data_field)
         if not self.is_bound:

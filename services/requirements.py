@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.catalogue import requirements_for
+from services.catalogue import catalogue, requirements_for
 from services.models import Application, Attachment, Requirement, RequirementKind, Verdict
 
 
@@ -21,13 +21,19 @@ class RequirementStatus:
     problem: str  # empty when satisfied
 
 
-def requirement_statuses(application: Application) -> list[RequirementStatus]:
-    """Each requirement of the service with its files and whether it is met."""
+def requirement_statuses(application: Application, *, cached=False) -> list[RequirementStatus]:
+    """Each requirement of the service with its files and whether it is met; ``cached``: the
+    requirements from the process's catalogue (``services.catalogue.catalogue``, the pages)."""
     attachments = getattr(application, "prefetched_attachments", None)
     if attachments is None:
         attachments = list(application.attachments.all())
     statuses = []
-    for requirement in requirements_for(application.service, application.variant):
+    requirements = (
+        catalogue(application.service).requirements_for(application.variant)
+        if cached
+        else requirements_for(application.service, application.variant)
+    )
+    for requirement in requirements:
         mine = [a for a in attachments if a.requirement_id == requirement.pk]
         accepted = any(a.verdict == Verdict.ACCEPTED for a in mine)
         pending = any(a.verdict == Verdict.PENDING for a in mine)

@@ -341,7 +341,7 @@ def case_page(request, application: Application, **bound):
     )
     application = application_detail(application)
     log_access(user=request.user, application_id=application.pk, action="view_application")
-    statuses = requirement_statuses(application)
+    statuses = requirement_statuses(application, cached=True)
     (application,) = with_time_left([application], application.office)
     calendar_deadlines = [
         ("Hari 1 — diarsipkan", application.archive_due, application.archived_at),

@@ -24,9 +24,13 @@ def _fresh_cache():
     # Rate-limit counters live in the cache (kelurahan.ratelimit): every test starts at zero.
     from django.core.cache import cache
 
+    from services.catalogue import clear_catalogue_cache
+
     cache.clear()
+    clear_catalogue_cache()  # each test's catalogue is rolled back with it
     yield
     cache.clear()
+    clear_catalogue_cache()
 
 
 @pytest.fixture(autouse=True)

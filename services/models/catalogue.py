@@ -1,6 +1,8 @@
 """The service catalogue: services, their variants (jenis permohonan), data fields and
 requirements, configured by admins."""
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -107,6 +109,15 @@ class Service(models.Model):
         ),
     )
 
+    # Changes whenever the service, its requirements, variants or data fields change (save()
+    # below; the receivers in services.catalogue for the related rows): the per-process
+    # catalogue cache is keyed by it, and it comes free with every case read (issue 12).
+    # A fresh random value, never a counter: a rolled-back or stale write cannot bring back
+    # a value some process cached other rows under.
+    catalogue_version = models.UUIDField(
+        "versi katalog", default=uuid.uuid4, editable=False
+    )
+
     objects = ServiceQuerySet.as_manager()
 
     class Meta:
@@ -116,6 +127,13 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.catalogue_version = uuid.uuid4()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "catalogue_version" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "catalogue_version"]
+        super().save(*args, **kwargs)
 
     @property
     def fee_text(self) -> str:
