@@ -12,7 +12,8 @@ intake forms and again by the workflow (``clean_extra``) on whatever reaches it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
 
@@ -48,14 +49,16 @@ class Catalogue:
     requirements: tuple[Requirement, ...]  # in order; each with ``variant_ids`` (a frozenset)
     variants: tuple[ServiceVariant, ...]  # all of them, active or not, in order
     data_fields: tuple[ServiceField, ...]
-    _by_variant: dict = field(default_factory=dict, compare=False, repr=False)
+    _by_variant: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def requirements_for(self, variant: ServiceVariant | None) -> list[Requirement]:
         """``requirements_for`` (the module function) without a query."""
         key = variant.pk if variant is not None else None
         if key not in self._by_variant:
             self._by_variant[key] = [
-                r for r in self.requirements if key is None or not r.variant_ids or key in r.variant_ids
+                r
+                for r in self.requirements
+                if key is None or not r.variant_ids or key in r.variant_ids
             ]
         return self._by_variant[key]
 
@@ -144,7 +147,9 @@ def connect_catalogue_receivers() -> None:
     for model in (Requirement, ServiceVariant, ServiceField):
         for signal in (post_save, post_delete):
             signal.connect(
-                _on_catalogue_row, sender=model, dispatch_uid=f"catalogue_{model.__name__}_{signal is post_save}"
+                _on_catalogue_row,
+                sender=model,
+                dispatch_uid=f"catalogue_{model.__name__}_{signal is post_save}",
             )
     m2m_changed.connect(
         _on_requirement_variants,

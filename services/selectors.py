@@ -5,17 +5,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from operator import attrgetter
 from urllib.parse import quote
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Exists,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
 from kelurahan.access import STAFF_ROLES, membership_for
+from kelurahan.models import RT, RW, OfficeClosedDay
 from services.catalogue import active_variants, applies_to, extra_rows
 from services.models import (
     OPEN_STATES,
@@ -130,17 +143,105 @@ def get_variant_or_404(service: Service, code: str) -> ServiceVariant | None:
         raise Http404("Jenis permohonan tidak ditemukan.") from exc
 
 
-def get_application_for_user(user, code: str) -> Application:
+def get_application_for_user(user, code: str, **annotations) -> Application:
     """The application with this code in the user's office, or 404 for anyone else."""
     membership = membership_for(user)
     if membership is None or membership.role not in STAFF_ROLES:
         raise Http404("Permohonan tidak ditemukan.")
     try:
-        return Application.objects.select_related(
-            "service", "office", "rt__rw", "received_by", "assisted_by_user", "variant"
-        ).get(code=code, office_id=membership.office_id)
+        return (
+            Application.objects.select_related(
+                "service", "office", "rt__rw", "received_by", "assisted_by_user", "variant"
+            )
+            .annotate(**annotations)
+            .get(code=code, office_id=membership.office_id)
+        )
     except Application.DoesNotExist as exc:
         raise Http404("Permohonan tidak ditemukan.") from exc
+
+
+class _Joined(Func):
+    """The subquery's values as one text, comma-separated (an aggregate over the whole
+    subquery: a Func, so Django adds no GROUP BY), NULL when there are none."""
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="GROUP_CONCAT(%(expressions)s, ',')")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="STRING_AGG((%(expressions)s)::text, ',')", **extra
+        )
+
+
+def _joined(queryset: QuerySet, expression) -> Subquery:
+    rows = queryset.order_by().annotate(joined=_Joined(expression)).values("joined")
+    return Subquery(rows, output_field=TextField())
+
+
+def get_case_for_page(user, code: str) -> Application:
+    """``get_application_for_user`` for the case page, with in the same query what it would
+    otherwise read in queries of their own: the office's closed days (the next deadline's time
+    left), and whether the case has letters and messages waiting for the officer (most have
+    neither: then those reads are skipped). ``case_page_reads`` uses them."""
+    office = OuterRef("office_id")
+    return get_application_for_user(
+        user,
+        code,
+        page_closed_days=_joined(OfficeClosedDay.objects.filter(office_id=office), "date"),
+        # The office's RTs (the correction and reopen forms' choices): id:rw:rt each.
+        page_rts=_joined(
+            RT.objects.filter(rw__office_id=office),
+            Concat("id", Value(":"), "rw__number", Value(":"), "number", output_field=TextField()),
+        ),
+        page_has_letters=Exists(Letter.objects.filter(application_id=OuterRef("pk"))),
+        page_has_messages=Exists(
+            ResidentMessage.objects.filter(WAITING_FOR_OFFICER, application_id=OuterRef("pk"))
+        ),
+    )
+
+
+def case_rt_choices(application: Application) -> list[tuple] | None:
+    """The choices of an RT field of the office's RTs (``ModelChoiceField``: the empty choice,
+    then each RT in the model's order), from ``get_case_for_page``'s case; None otherwise."""
+    joined = getattr(application, "page_rts", None)
+    if joined is None:
+        return None
+    rts = []
+    for row in joined.split(","):
+        pk, rw, number = (int(part) for part in row.split(":"))
+        rts.append(RT(pk=pk, number=number, rw=RW(number=rw)))
+    rts.sort(key=lambda rt: (rt.rw.number, rt.number))  # RT.Meta.ordering within an office
+    return [("", "---------"), *((rt.pk, str(rt)) for rt in rts)]
+
+
+@dataclass(frozen=True)
+class CasePageReads:
+    letters: list[Letter]
+    resident_messages: list[ResidentMessage]
+
+
+def case_page_reads(application: Application) -> CasePageReads:
+    """The case page's reads besides ``application_detail``; sets ``application.sla`` (as
+    ``with_time_left`` does). With a case from ``get_case_for_page``, a read whose answer the
+    case's query already gave (no letter, no message, the closed days) costs no query; any
+    other case (a view re-rendering the page with its bound form) reads them all."""
+    joined = getattr(application, "page_closed_days", None)
+    closed_days = None
+    if hasattr(application, "page_closed_days"):
+        closed_days = [date.fromisoformat(d) for d in joined.split(",")] if joined else []
+    calendar = WorkingCalendar(application.office, closed_days)
+    deadline = next_due(application)
+    application.sla = time_left(calendar, deadline, timezone.now()) if deadline else None
+    return CasePageReads(
+        letters=letters_for_case(application)
+        if getattr(application, "page_has_letters", True)
+        else [],
+        resident_messages=pending_whatsapp_for_case(application)
+        if getattr(application, "page_has_messages", True)
+        else [],
+    )
 
 
 def get_attachment_for_user(user, code: str, uuid) -> Attachment:

@@ -54,22 +54,22 @@ from services.requirements import requirement_statuses
 from services.selectors import (
     application_detail,
     applications_for_officer,
+    case_page_reads,
+    case_rt_choices,
     document_anchor_after,
     get_active_service_or_404,
     get_application_for_user,
     get_attachment_for_user,
+    get_case_for_page,
     get_letter_for_user,
     get_message_for_user,
     get_variant_or_404,
-    letters_for_case,
     looks_like_nik,
     notifications_for,
-    pending_whatsapp_for_case,
     pending_whatsapp_for_office,
     queue_page,
     services_for_catalogue,
     variant_choices,
-    with_time_left,
 )
 from services.sla.reports import dashboard_numbers
 from services.throttle import case_view_budget, verification_allowed
@@ -306,7 +306,7 @@ def _allowed_actions(application: Application, user) -> list[dict]:
 @case_view_budget
 @never_cache
 def application_page(request, code: str):
-    return case_page(request, get_application_for_user(request.user, code))
+    return case_page(request, get_case_for_page(request.user, code))
 
 
 def correction_context(application: Application, user, letters: list[Letter], **bound) -> dict:
@@ -342,7 +342,7 @@ def case_page(request, application: Application, **bound):
     application = application_detail(application)
     log_access(user=request.user, application_id=application.pk, action="view_application")
     statuses = requirement_statuses(application, cached=True)
-    (application,) = with_time_left([application], application.office)
+    reads = case_page_reads(application)
     calendar_deadlines = [
         ("Hari 1 — diarsipkan", application.archive_due, application.archived_at),
         ("Hari 2 — diverifikasi RT", application.verify_due, application.verified_at),
@@ -351,11 +351,15 @@ def case_page(request, application: Application, **bound):
     editable = application.state in workflow.EDITABLE_STATES and request.user.has_perm(
         "services.check_attachment"
     )
-    letters = letters_for_case(application)
+    letters = reads.letters
     upload_form = (
         UploadForm(service=application.service, variant=application.variant) if editable else None
     )
     corrections = correction_context(application, request.user, letters, **bound)
+    rt_choices = case_rt_choices(application)  # the office's RTs came with the case
+    for form in (corrections["correct_form"], corrections["reopen_form"]):
+        if form is not None and rt_choices is not None:
+            form.fields["rt"].widget.choices = rt_choices
     fast(hand_over_form, upload_form, corrections["correct_form"], corrections["reopen_form"])
     response = render(
         request,
@@ -376,7 +380,7 @@ def case_page(request, application: Application, **bound):
             and has_transition_perm(application.hand_over, request.user),
             "hand_over_form": hand_over_form,
             "can_revoke": request.user.has_perm("services.revoke_letter"),
-            "resident_messages": pending_whatsapp_for_case(application),
+            "resident_messages": reads.resident_messages,
             "Verdict": Verdict,
             **corrections,
         },

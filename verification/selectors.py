@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -146,10 +146,23 @@ def get_assisted_application_for_chair(user, code: str) -> Application:
 
 
 def requests_for_application(application) -> list[VerificationRequest]:
-    """The verification history the officer's case page shows."""
-    return list(
+    """The verification history the officer's case page shows.
+
+    Few requests have a neighbour's statement: whether each has one comes with the requests,
+    and the statements are read (one query) only when some have.
+    """
+    requests = list(
         VerificationRequest.objects.filter(application=application)
         .select_related("decided_by", "created_by", "rt__rw")
-        .prefetch_related("attestations")
+        .annotate(
+            has_attestations=Exists(NeighbourAttestation.objects.filter(request_id=OuterRef("pk")))
+        )
         .order_by("created_at", "id")
     )
+    attested = [r for r in requests if r.has_attestations]
+    prefetch_related_objects(attested, "attestations")
+    none = NeighbourAttestation.objects.none()
+    for request in requests:
+        if not request.has_attestations:  # vr.attestations.all: none, without a query
+            request._prefetched_objects_cache = {"attestations": none}
+    return requests

@@ -12,6 +12,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="service",
             name="catalogue_version",
-            field=models.UUIDField(default=uuid.uuid4, editable=False, verbose_name="versi katalog"),
+            field=models.UUIDField(
+                default=uuid.uuid4, editable=False, verbose_name="versi katalog"
+            ),
         ),
     ]

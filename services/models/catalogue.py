@@ -114,9 +114,7 @@ class Service(models.Model):
     # catalogue cache is keyed by it, and it comes free with every case read (issue 12).
     # A fresh random value, never a counter: a rolled-back or stale write cannot bring back
     # a value some process cached other rows under.
-    catalogue_version = models.UUIDField(
-        "versi katalog", default=uuid.uuid4, editable=False
-    )
+    catalogue_version = models.UUIDField("versi katalog", default=uuid.uuid4, editable=False)
 
     objects = ServiceQuerySet.as_manager()
 
