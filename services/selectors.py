@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from django.core.paginator import Paginator
@@ -28,8 +29,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
 from kelurahan.access import STAFF_ROLES, membership_for
-from kelurahan.models import RT, RW, OfficeClosedDay
-from services.catalogue import active_variants, applies_to, extra_rows
+from kelurahan.models import RT, OfficeClosedDay
+from services.catalogue import active_variants, applies_to, catalogue, extra_rows
 from services.models import (
     OPEN_STATES,
     QUEUE_LAST,
@@ -143,21 +144,27 @@ def get_variant_or_404(service: Service, code: str) -> ServiceVariant | None:
         raise Http404("Jenis permohonan tidak ditemukan.") from exc
 
 
-def get_application_for_user(user, code: str, **annotations) -> Application:
+CASE_RELATED = ("service", "office", "rt__rw", "received_by", "assisted_by_user", "variant")
+
+
+def get_application_for_user(
+    user, code: str, *, related=CASE_RELATED, **annotations
+) -> Application:
     """The application with this code in the user's office, or 404 for anyone else."""
     membership = membership_for(user)
     if membership is None or membership.role not in STAFF_ROLES:
         raise Http404("Permohonan tidak ditemukan.")
     try:
-        return (
-            Application.objects.select_related(
-                "service", "office", "rt__rw", "received_by", "assisted_by_user", "variant"
-            )
+        application = (
+            Application.objects.select_related(*related)
             .annotate(**annotations)
             .get(code=code, office_id=membership.office_id)
         )
     except Application.DoesNotExist as exc:
         raise Http404("Permohonan tidak ditemukan.") from exc
+    if "office" not in related:  # the user's own office, read with the user
+        application.office = membership.office
+    return application
 
 
 class _Joined(Func):
@@ -189,6 +196,7 @@ def get_case_for_page(user, code: str) -> Application:
     return get_application_for_user(
         user,
         code,
+        related=tuple(name for name in CASE_RELATED if name != "office"),
         page_closed_days=_joined(OfficeClosedDay.objects.filter(office_id=office), "date"),
         # The office's RTs (the correction and reopen forms' choices): id:rw:rt each.
         page_rts=_joined(
@@ -208,12 +216,16 @@ def case_rt_choices(application: Application) -> list[tuple] | None:
     joined = getattr(application, "page_rts", None)
     if joined is None:
         return None
-    rts = []
-    for row in joined.split(","):
-        pk, rw, number = (int(part) for part in row.split(":"))
-        rts.append(RT(pk=pk, number=number, rw=RW(number=rw)))
-    rts.sort(key=lambda rt: (rt.rw.number, rt.number))  # RT.Meta.ordering within an office
-    return [("", "---------"), *((rt.pk, str(rt)) for rt in rts)]
+    rows = sorted(  # RT.Meta.ordering within an office: RW number, RT number
+        (int(rw), int(number), int(pk))
+        for pk, rw, number in (row.split(":") for row in joined.split(","))
+    )
+
+    # RT.__str__ itself, on the two numbers it prints (no model instance per RT).
+    def label(rw: int, number: int) -> str:
+        return RT.__str__(SimpleNamespace(number=number, rw=SimpleNamespace(number=rw)))
+
+    return [("", "---------"), *((pk, label(rw, n)) for rw, n, pk in rows)]
 
 
 @dataclass(frozen=True)
@@ -270,8 +282,14 @@ def document_anchor_after(application: Application, attachment: Attachment) -> s
 
 def application_detail(application: Application) -> Application:
     """Attach what the application page shows, in a fixed number of queries."""
-    # The pages show a document's requirement, never who uploaded or checked it.
-    application.prefetched_attachments = list(application.attachments.select_related("requirement"))
+    # The pages show a document's requirement (from the service's cached catalogue), never
+    # who uploaded or checked it.
+    requirements = {r.pk: r for r in catalogue(application.service).requirements}
+    attachments = list(application.attachments.all())
+    for attachment in attachments:
+        if attachment.requirement_id in requirements:
+            attachment.requirement = requirements[attachment.requirement_id]
+    application.prefetched_attachments = attachments
     application.extra_rows = extra_rows(application)
     application.prefetched_events = list(
         ApplicationEvent.objects.filter(application=application).select_related("by")
