@@ -196,7 +196,9 @@ def get_case_for_page(user, code: str) -> Application:
     return get_application_for_user(
         user,
         code,
-        related=tuple(name for name in CASE_RELATED if name != "office"),
+        # Not the office (the user's own, read with the user) nor the assisting chair (not
+        # shown); the chair who gave the portal cover letter is (the RT panel).
+        related=("service", "rt__rw", "received_by", "variant", "rt_cover_letter_by"),
         page_closed_days=_joined(OfficeClosedDay.objects.filter(office_id=office), "date"),
         # The office's RTs (the correction and reopen forms' choices): id:rw:rt each.
         page_rts=_joined(

@@ -153,7 +153,7 @@ def requests_for_application(application) -> list[VerificationRequest]:
     """
     requests = list(
         VerificationRequest.objects.filter(application=application)
-        .select_related("decided_by", "created_by", "rt__rw")
+        .select_related("decided_by", "rt__rw")  # who sent it is not shown
         .annotate(
             has_attestations=Exists(NeighbourAttestation.objects.filter(request_id=OuterRef("pk")))
         )
