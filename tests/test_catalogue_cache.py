@@ -163,10 +163,13 @@ CHANGES = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])
-def test_a_catalogue_change_elsewhere_shows_on_the_next_request(officer_client, kk_case, change):
+def test_a_catalogue_change_elsewhere_shows_on_the_next_request(
+    officer_client, kk_case, change, django_capture_on_commit_callbacks
+):
     before, make_change, gone, shown = change(kk_case)
     if before:
-        before()
+        with django_capture_on_commit_callbacks(execute=True):  # committed: cached from now on
+            before()
     html, _ = _page(officer_client, kk_case)  # cached here
     assert (gone is None or gone in html) and (shown is None or shown not in html)
     with in_another_process():
