@@ -27,7 +27,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from bench import city, measure
+from bench import city, cpu, measure
 from kelurahan.models import RT, Membership, Office, Oversight, OversightRole, Role
 from services.models import Application, ApplicationState, Attachment, Service
 from verification.models import VerificationRequest
@@ -310,15 +310,20 @@ def locust_run(*, users: int, spawn_rate: float, duration: int, workers: int, re
             host = f"http://127.0.0.1:{server.port}"
             with bench_lock():
                 started = measure_uptime()
-                out = subprocess.run(
+                users_total = sum(the_plan["counts"].values())
+                locust = subprocess.Popen(
                     [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE),
-                     "--headless", "-u", str(sum(the_plan["counts"].values())),
+                     "--headless", "-u", str(users_total),
                      "-r", str(spawn_rate), "-t", f"{duration}s", "--host", host,
                      "--csv", str(work / "locust"), "--reset-stats", "--only-summary",
                      "--stop-timeout", "30", "--loglevel", "WARNING"],
                     env={**os.environ, "BENCH_CITY_PLAN": str(plan_path)},
-                    capture_output=True, text=True, check=False, timeout=duration + 300,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 )  # fmt: skip
+                # The CPU is counted from the moment every user is spawned (when Locust
+                # resets its statistics) to Locust's end: the same window as the figures.
+                profile = steady_state_profile(locust, spawn_seconds=users_total / spawn_rate,
+                                               timeout=duration + 300)  # fmt: skip
                 ended = measure_uptime()
         stats = parse_stats((work / "locust_stats.csv").read_text())
         failures = parse_failures((work / "locust_failures.csv").read_text())
@@ -331,13 +336,35 @@ def locust_run(*, users: int, spawn_rate: float, duration: int, workers: int, re
             "uptime": {"start": started, "end": ended},
             "stats": stats,
             "failures": failures,
-            "locust_exit": out.returncode,
+            "locust_exit": locust.returncode,
+            "cpu": profile["cpu"],
+            "statements": profile["statements"],
         }
         log(f"  {stats['Aggregated']['requests']:,} requests, {stats['Aggregated']['rps']:.1f}/s,"
             f" {stats['Aggregated']['failures']} failed")  # fmt: skip
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def steady_state_profile(locust: subprocess.Popen, *, spawn_seconds: float, timeout: float) -> dict:
+    """Wait for ``locust`` to end; meanwhile, once every user is spawned, start counting the
+    CPU of each process group (``bench.cpu``) and the database's statements."""
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        locust.wait(timeout=spawn_seconds)
+    with connection.cursor() as cursor:
+        counting = cpu.statements_reset(cursor)
+    before = cpu.snapshot()
+    try:
+        locust.communicate(timeout=max(deadline - time.monotonic(), 1))
+    except subprocess.TimeoutExpired:
+        locust.kill()
+        locust.communicate()
+    after = cpu.snapshot()
+    with connection.cursor() as cursor:
+        statements = cpu.top_statements(cursor) if counting else []
+    return {"cpu": cpu.between(before, after, load_pid=locust.pid), "statements": statements}
 
 
 def measure_uptime() -> str:
@@ -410,6 +437,26 @@ def render_table(r: dict) -> str:
                 f" {s['failures']} | {_ms(s['p50_ms'])} | {_ms(s['p95_ms'])} |"
                 f" {_ms(s['p99_ms'])} | {target} | {'yes' if holds else 'NO'} |"
             )
+        lines += ["", *render_profile(run), ""]
+    if r.get("capacity"):
+        lines += [
+            "What the machine carries (PostgreSQL alone, the same mix with fewer users; the"
+            " slowest page kind's p99):",
+            "",
+            "| users | req/s | errors | slowest page p50 ms | slowest page p99 ms | cores busy |"
+            " p99 < 300 ms |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for users, run in sorted(r["capacity"].items(), key=lambda kv: int(kv[0])):
+            agg = run["stats"]["Aggregated"]
+            pages = [st for n, st in run["stats"].items() if n != "Aggregated" and is_page(n, st)]
+            worst = max(pages, key=lambda st: st["p99_ms"] or 0) if pages else {}
+            p99 = worst.get("p99_ms") or 0
+            lines.append(
+                f"| {users} | {agg['rps']:.1f} | {agg['failures']} | {_ms(worst.get('p50_ms'))} |"
+                f" {_ms(p99)} | {run.get('cpu', {}).get('machine_busy', '—')} |"
+                f" {'yes' if p99 < PAGE_P99_MS and not agg['failures'] else 'NO'} |"
+            )
         lines.append("")
     base = r.get("baseline")
     if base:
@@ -435,6 +482,39 @@ def render_table(r: dict) -> str:
                 f" {'yes' if ratio is not None and ratio <= 1.2 else 'NO'} |"
             )
     return "\n".join(lines)
+
+
+def render_profile(run: dict) -> list[str]:
+    """Where the CPU went in a run (``bench.cpu``), per request, and the database's costliest
+    statements: why a target does not hold."""
+    prof = run.get("cpu")
+    if not prof:
+        return []
+    rps = run["stats"]["Aggregated"]["rps"] or 0
+    lines = [
+        f"Where the CPU went ({prof['wall_s']:.0f} s from the last user spawned to the end):"
+        f" {prof['machine_busy']:.2f} of {prof['cores']} cores busy on average.",
+        "",
+        "| process group | cores busy | CPU ms per request |",
+        "|---|---|---|",
+    ]
+    for group, cores in sorted(prof["groups"].items(), key=lambda kv: -kv[1]):
+        per = f"{cores / rps * 1000:.1f}" if rps else "—"
+        lines.append(f"| {group} | {cores:.2f} | {per} |")
+    if run.get("statements"):
+        lines += [
+            "",
+            "Database time by statement (pg_stat_statements, same window):",
+            "",
+            "| calls | total ms | mean ms | statement |",
+            "|---|---|---|---|",
+        ]
+        for st in run["statements"]:
+            query = st["query"][:160].replace("|", "\\|")
+            lines.append(
+                f"| {st['calls']:,} | {st['total_ms']:,.0f} | {st['mean_ms']:.2f} | `{query}` |"
+            )
+    return lines
 
 
 def _users(counts: dict) -> str:

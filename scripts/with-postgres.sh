@@ -2,6 +2,7 @@
 # Run a command against a throwaway PostgreSQL cluster on 127.0.0.1.
 # The cluster lives in a temporary folder and is stopped and removed whatever the command does.
 # Usage: scripts/with-postgres.sh COMMAND [ARGS...]   (DATABASE_URL is exported for COMMAND)
+# PG_SERVER_OPTIONS adds server options (make bench-city: -c shared_preload_libraries=...).
 set -euo pipefail
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -28,7 +29,7 @@ trap cleanup EXIT INT TERM
 as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
 as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${PG_SERVER_OPTIONS:-}" \
   -w start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/kelurahan"

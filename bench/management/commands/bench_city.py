@@ -39,6 +39,13 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=int, default=240, help="seconds per Locust run")
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
         parser.add_argument("--server-ms-runs", type=int, default=200)
+        parser.add_argument(
+            "--capacity-users",
+            default="",
+            help="comma-separated smaller user counts, each one more run on PostgreSQL alone"
+            " (what the machine carries at p99 < 300 ms)",
+        )
+        parser.add_argument("--capacity-duration", type=int, default=150)
         parser.add_argument("--no-locust", action="store_true")
         parser.add_argument("--no-redis", action="store_true")
         parser.add_argument("--no-invariants", action="store_true")
@@ -90,6 +97,12 @@ class Command(BaseCommand):
                     users=o["users"], spawn_rate=o["spawn_rate"], duration=o["duration"],
                     workers=o["workers"], redis=redis, log=self.stdout.write,
                 )  # fmt: skip
+        for users in [int(u) for u in o["capacity_users"].split(",") if u.strip()]:
+            self.stdout.write(f"Locust, {users} users, {o['capacity_duration']} s, postgresql…")
+            results.setdefault("capacity", {})[str(users)] = city_load.locust_run(
+                users=users, spawn_rate=o["spawn_rate"], duration=o["capacity_duration"],
+                workers=o["workers"], redis=False, log=self.stdout.write,
+            )  # fmt: skip
         results["uptime"]["end"] = uptime()
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_database_size(current_database())")
