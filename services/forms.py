@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 
 from kelurahan import limits
@@ -355,7 +356,41 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rt"].queryset = RT.objects.filter(rw__office=office).select_related("rw")
+        # The fields validate against their querysets (one query for a chosen value); the
+        # widgets print plain rows read when the form is drawn, not a model instance per
+        # option (ModelChoiceIterator). The labels are the models' __str__.
+        self.fields["rt"].queryset = RT.objects.filter(rw__office=office)
+        self.fields["service"].widget.choices = RowChoices(
+            "Semua layanan",
+            lambda: ((code, f"{code} — {name}") for code, name in service_rows()),
+        )
+        self.fields["rt"].widget.choices = RowChoices(
+            "Semua RT",
+            lambda: ((pk, f"RT {n:03d}/RW {rw:03d}") for pk, n, rw in rt_rows(office)),
+        )
+
+
+class RowChoices(BaseChoiceIterator):
+    """A select's choices: the empty choice, then ``rows()``, read only when iterated past
+    the first (as ModelChoiceIterator: a select's required check looks at the first only)."""
+
+    def __init__(self, empty_label: str, rows):
+        self.empty_label = empty_label
+        self.rows = rows
+
+    def __iter__(self):
+        yield "", self.empty_label
+        yield from self.rows()
+
+
+def service_rows():
+    """``(code, name)`` of every service, in the model's order (the queue's filter)."""
+    return Service.objects.values_list("code", "name")
+
+
+def rt_rows(office):
+    """``(pk, number, rw number)`` of the office's RTs, in the model's order."""
+    return RT.objects.filter(rw__office=office).values_list("pk", "number", "rw__number")
 
 
 class NikSearchForm(forms.Form):

@@ -4,7 +4,9 @@ The test client records every template rendered, each ``{% include %}`` included
 partial rendered per row shows up as one more template per row.
 """
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -12,9 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from services.models import Application
+from kelurahan.models import RT, OfficeClosedDay
+from services.models import Application, Service
+from services.sla import WorkingCalendar, national_holidays, time_left
+from services.sla.calendar import time_left_at
 from services.workflow import S
-from tests.factories import case_in, received_in_bulk
+from tests.factories import OfficeFactory, RTFactory, RWFactory, case_in, received_in_bulk
 from verification import workflow
 
 # Session renewals (once a minute) are not the page's queries: tests/conftest.py.
@@ -71,3 +76,95 @@ def test_the_rt_chair_list_renders_the_same_templates_and_queries_for_1_and_8_re
     assert big[2].content.decode().count('class="card request-row"') == 8
     assert small[:2] == big[:2]
     assert big[1] <= RT_LIST_TEMPLATES, [t.name for t in big[2].templates]
+
+
+def options(html: str, name: str) -> list[tuple[str, str]]:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)"(?: selected)?>([^<]*)</option>', select)
+
+
+@pytest.mark.django_db
+def test_the_queue_filters_list_the_services_and_the_offices_rts_as_the_models_name_them(
+    officer_client, office, rt1
+):
+    """The selects print rows read with ``values_list``: the same options, in the same order,
+    with the same labels as the models (``__str__``, ``Meta.ordering``) would give."""
+    RTFactory(rw=rt1.rw, number=2)
+    RTFactory(rw=RWFactory(office=office, number=2), number=1)
+    RTFactory(rw=RWFactory(office=OfficeFactory(code="SKB", name="Sukabumi")))  # not listed
+    html = officer_client.get(reverse("services:queue")).content.decode()
+    assert options(html, "service") == [("", "Semua layanan")] + [
+        (s.code, str(s)) for s in Service.objects.all()
+    ]
+    office_rts = RT.objects.filter(rw__office=office)
+    assert options(html, "rt") == [("", "Semua RT")] + [(str(rt.pk), str(rt)) for rt in office_rts]
+    assert len(options(html, "rt")) == 4
+    chosen = officer_client.get(reverse("services:queue"), {"rt": rt1.pk, "service": "KTP"})
+    assert f'<option value="{rt1.pk}" selected>' in chosen.content.decode()
+    assert '<option value="KTP" selected>' in chosen.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_queue_counts_the_cases_table_alone_and_the_count_is_the_pages_cases(
+    officer_client, officer, rt1, time_machine
+):
+    """The paginator's COUNT reads the cases table only (the filter's index), not the joins
+    the rows print; it still counts exactly the cases the filters select."""
+    time_machine.move_to(timezone.now(), tick=False)
+    received_in_bulk(57, officer=officer, rt=rt1, due=timezone.now() + timedelta(hours=5))
+    rt2 = RTFactory(rw=rt1.rw, number=2)
+    Application.objects.filter(code__in=["BLK-000001", "BLK-000002"]).update(rt=rt2)
+    url = reverse("services:queue")
+    officer_client.get(url)
+    for params, total in [({}, 57), ({"rt": rt2.pk}, 2), ({"service": "KK"}, 0)]:
+        with CaptureQueriesContext(connection) as queries:
+            response = officer_client.get(url, params)
+        assert f"{total} permohonan." in response.content.decode()
+        counts = [
+            q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")
+        ]
+        assert len(counts) == 1
+        assert "JOIN" not in counts[0], counts[0]
+
+
+def test_time_left_at_answers_as_time_left_for_every_due():
+    """One calendar, one moment, many dues: the memo gives time_left's answer for each."""
+    calendar = WorkingCalendar(None, closed_days=[])
+    jakarta = ZoneInfo("Asia/Jakarta")
+    for now in [
+        datetime(2026, 12, 8, 10, 0, tzinfo=jakarta),
+        datetime(2026, 12, 11, 15, 30, tzinfo=jakarta),
+    ]:
+        left = time_left_at(calendar, now)
+        dues = [now + timedelta(hours=h) for h in range(-80, 120, 7)] * 2
+        assert [left(due) for due in dues] == [time_left(calendar, due, now) for due in dues]
+
+
+@pytest.mark.django_db
+def test_a_closed_day_added_shows_on_the_next_queue_and_rt_list(
+    client, officer, rt1, rt_chair, time_machine
+):
+    """The office's closed days are read on every page (never kept across requests): a day
+    closed in the admin shortens the time left on the very next request."""
+    jakarta = ZoneInfo("Asia/Jakarta")
+    tuesday = datetime(2026, 12, 8, 10, 0, tzinfo=jakarta)
+    assert not {tuesday.date() + timedelta(days=d) for d in range(3)} & national_holidays(2026)
+    time_machine.move_to(tuesday, tick=False)
+    thursday_close = datetime(2026, 12, 10, 16, 0, tzinfo=jakarta)
+    received_in_bulk(1, officer=officer, rt=rt1, due=thursday_close)
+    case = case_in(S.ARCHIVED, officer=officer, rt=rt1, nik="3271010101900101")
+    Application.objects.filter(pk=case.pk).update(verify_due=thursday_close)
+    workflow.application_send_to_rt(application=case, by=officer)
+    client.force_login(officer)
+    queue = reverse("services:queue")
+    assert "sisa 2 hari kerja" in client.get(queue).content.decode()
+    chair = type(client)()
+    chair.force_login(rt_chair)
+    rt_home = reverse("verification:rt_home")
+    assert "sisa 2 hari kerja" in chair.get(rt_home).content.decode()
+    OfficeClosedDay.objects.create(
+        office=officer.membership.office, date=tuesday.date() + timedelta(days=1), reason="uji"
+    )
+    assert "sisa 2 hari kerja" not in client.get(queue).content.decode()
+    assert "sisa 1 hari kerja" in client.get(queue).content.decode()
+    assert "sisa 1 hari kerja" in chair.get(rt_home).content.decode()

@@ -9,7 +9,8 @@ from django.utils import timezone
 from kelurahan.access import rt_for
 from services.models import Application, ApplicationState, Attachment, Verdict
 from services.selectors import page_dates, url_maker
-from services.sla import WorkingCalendar, time_left
+from services.sla import WorkingCalendar
+from services.sla.calendar import time_left_at
 from verification.models import NeighbourAttestation, RequestState, VerificationRequest
 
 
@@ -46,8 +47,7 @@ LIST_FIELDS = (
 def chair_list(user, office) -> dict:
     """The chair's page: requests waiting (with the time left to ``verify_due``) and the last
     decisions, as rows ready to print, each URL, label and date made once per page."""
-    calendar = WorkingCalendar(office)
-    now = timezone.now()
+    left = time_left_at(WorkingCalendar(office), timezone.now())
     short = page_dates()
     long = page_dates("j M Y H:i")
     url = url_maker("verification:request", "ffffffff-ffff-ffff-ffff-ffffffffffff")
@@ -56,7 +56,7 @@ def chair_list(user, office) -> dict:
     def row(vr: dict) -> dict:
         pending = vr["state"] == RequestState.PENDING
         due = vr["application__verify_due"]
-        sla = time_left(calendar, due, now) if pending and due else None
+        sla = left(due) if pending and due else None
         return {
             "url": url(vr["uuid"]),
             "name": vr["application__applicant_name"],
