@@ -15,7 +15,7 @@ def backfill_rt(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         if postgresql:  # the new foreign key checked now: ALTER TABLE follows in this transaction
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        SlaBreach.objects.filter(rt__isnull=True).update(rt_id=Subquery(rt))
+        SlaBreach.objects.update(rt_id=Subquery(rt))
         if postgresql:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 

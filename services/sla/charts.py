@@ -12,8 +12,9 @@ cost of each is one SQL statement whatever the number of cases, on an index that
   letters issued in the range, summed per service (``application_office_issued``);
 - breaches per RT and per officer: ``SlaBreach`` rows of the office whose milestone fell due
   in the range (``slabreach_office_due``: the breach carries its office and its case's RT, so
-  the office's cases are not walked, nor each breach's case looked up for its RT); "officer" is the officer who recorded the case at intake
-  (``Application.received_by``), the one holding it at the office;
+  the office's cases are not walked, nor each breach's case looked up for its RT); "officer"
+  is the officer who recorded the case at intake (``Application.received_by``), the one
+  holding it at the office;
 - open cases and open complaints by age in working days, now: the age boundaries are worked
   out from each office's calendar in Python (a dozen dates), then counted in one query on
   the waiting states only (``application_by_state``, ``complaint_by_state``);

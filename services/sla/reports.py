@@ -13,46 +13,47 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from kelurahan.models import RT, RW
-from services.models import Application, Milestone, SlaBreach
+from services.models import Application, Milestone
 from services.models.cases import OPEN_STATES
 
-DUE_FIELDS = {"archive": "archive_due", "verify": "verify_due", "issue": "issue_due"}
-
-
-def _month_sql() -> str:
-    """Per milestone: cases due this month, breaches due this month, breaches detected this
-    month, each a range count on (office, <milestone>_due), (office, due), (office, detected)."""
-    cases, breaches = Application._meta.db_table, SlaBreach._meta.db_table
-    terms = []
-    for field in DUE_FIELDS.values():
-        terms.append(
-            f"(SELECT COUNT(*) FROM {cases} WHERE office_id = %s AND {field} >= %s"
-            f" AND {field} <= %s)"
-        )
-        terms.append(
-            f"(SELECT COUNT(*) FROM {breaches} WHERE office_id = %s AND milestone = %s"
-            " AND due >= %s AND due <= %s)"
-        )
-        terms.append(
-            f"(SELECT COUNT(*) FROM {breaches} WHERE office_id = %s AND milestone = %s"
-            " AND detected >= %s)"
-        )
-    return "SELECT " + ", ".join(terms)
-
+# Per milestone (archive, verify, issue): cases due this month, breaches due this month,
+# breaches detected this month; each a range count on (office, <milestone>_due), (office,
+# due), (office, detected). The parameters: office, month start, now, milestone.
+MONTH_SQL = """
+SELECT
+ (SELECT COUNT(*) FROM services_application
+  WHERE office_id = %(office)s AND archive_due >= %(start)s AND archive_due <= %(now)s),
+ (SELECT COUNT(*) FROM services_slabreach WHERE office_id = %(office)s
+  AND milestone = 'archive' AND due >= %(start)s AND due <= %(now)s),
+ (SELECT COUNT(*) FROM services_slabreach WHERE office_id = %(office)s
+  AND milestone = 'archive' AND detected >= %(start)s),
+ (SELECT COUNT(*) FROM services_application
+  WHERE office_id = %(office)s AND verify_due >= %(start)s AND verify_due <= %(now)s),
+ (SELECT COUNT(*) FROM services_slabreach WHERE office_id = %(office)s
+  AND milestone = 'verify' AND due >= %(start)s AND due <= %(now)s),
+ (SELECT COUNT(*) FROM services_slabreach WHERE office_id = %(office)s
+  AND milestone = 'verify' AND detected >= %(start)s),
+ (SELECT COUNT(*) FROM services_application
+  WHERE office_id = %(office)s AND issue_due >= %(start)s AND issue_due <= %(now)s),
+ (SELECT COUNT(*) FROM services_slabreach WHERE office_id = %(office)s
+  AND milestone = 'issue' AND due >= %(start)s AND due <= %(now)s),
+ (SELECT COUNT(*) FROM services_slabreach WHERE office_id = %(office)s
+  AND milestone = 'issue' AND detected >= %(start)s)
+"""
+MONTH_ORDER = ["archive", "verify", "issue"]  # the order of MONTH_SQL's terms
 
 # Counted per RT on the open cases' (office, state, rt, sent_to_rt_at) index, then joined to
 # the few RTs that have any (not each case joined to its RT before grouping).
-WAITING_RT_SQL = f"""
+WAITING_RT_SQL = """
 SELECT r.number, w.number, u.first_name, u.last_name, g.n, g.since
-FROM (SELECT rt_id, COUNT(*) AS n, MIN(sent_to_rt_at) AS since FROM {Application._meta.db_table}
-      WHERE office_id = %s AND is_open AND state = %s GROUP BY rt_id) g
-JOIN {RT._meta.db_table} r ON r.id = g.rt_id
-JOIN {RW._meta.db_table} w ON w.id = r.rw_id
-LEFT JOIN {RT._meta.get_field("chair").related_model._meta.db_table} u ON u.id = r.chair_id
+FROM (SELECT rt_id, COUNT(*) AS n, MIN(sent_to_rt_at) AS since FROM services_application
+      WHERE office_id = %(office)s AND is_open AND state = 'in_verification'
+      GROUP BY rt_id) g
+JOIN kelurahan_rt r ON r.id = g.rt_id
+JOIN kelurahan_rw w ON w.id = r.rw_id
+LEFT JOIN auth_user u ON u.id = r.chair_id
 ORDER BY g.since, w.number, r.number
 """
-MONTH_SQL = _month_sql()
 
 
 def _moment(value):
@@ -79,14 +80,9 @@ def dashboard_numbers(office, now) -> dict:
     )
     overdue_by_state = {row["state"]: row["overdue"] for row in by_state if row["overdue"]}
     adapt = connection.ops.adapt_datetimefield_value
-    start, until = adapt(month_start), adapt(now)
-    params = []
-    for milestone in DUE_FIELDS:
-        params += [office.pk, start, until]
-        params += [office.pk, milestone, start, until]
-        params += [office.pk, milestone, start]
+    params = {"office": office.pk, "start": adapt(month_start), "now": adapt(now)}
     with connection.cursor() as cursor:
-        cursor.execute(WAITING_RT_SQL, [office.pk, "in_verification"])
+        cursor.execute(WAITING_RT_SQL, params)
         waiting_rt = [
             {
                 "rt__number": rt,
@@ -100,9 +96,10 @@ def dashboard_numbers(office, now) -> dict:
         ]
         cursor.execute(MONTH_SQL, params)
         counts = iter(cursor.fetchone())
+    month = {m: (next(counts), next(counts), next(counts)) for m in MONTH_ORDER}
     milestones = []
     for milestone in Milestone:
-        due, late, breaches = next(counts), next(counts), next(counts)
+        due, late, breaches = month[milestone.value]
         milestones.append(
             {
                 "label": milestone.label,
