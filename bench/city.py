@@ -530,8 +530,9 @@ def _insert_chunk(cursor, first_id: int, first_i: int, size: int, n_offices: int
     # A milestone breached: reached after its deadline, or still awaited past it.
     cursor.execute(
         """
-        INSERT INTO services_slabreach (milestone, due, detected, application_id, office_id)
-        SELECT m.milestone, m.due, m.due, a.id, a.office_id
+        INSERT INTO services_slabreach (milestone, due, detected, application_id, office_id,
+            rt_id)
+        SELECT m.milestone, m.due, m.due, a.id, a.office_id, a.rt_id
         FROM services_application a
         CROSS JOIN LATERAL (VALUES
             ('archive', a.archive_due, a.archived_at, a.state = 'received'),
@@ -625,6 +626,9 @@ INVARIANTS = {
     " ON a.id = b.application_id WHERE b.due > now() OR (b.milestone = 'archive' AND"
     " a.archived_at <= a.archive_due) OR (b.milestone = 'verify' AND a.verified_at <="
     " a.verify_due) OR (b.milestone = 'issue' AND a.issued_at <= a.issue_due)",
+    "breach unlike its case": "SELECT count(*) FROM services_slabreach b JOIN"
+    " services_application a ON a.id = b.application_id WHERE b.rt_id <> a.rt_id"
+    " OR b.office_id IS DISTINCT FROM a.office_id",
     # (A case still waiting falls due as time passes; recording that is the SLA sweep's job,
     # so only milestones reached late are checked here.)
     "late without a breach": """SELECT count(*) FROM services_application a

@@ -364,7 +364,7 @@ def _add_children(apps: list[dict], staff: dict, requirements: dict) -> None:
         if pk % 16 == 0:  # one case in 16 breached a milestone (the charts count them)
             milestone = ("archive", "verify", "issue")[pk % 3]
             due = app[f"{milestone}_due"]
-            breaches.append({"application_id": pk, "office_id": office_id,
+            breaches.append({"application_id": pk, "office_id": office_id, "rt_id": app["rt_id"],
                              "milestone": milestone, "due": due, "detected": due})  # fmt: skip
         officer = staff[office_id]
         events.append({"application_id": pk, "at": received, "by_id": officer,

@@ -50,6 +50,7 @@ from services.models import (
     Requirement,
     ResidentMessage,
     ServiceVariant,
+    SlaBreach,
     Verdict,
 )
 from services.models import ApplicationState as S
@@ -1016,6 +1017,8 @@ def application_correct(
     try:
         with transaction.atomic():
             case.save(update_fields=[*changed, "updated_at"])
+            if "rt" in changed:  # the breaches count under the case's RT (charts per RT)
+                SlaBreach.objects.filter(application=case).update(rt=case.rt)
     except ConcurrentTransition as exc:
         raise WorkflowError(CHANGED_UNDER_YOU) from exc
     except IntegrityError as exc:  # another case took this NIK a moment ago

@@ -858,7 +858,13 @@ def cases_in_bulk(n: int, *, officer, rts, start, first=0, service="KTP") -> lis
         )
     cases = Application.objects.bulk_create(cases)
     SlaBreach.objects.bulk_create(
-        SlaBreach(application=case, office=office, milestone="archive", due=case.archive_due)
+        SlaBreach(
+            application=case,
+            office=office,
+            rt=case.rt,
+            milestone="archive",
+            due=case.archive_due,
+        )
         for case in cases[::5]
     )
     return cases

@@ -494,3 +494,37 @@ def test_several_offices_side_by_side_add_up_to_each_office_alone(month, other_o
     labels = {r.label for r in breaches_by_rt(both, PERIOD)}
     assert {"BKS RT 002/RW 001", "KBR RT 009/RW 007"} <= labels
     assert sum(m.result.n for m in ikm_by_month(both, PERIOD)) == 4
+
+
+@pytest.mark.django_db
+def test_breaches_per_rt_read_the_breaches_not_their_cases(month, office):
+    """The breach carries its case's RT: the per-RT query joins RT, RW and office rows only,
+    never the cases (at 5M cases on PostgreSQL that join was a key lookup per breach)."""
+    with CaptureQueriesContext(connection) as queries:
+        breaches_by_rt(office, PERIOD)
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert "services_application" not in sql, sql
+
+
+@pytest.mark.django_db
+def test_on_postgresql_every_chart_query_can_be_served_by_an_index(month, office, now):
+    """On PostgreSQL, with sequential scans priced out (the test tables are tiny), no query
+    of the charts page is left with a table scan of the cases, breaches, complaints or
+    survey answers (the dashboard's own: tests/test_dashboard_numbers.py)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is read with PostgreSQL's EXPLAIN")
+    with CaptureQueriesContext(connection) as queries:
+        chart_page.charts(office, PERIOD, now)
+    assert len(queries.captured_queries) >= len(chart_page.CHARTS)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for query in queries.captured_queries:
+            cursor.execute("EXPLAIN " + query["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            for table in (
+                "services_application",
+                "services_slabreach",
+                "services_complaint",
+                "services_surveyresponse",
+            ):
+                assert f"Seq Scan on {table}" not in plan, (query["sql"], plan)

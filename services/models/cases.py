@@ -296,6 +296,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ),
             # The "all states" queue and state filters.
             models.Index(fields=["office", "state", "queue_due"], name="application_by_state"),
+            # The dashboard's cases waiting at each RT: counted per RT from the index alone.
+            models.Index(
+                fields=["office", "state", "rt", "sent_to_rt_at"],
+                condition=models.Q(is_open=True),
+                name="application_waiting_rt",
+            ),
             # Search by NIK (POST) within an office.
             # The retention job (services.pdp.retention) walks closed cases by closing time,
             # each stage only among the rows it has not done yet.

@@ -29,6 +29,14 @@ class SlaBreach(models.Model):
         blank=True,
         related_name="+",
     )
+    # The case's RT, copied by every writer (the sweep's INSERT … SELECT, the bench seeds): the
+    # charts' breaches per RT group the office's breaches by it without looking up each case.
+    rt = models.ForeignKey(
+        "kelurahan.RT",
+        verbose_name="RT",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     milestone = models.CharField("tahap", max_length=10, choices=Milestone.choices)
     due = models.DateTimeField("batas waktu")
     detected = models.DateTimeField("terdeteksi", default=timezone.now)

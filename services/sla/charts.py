@@ -11,9 +11,10 @@ cost of each is one SQL statement whatever the number of cases, on an index that
 - time per stage: the working seconds stored per stage (``services.sla.stages``) of the
   letters issued in the range, summed per service (``application_office_issued``);
 - breaches per RT and per officer: ``SlaBreach`` rows of the office whose milestone fell due
-  in the range (``slabreach_office_due``: the breach carries its office, so the office's
-  cases are not walked); "officer" is the officer who recorded the case at intake
-  (``Application.received_by``), the one holding it at the office;
+  in the range (``slabreach_office_due``: the breach carries its office and its case's RT, so
+  the office's cases are not walked, nor each breach's case looked up for its RT); "officer"
+  is the officer who recorded the case at intake (``Application.received_by``), the one
+  holding it at the office;
 - open cases and open complaints by age in working days, now: the age boundaries are worked
   out from each office's calendar in Python (a dozen dates), then counted in one query on
   the waiting states only (``application_by_state``, ``complaint_by_state``);
@@ -271,16 +272,13 @@ def _breach_rows(offices, period: DateRange, keys: list[str], label) -> list[Bre
 def breaches_by_rt(offices, period: DateRange) -> list[BreachCount]:
     """SLA breaches due in the range, per RT of the case, most first."""
     several = len(office_list(offices)) > 1
-    keys = [
-        "application__rt_id",
-        "application__rt__number",
-        "application__rt__rw__number",
-        "application__office__code",
-    ]
+    # The breach carries its case's RT and office: grouped on (office, due) rows joined to
+    # the few RT, RW and office rows, no case looked up per breach.
+    keys = ["rt_id", "rt__number", "rt__rw__number", "office__code"]
 
     def label(row) -> str:
-        rt = f"RT {row['application__rt__number']:03d}/RW {row['application__rt__rw__number']:03d}"
-        return f"{row['application__office__code']} {rt}" if several else rt
+        rt = f"RT {row['rt__number']:03d}/RW {row['rt__rw__number']:03d}"
+        return f"{row['office__code']} {rt}" if several else rt
 
     return _breach_rows(offices, period, keys, label)
 

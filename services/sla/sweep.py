@@ -117,15 +117,16 @@ def _record_breaches(
         ).annotate(
             application=F("pk"),
             breach_office=F("office_id"),
+            breach_rt=F("rt_id"),
             milestone=Value(milestone.value),
             due=F(due_field),
             detected=Value(now, output_field=models.DateTimeField()),
         )
         recorded += insert_from_select(
             SlaBreach,
-            ["application", "office", "milestone", "due", "detected"],
+            ["application", "office", "rt", "milestone", "due", "detected"],
             newly_due,
-            select=["application", "breach_office", "milestone", "due", "detected"],
+            select=["application", "breach_office", "breach_rt", "milestone", "due", "detected"],
         )
     return recorded
 
