@@ -1,23 +1,32 @@
 """Django's ModelBackend, reading the user of each request in one query: the user, their
-membership (office, RT and its RW), their permissions, and the per-user figures other apps
-register (the bell's unread count), instead of one query for each.
+membership (office, RT and its RW) or oversight row (kecamatan), their permissions, and the
+per-user figures other apps register (the bell's unread count), instead of one query for each.
 
-Everything is read afresh on every request, as Django's own backend does: nothing outlives
+Everything is read afresh on every request, as Django's own backend does: no row outlives
 the request, so a role, permission or membership changed in the admin shows on the next one.
+What is kept is only the query itself: its SQL is compiled once per database connection (a
+process's, per alias and thread) with the user's pk as its only varying parameter, and each
+row is turned into objects by Django's own select_related machinery (issue 12: compiling it
+and building its annotate chain were 85% of a logged-in page's floor).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.db import connections, router
 from django.db.models import F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Concat
+from django.db.models.query import get_related_populators
 
-# What kelurahan.access.membership_for reads: loaded with the user, it costs no query.
+# What kelurahan.access.membership_for and oversight_for read: loaded with the user, they
+# cost no query.
 MEMBERSHIP_RELATED = ("membership__office", "membership__rt__rw")
+OVERSIGHT_RELATED = ("oversight__kecamatan",)
 PERMISSIONS_COLUMN = "portal_permissions"
 _SEPARATOR = "\x1f"  # ASCII unit separator: in no app label or codename
 
@@ -30,6 +39,7 @@ def register_user_column(name: str, expression: Callable[[], object]) -> None:
     """Read ``expression()`` with the user of each request, as ``user.<name>`` (``services``
     adds the bell's unread count: a figure of its own models that ``kelurahan`` cannot name)."""
     _user_columns[name] = expression
+    _compiled.clear()  # the next request compiles the query with the new column
 
 
 class _JoinedText(Func):
@@ -62,23 +72,103 @@ def _permissions_column():
     return Subquery(perms, output_field=TextField())
 
 
+def user_queryset():
+    """The user's query, as a QuerySet (filter it by pk): what ``_UserQuery`` compiles."""
+    return (
+        get_user_model()
+        ._default_manager.select_related(*MEMBERSHIP_RELATED, *OVERSIGHT_RELATED)
+        .annotate(
+            **{PERMISSIONS_COLUMN: _permissions_column()},
+            **{name: expression() for name, expression in _user_columns.items()},
+        )
+    )
+
+
+# A pk no user has, within every backend's integer range: compiled in its place, then found
+# in the parameters and swapped for the user's.
+_PK_PLACEHOLDER = -1_987_654_321
+
+
+class _UserQuery:
+    """The user's query compiled once for one connection: its SQL, its parameters with the
+    slot of the pk, and what Django's ModelIterable computes from the compiler to turn a row
+    into the user with their select_related objects and annotations."""
+
+    def __init__(self, connection):
+        model = get_user_model()
+        compiler = (
+            user_queryset().filter(pk=_PK_PLACEHOLDER).query.get_compiler(connection=connection)
+        )
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        slots = [i for i, value in enumerate(self.params) if value == _PK_PLACEHOLDER]
+        assert len(slots) == 1, "the user's pk must be the query's only such parameter"
+        self.pk_slot = slots[0]
+        self.pk_field = model._meta.pk
+        self.pk_range = connection.ops.integer_field_range(self.pk_field.get_internal_type())
+        select, klass_info = compiler.select, compiler.klass_info
+        self.col_count = compiler.col_count
+        self.converters = list(
+            compiler.get_converters([s[0] for s in select[: self.col_count]]).items()
+        )
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
+        self.related_populators = get_related_populators(klass_info, select, connection.alias)
+        self.annotation_col_map = dict(compiler.annotation_col_map or {})
+
+    def get(self, connection, user_id):
+        """The user of ``user_id`` (as ``QuerySet.get(pk=...)``), or None."""
+        pk = self.pk_field.get_db_prep_value(user_id, connection, prepared=False)
+        low, high = self.pk_range
+        if pk is None or (low is not None and pk < low) or (high is not None and pk > high):
+            return None  # what the ORM's range check makes of it: no such user
+        params = list(self.params)
+        params[self.pk_slot] = pk
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row[: self.col_count])
+        for pos, (converters, expression) in self.converters:
+            value = row[pos]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            row[pos] = value
+        user = self.model.from_db(connection.alias, self.init_list, row[self.start : self.end])
+        for populator in self.related_populators:
+            populator.populate(row, user)
+        for name, pos in self.annotation_col_map.items():
+            setattr(user, name, row[pos])
+        return user
+
+
+# connection -> its _UserQuery; a connection is per alias and thread, and its operations
+# (the converters') belong to it.
+_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _user_query(connection) -> _UserQuery:
+    query = _compiled.get(connection)
+    if query is None:
+        query = _compiled[connection] = _UserQuery(connection)
+    return query
+
+
 class PortalBackend(ModelBackend):
     def get_user(self, user_id):
-        """The session's user, their membership joined in (a user without one gets None
-        cached, so ``membership_for`` does not ask again) and their permissions read in the
-        same query."""
-        users = (
-            get_user_model()
-            ._default_manager.select_related(*MEMBERSHIP_RELATED)
-            .annotate(
-                **{PERMISSIONS_COLUMN: _permissions_column()},
-                **{name: expression() for name, expression in _user_columns.items()},
-            )
-        )
-        try:
-            user = users.get(pk=user_id)
-        except get_user_model().DoesNotExist:
+        """The session's user, their membership and oversight row joined in (a user without
+        one gets None cached, so ``membership_for``/``oversight_for`` do not ask again) and
+        their permissions read in the same query, compiled once (``_UserQuery``)."""
+        connection = connections[router.db_for_read(get_user_model())]
+        user = _user_query(connection).get(connection, user_id)
+        if user is None:
             return None
+        # What kelurahan.access.oversight_for caches: None for a user without the row.
+        relation = user._meta.get_field("oversight")
+        user._portal_oversight = relation.get_cached_value(user, default=None)
         joined = getattr(user, PERMISSIONS_COLUMN)
         if user.is_active and not user.is_superuser:
             # What get_all_permissions below would read (a superuser's are all: read there).

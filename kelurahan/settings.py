@@ -223,6 +223,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Django's database sessions, read with SQL compiled once per connection (kelurahan/sessions.py).
+SESSION_ENGINE = "kelurahan.sessions"
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "id"

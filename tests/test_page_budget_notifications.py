@@ -56,3 +56,48 @@ def test_the_notifications_page_renders_the_same_templates_and_queries_for_5_and
     assert big[2].content.decode().count('class="card note ') == 100
     assert small[:2] == big[:2]
     assert big[1] <= NOTIFICATION_TEMPLATES, [t.name for t in big[2].templates]
+
+
+def _bell_page_sql(officer) -> str:
+    from services.selectors import notifications_for
+
+    with CaptureQueriesContext(connection) as queries:
+        notifications_for(officer)
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    return sql
+
+
+@pytest.mark.django_db
+def test_the_bell_page_reads_the_members_newest_notes_off_their_index(officer, other_officer):
+    """SQLite: the page's query walks notification_recent in order, no sort of the member's
+    whole history (a temp B-tree), so it stays flat however many notes they have."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's EXPLAIN QUERY PLAN; PostgreSQL's below")
+    notes(officer, 0, 30)
+    notes(other_officer, 0, 30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("EXPLAIN QUERY PLAN " + _bell_page_sql(officer))
+        plan = " | ".join(row[-1] for row in cursor.fetchall())
+    assert "USING INDEX notification_recent" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_bell_page_is_an_index_scan_without_a_sort(officer, other_officer):
+    """PostgreSQL, with table scans and sorts priced out (the test tables are tiny, so the
+    planner would rightly scan and sort them): the member's newest notes can come off an
+    index in order; without one there is a Sort node over their whole history."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is read with PostgreSQL's EXPLAIN")
+    notes(officer, 0, 30)
+    notes(other_officer, 0, 30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE services_notification")
+        for kind in ("seqscan", "bitmapscan", "sort"):
+            cursor.execute(f"SET LOCAL enable_{kind} = off")
+        cursor.execute("EXPLAIN " + _bell_page_sql(officer))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on services_notification" not in plan, plan
+    assert "Sort" not in plan, plan
+    assert "notification_recent" in plan, plan

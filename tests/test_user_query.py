@@ -12,11 +12,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kelurahan.access import membership_for
+from kelurahan.access import membership_for, overseen_offices, oversight_for, portal_role
 from kelurahan.backends import PortalBackend
+from kelurahan.models import Oversight
 from services.models import Notification
 from services.notifications import unread_count
-from tests.factories import UserFactory
+from tests.factories import (
+    KecamatanFactory,
+    OfficeFactory,
+    UserFactory,
+    camat_of,
+    city_supervisor_of,
+)
 
 
 def _fresh(user):
@@ -94,3 +101,121 @@ def test_the_bell_shows_the_unread_count_without_a_query_of_its_own(officer_clie
     assert not [s for s in sql if s.startswith(count)]
     assert not [s for s in sql if s.startswith('SELECT "kelurahan_membership"')]
     assert not [s for s in sql if 'FROM "auth_permission"' in s.split("(SELECT")[0]]
+
+
+def _as_sql_calls(monkeypatch) -> list:
+    """Every SQLCompiler.as_sql call from now on (any query Django compiles)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_the_users_query_is_compiled_once_not_on_every_request(officer, monkeypatch):
+    _fresh(officer)  # the process's first request compiles it (or an earlier test did)
+    calls = _as_sql_calls(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        user = _fresh(officer)
+        assert membership_for(user).office == officer.membership.office
+        assert user.has_perm("services.check_attachment") and unread_count(user) == 0
+    assert len(queries) == 1
+    assert calls == []
+
+
+@pytest.mark.django_db
+def test_a_request_through_the_middleware_compiles_no_query_for_the_user(
+    officer_client, officer, monkeypatch
+):
+    page = reverse("services:notifications")
+    assert officer_client.get(page).status_code == 200
+    calls = _as_sql_calls(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        assert officer_client.get(page).status_code == 200
+    users = [q["sql"] for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    assert len(users) == 1  # the request's user was read...
+    assert type(officer) not in calls  # ...by a query compiled before it
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["camat", "city"])
+def test_the_oversight_row_comes_with_the_user_in_the_same_query(role, sako_user_factory):
+    oversight = sako_user_factory(role)
+    with CaptureQueriesContext(connection) as queries:
+        user = _fresh(oversight.user)
+        row = oversight_for(user)
+        assert membership_for(user) is None
+        assert portal_role(user) == oversight.role
+        assert (row.pk, row.role, row.city) == (oversight.pk, oversight.role, oversight.city)
+        kecamatan = row.kecamatan  # the camat's, joined in; None for the city supervisor
+    assert len(queries) == 1
+    assert kecamatan == oversight.kecamatan
+    plain = type(user).objects.get(pk=user.pk)  # as oversight_for reads it by itself
+    assert list(overseen_offices(user)) == list(overseen_offices(plain))
+
+
+@pytest.fixture
+def sako_user_factory(db):
+    def make(role):
+        sako = KecamatanFactory(name="Sako", city="Kota Palembang")
+        OfficeFactory(code="SKO", name="Sako Baru", kecamatan_ref=sako)
+        user = camat_of(sako) if role == "camat" else city_supervisor_of("Kota Palembang")
+        return Oversight.objects.select_related("user", "kecamatan").get(user=user)
+
+    return make
+
+
+@pytest.mark.django_db
+def test_a_member_has_no_oversight_row_and_asks_no_query_for_it(officer):
+    with CaptureQueriesContext(connection) as queries:
+        user = _fresh(officer)
+        assert oversight_for(user) is None and portal_role(user) == "officer"
+    assert len(queries) == 1
+
+
+@pytest.mark.django_db
+def test_oversight_given_or_taken_away_shows_on_the_next_request(sako_user_factory):
+    oversight = sako_user_factory("camat")
+    user = oversight.user
+    assert oversight_for(_fresh(user)).role == oversight.role
+    oversight.delete()
+    assert oversight_for(_fresh(user)) is None
+
+
+@pytest.mark.django_db
+def test_inactive_deleted_and_unknown_users_are_no_user(officer):
+    assert _fresh(officer) is not None
+    assert PortalBackend().get_user(10**30) is None  # beyond any pk: no user, no error
+    assert PortalBackend().get_user(str(officer.pk)) == officer  # the session stores text
+    officer.is_active = False
+    officer.save()
+    assert _fresh(officer) is None
+    pk = officer.pk
+    officer.delete()
+    assert PortalBackend().get_user(pk) is None
+
+
+@pytest.mark.django_db
+def test_a_superuser_has_every_permission_as_before(admin_user):
+    fresh = _fresh(admin_user)
+    assert fresh.is_superuser and not hasattr(fresh, "_perm_cache")
+    assert fresh.get_all_permissions() == ModelBackend().get_all_permissions(admin_user)
+    assert fresh.has_perm("auth.delete_user")
+
+
+@pytest.mark.django_db
+def test_a_field_of_the_user_reads_as_the_orm_reads_it(officer):
+    """The row goes through the backend's converters (SQLite's dates come as text)."""
+    type(officer).objects.filter(pk=officer.pk).update(last_login=timezone.now())
+    expected = type(officer).objects.get(pk=officer.pk)
+    fresh = _fresh(officer)
+    assert fresh.last_login == expected.last_login and fresh.last_login.tzinfo is not None
+    assert fresh.date_joined == expected.date_joined
+    assert fresh._state.db == expected._state.db and not fresh._state.adding

@@ -51,7 +51,10 @@ class Notification(models.Model):
         ]
         indexes = [
             # The bell's unread count and the list page.
-            models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox")
+            models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox"),
+            # The bell's page (services.selectors.notifications_for): a member's newest first,
+            # read off the index in order, so it stays flat however long their history.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recent"),
         ]
 
     def __str__(self) -> str:
