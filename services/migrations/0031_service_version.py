@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("services", "0029_dashboard_speed"),
+        ("services", "0030_notification_recipient_created"),
     ]
 
     operations = [

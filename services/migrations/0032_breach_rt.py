@@ -22,8 +22,8 @@ def backfill_rt(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kelurahan", "0011_office_dpo"),
-        ("services", "0029_dashboard_speed"),
+        ("kelurahan", "0014_office_kecamatan_required"),
+        ("services", "0031_service_version"),
     ]
 
     operations = [
