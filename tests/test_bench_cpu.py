@@ -5,7 +5,6 @@ and the table says per request what each group cost. Read from a fake /proc."""
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from django.db import connection
@@ -69,14 +68,18 @@ def test_the_load_generator_is_counted_once_reaped():
     the window is, though it has ended (and been reaped) by the window's end."""
     burn = "import sys,time\nt=time.process_time()\nwhile time.process_time()-t<{}: pass\n"
     child = subprocess.Popen(
-        [sys.executable, "-c", burn.format(0.3) + "sys.stdin.read()\n" + burn.format(0.5),
-         "locust"],
-        stdin=subprocess.PIPE, text=True,
+        [sys.executable, "-c", burn.format(0.3) + "print('ready', flush=True)\n"
+         "sys.stdin.read()\n" + burn.format(0.5), "locust"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(0.8)  # the first 0.3 s of CPU happen before the window
+    # The first 0.3 s of CPU (and the interpreter's start) happen before the window, however
+    # slow the machine: the child says when it is done with them.
+    assert child.stdout.readline().strip() == "ready"
     before = cpu.snapshot()
     assert before.pids[child.pid][0] == cpu.LOAD
-    child.communicate("go")
+    child.stdin.write("go")
+    child.stdin.close()
+    child.wait()
     after = cpu.snapshot()
     out = cpu.between(before, after, load_pid=child.pid)
     seconds = out["groups"][cpu.LOAD] * out["wall_s"]
