@@ -22,6 +22,14 @@ class KelurahanConfig(AppConfig):
 
         user_login_failed.connect(count_failure, dispatch_uid="kelurahan.login_limits")
 
+        from django.db.models.signals import post_migrate
+
+        from kelurahan.planner_stats import analyse_new_indexes
+
+        post_migrate.connect(
+            analyse_new_indexes, sender=self, dispatch_uid="kelurahan.planner_stats"
+        )
+
 
 class AxesConfig(AxesAppConfig):
     """django-axes under an Indonesian heading in the admin (its own is "Axes")."""
