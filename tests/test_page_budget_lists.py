@@ -78,6 +78,44 @@ def test_the_rt_chair_list_renders_the_same_templates_and_queries_for_1_and_8_re
     assert big[1] <= RT_LIST_TEMPLATES, [t.name for t in big[2].templates]
 
 
+@pytest.mark.django_db
+def test_the_rt_chair_list_shows_50_waiting_requests_a_page_the_most_urgent_first(
+    client, officer, rt1, rt_chair
+):
+    """A chair with more requests waiting than a page holds sees the 50 due soonest, the count
+    of all of them (heading and menu badge), and a next page with the rest."""
+    from verification.models import VerificationRequest
+    from verification.selectors import CHAIR_PAGE_SIZE
+
+    now = timezone.now()
+    cases = received_in_bulk(55, officer=officer, rt=rt1, due=now + timedelta(hours=5))
+    for i, case in enumerate(cases):  # case i is due i hours from now: BLK-000000 first
+        Application.objects.filter(pk=case.pk).update(
+            state=S.IN_VERIFICATION, verify_due=now + timedelta(hours=i)
+        )
+    VerificationRequest.objects.bulk_create(
+        VerificationRequest(application=case, rt=rt1, created_by=officer) for case in cases
+    )
+    client.force_login(rt_chair)
+    url = reverse("verification:rt_home")
+
+    first = client.get(url).content.decode()
+    assert CHAIR_PAGE_SIZE == 50
+    assert first.count('class="card request-row"') == 50
+    assert '<span class="count">55</span>' in first  # the heading counts all that wait
+    assert 'aria-label="55 menunggu"' in first  # and so does the menu's badge
+    codes = re.findall(r"KTP · (BLK-\d+)", first)
+    assert codes == [f"BLK-{i:06d}" for i in range(50)]
+    assert 'href="?halaman=2"' in first
+
+    second = client.get(url, {"halaman": 2}).content.decode()
+    assert re.findall(r"KTP · (BLK-\d+)", second) == [f"BLK-{i:06d}" for i in range(50, 55)]
+    assert "Halaman 2 dari 2" in second
+    # A page past the end or not a number shows the last or the first page, never an error.
+    assert client.get(url, {"halaman": 9}).status_code == 200
+    assert client.get(url, {"halaman": "x"}).status_code == 200
+
+
 def options(html: str, name: str) -> list[tuple[str, str]]:
     select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
     return re.findall(r'<option value="([^"]*)"(?: selected)?>([^<]*)</option>', select)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
@@ -44,8 +45,13 @@ LIST_FIELDS = (
 )
 
 
-def chair_list(user, office) -> dict:
-    """The chair's page: requests waiting (with the time left to ``verify_due``) and the last
+# Requests waiting per page of the chair's list (the officer's queue shows as many).
+CHAIR_PAGE_SIZE = 50
+
+
+def chair_list(user, office, page_number=None) -> dict:
+    """The chair's page: one page of the requests waiting, the most urgent first (with the
+    time left to ``verify_due``; ``pending.paginator.count`` is all of them), and the last
     decisions, as rows ready to print, each URL, label and date made once per page."""
     left = time_left_at(WorkingCalendar(office), timezone.now())
     short = page_dates()
@@ -71,8 +77,11 @@ def chair_list(user, office) -> dict:
             "decided": long(vr["decided_at"]) if not pending else "",
         }
 
+    pending = Paginator(pending_for_chair(user).values(*LIST_FIELDS), CHAIR_PAGE_SIZE)
+    page = pending.get_page(page_number)
+    page.object_list = [row(vr) for vr in page.object_list]
     return {
-        "pending": [row(vr) for vr in pending_for_chair(user).values(*LIST_FIELDS)],
+        "pending": page,
         "decided": [row(vr) for vr in recent_decisions_for_chair(user).values(*LIST_FIELDS)],
     }
 

@@ -128,12 +128,12 @@ def reopen(request, code: str):
 # --- RT chair: the list and one request -------------------------------------------------------
 @rt_chair_required
 def rt_home(request):
-    rows = chair_list(request.user, office_for(request.user))
+    rows = chair_list(request.user, office_for(request.user), request.GET.get("halaman"))
     return render(
         request,
         "verification/rt_home.html",
-        # The nav's badge from the list itself (the context processor's count is not run).
-        {"rt": rt_for(request.user), "rt_pending_count": len(rows["pending"]), **rows},
+        # The nav's badge from the list's own count (the context processor's is not run).
+        {"rt": rt_for(request.user), "rt_pending_count": rows["pending"].paginator.count, **rows},
     )
 
 
