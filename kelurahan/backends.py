@@ -12,16 +12,17 @@ and building its annotate chain were 85% of a logged-in page's floor).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db import connections, router
 from django.db.models import F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Concat
-from django.db.models.query import get_related_populators
+
+from kelurahan.prepared import PreparedQuery
 
 # What kelurahan.access.membership_for and oversight_for read: loaded with the user, they
 # cost no query.
@@ -39,7 +40,7 @@ def register_user_column(name: str, expression: Callable[[], object]) -> None:
     """Read ``expression()`` with the user of each request, as ``user.<name>`` (``services``
     adds the bell's unread count: a figure of its own models that ``kelurahan`` cannot name)."""
     _user_columns[name] = expression
-    _compiled.clear()  # the next request compiles the query with the new column
+    _user_query.reset()  # the next request compiles the query with the new column
 
 
 class _JoinedText(Func):
@@ -73,7 +74,7 @@ def _permissions_column():
 
 
 def user_queryset():
-    """The user's query, as a QuerySet (filter it by pk): what ``_UserQuery`` compiles."""
+    """The user's query, as a QuerySet (filter it by pk): what ``_user_query`` compiles."""
     return (
         get_user_model()
         ._default_manager.select_related(*MEMBERSHIP_RELATED, *OVERSIGHT_RELATED)
@@ -88,82 +89,29 @@ def user_queryset():
 # in the parameters and swapped for the user's.
 _PK_PLACEHOLDER = -1_987_654_321
 
-
-class _UserQuery:
-    """The user's query compiled once for one connection: its SQL, its parameters with the
-    slot of the pk, and what Django's ModelIterable computes from the compiler to turn a row
-    into the user with their select_related objects and annotations."""
-
-    def __init__(self, connection):
-        model = get_user_model()
-        compiler = (
-            user_queryset().filter(pk=_PK_PLACEHOLDER).query.get_compiler(connection=connection)
-        )
-        self.sql, params = compiler.as_sql()
-        self.params = list(params)
-        slots = [i for i, value in enumerate(self.params) if value == _PK_PLACEHOLDER]
-        assert len(slots) == 1, "the user's pk must be the query's only such parameter"
-        self.pk_slot = slots[0]
-        self.pk_field = model._meta.pk
-        self.pk_range = connection.ops.integer_field_range(self.pk_field.get_internal_type())
-        select, klass_info = compiler.select, compiler.klass_info
-        self.col_count = compiler.col_count
-        self.converters = list(
-            compiler.get_converters([s[0] for s in select[: self.col_count]]).items()
-        )
-        self.model = klass_info["model"]
-        fields = klass_info["select_fields"]
-        self.start, self.end = fields[0], fields[-1] + 1
-        self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
-        self.related_populators = get_related_populators(klass_info, select, connection.alias)
-        self.annotation_col_map = dict(compiler.annotation_col_map or {})
-
-    def get(self, connection, user_id):
-        """The user of ``user_id`` (as ``QuerySet.get(pk=...)``), or None."""
-        pk = self.pk_field.get_db_prep_value(user_id, connection, prepared=False)
-        low, high = self.pk_range
-        if pk is None or (low is not None and pk < low) or (high is not None and pk > high):
-            return None  # what the ORM's range check makes of it: no such user
-        params = list(self.params)
-        params[self.pk_slot] = pk
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        row = list(row[: self.col_count])
-        for pos, (converters, expression) in self.converters:
-            value = row[pos]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            row[pos] = value
-        user = self.model.from_db(connection.alias, self.init_list, row[self.start : self.end])
-        for populator in self.related_populators:
-            populator.populate(row, user)
-        for name, pos in self.annotation_col_map.items():
-            setattr(user, name, row[pos])
-        return user
+# The user's query, compiled once per connection (kelurahan.prepared).
+_user_query = PreparedQuery(
+    settings.AUTH_USER_MODEL, lambda pk: user_queryset().filter(pk=pk), pk=_PK_PLACEHOLDER
+)
 
 
-# connection -> its _UserQuery; a connection is per alias and thread, and its operations
-# (the converters') belong to it.
-_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _user_query(connection) -> _UserQuery:
-    query = _compiled.get(connection)
-    if query is None:
-        query = _compiled[connection] = _UserQuery(connection)
-    return query
+def _get_user(connection, user_id):
+    """The user of ``user_id`` (as ``QuerySet.get(pk=...)``), or None."""
+    pk_field = get_user_model()._meta.pk
+    pk = pk_field.get_db_prep_value(user_id, connection, prepared=False)
+    low, high = connection.ops.integer_field_range(pk_field.get_internal_type())
+    if pk is None or (low is not None and pk < low) or (high is not None and pk > high):
+        return None  # what the ORM's range check makes of it: no such user
+    return _user_query.first_on(connection, pk=pk)
 
 
 class PortalBackend(ModelBackend):
     def get_user(self, user_id):
         """The session's user, their membership and oversight row joined in (a user without
         one gets None cached, so ``membership_for``/``oversight_for`` do not ask again) and
-        their permissions read in the same query, compiled once (``_UserQuery``)."""
+        their permissions read in the same query, compiled once (``_user_query``)."""
         connection = connections[router.db_for_read(get_user_model())]
-        user = _user_query(connection).get(connection, user_id)
+        user = _get_user(connection, user_id)
         if user is None:
             return None
         # What kelurahan.access.oversight_for caches: None for a user without the row.

@@ -31,6 +31,7 @@ from django.utils.functional import cached_property
 
 from kelurahan.access import STAFF_ROLES, membership_for
 from kelurahan.models import RT, OfficeClosedDay
+from kelurahan.prepared import PreparedQuery
 from services.catalogue import active_variants, applies_to, catalogue, extra_rows
 from services.models import (
     OPEN_STATES,
@@ -149,13 +150,19 @@ def get_variant_or_404(service: Service, code: str) -> ServiceVariant | None:
 CASE_RELATED = ("service", "office", "rt__rw", "received_by", "assisted_by_user", "variant")
 
 
+def _staff_membership(user):
+    """The user's membership if it is an office's staff; 404 for anyone else."""
+    membership = membership_for(user)
+    if membership is None or membership.role not in STAFF_ROLES:
+        raise Http404("Permohonan tidak ditemukan.")
+    return membership
+
+
 def get_application_for_user(
     user, code: str, *, related=CASE_RELATED, **annotations
 ) -> Application:
     """The application with this code in the user's office, or 404 for anyone else."""
-    membership = membership_for(user)
-    if membership is None or membership.role not in STAFF_ROLES:
-        raise Http404("Permohonan tidak ditemukan.")
+    membership = _staff_membership(user)
     try:
         application = (
             Application.objects.select_related(*related)
@@ -189,29 +196,54 @@ def _joined(queryset: QuerySet, expression) -> Subquery:
     return Subquery(rows, output_field=TextField())
 
 
+def _case_page_queryset(code, office_id) -> QuerySet[Application]:
+    """The case page's case: what ``get_case_for_page`` reads, as a queryset."""
+    office = OuterRef("office_id")
+    return (
+        # Not the office (the user's own, read with the user) nor the assisting chair (not
+        # shown); the chair who gave the portal cover letter is (the RT panel).
+        Application.objects.select_related(
+            "service", "rt__rw", "received_by", "variant", "rt_cover_letter_by"
+        )
+        .annotate(
+            page_closed_days=_joined(OfficeClosedDay.objects.filter(office_id=office), "date"),
+            # The office's RTs (the correction and reopen forms' choices): id:rw:rt each.
+            page_rts=_joined(
+                RT.objects.filter(rw__office_id=office),
+                Concat(
+                    "id", Value(":"), "rw__number", Value(":"), "number", output_field=TextField()
+                ),
+            ),
+            page_has_letters=Exists(Letter.objects.filter(application_id=OuterRef("pk"))),
+            page_has_messages=Exists(
+                ResidentMessage.objects.filter(WAITING_FOR_OFFICER, application_id=OuterRef("pk"))
+            ),
+        )
+        .filter(code=code, office_id=office_id)
+    )
+
+
+# Compiled once per connection (kelurahan.prepared): building and compiling its five joins and
+# four subqueries cost more than running it. The placeholders are values no case has.
+_case_page_query = PreparedQuery(
+    Application,
+    _case_page_queryset,
+    code="~placeholder of the case code~",
+    office_id=-1_987_654_321,
+)
+
+
 def get_case_for_page(user, code: str) -> Application:
     """``get_application_for_user`` for the case page, with in the same query what it would
     otherwise read in queries of their own: the office's closed days (the next deadline's time
     left), and whether the case has letters and messages waiting for the officer (most have
     neither: then those reads are skipped). ``case_page_reads`` uses them."""
-    office = OuterRef("office_id")
-    return get_application_for_user(
-        user,
-        code,
-        # Not the office (the user's own, read with the user) nor the assisting chair (not
-        # shown); the chair who gave the portal cover letter is (the RT panel).
-        related=("service", "rt__rw", "received_by", "variant", "rt_cover_letter_by"),
-        page_closed_days=_joined(OfficeClosedDay.objects.filter(office_id=office), "date"),
-        # The office's RTs (the correction and reopen forms' choices): id:rw:rt each.
-        page_rts=_joined(
-            RT.objects.filter(rw__office_id=office),
-            Concat("id", Value(":"), "rw__number", Value(":"), "number", output_field=TextField()),
-        ),
-        page_has_letters=Exists(Letter.objects.filter(application_id=OuterRef("pk"))),
-        page_has_messages=Exists(
-            ResidentMessage.objects.filter(WAITING_FOR_OFFICER, application_id=OuterRef("pk"))
-        ),
-    )
+    membership = _staff_membership(user)
+    application = _case_page_query.first(code=str(code), office_id=membership.office_id)
+    if application is None:
+        raise Http404("Permohonan tidak ditemukan.")
+    application.office = membership.office  # the user's own office, read with the user
+    return application
 
 
 def case_rt_choices(application: Application) -> list[tuple] | None:

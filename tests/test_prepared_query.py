@@ -1,0 +1,137 @@
+"""Issue 12: a read of a fixed shape compiled once per connection (kelurahan.prepared), as the
+case page reads its case: the same case, related rows and annotations as the ORM's own query,
+nothing of another office, and no compiling after the first request."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kelurahan.models import OfficeClosedDay
+from kelurahan.prepared import PreparedQuery
+from services.models import Application, MessageChannel, MessageState, ResidentMessage
+from services.selectors import _case_page_queryset, get_case_for_page
+from services.workflow import S
+from tests.factories import ApplicationFactory, OfficeFactory, RTFactory, RWFactory, case_in
+
+pytestmark = pytest.mark.usefixtures("session_clock_stopped")
+
+RELATED = ("service", "rt", "variant", "received_by", "rt_cover_letter_by")
+ANNOTATIONS = ("page_closed_days", "page_rts", "page_has_letters", "page_has_messages")
+
+
+def _orm(case):
+    """The case as the ORM's own query gives it (what the prepared one must match)."""
+    return _case_page_queryset(case.code, case.office_id).get()
+
+
+def _same(prepared, orm):
+    for field in Application._meta.concrete_fields:
+        assert getattr(prepared, field.attname) == getattr(orm, field.attname), field.name
+    for name in RELATED:
+        assert name in prepared._state.fields_cache, f"{name} was not read with the case"
+        assert getattr(prepared, name) == getattr(orm, name)
+    assert prepared.rt.rw == orm.rt.rw and "rw" in prepared.rt._state.fields_cache
+    for name in ANNOTATIONS:
+        value = getattr(prepared, name)
+        assert value == getattr(orm, name) and type(value) is type(getattr(orm, name)), name
+    assert not prepared._state.adding and prepared._state.db == "default"
+
+
+@pytest.mark.django_db
+def test_the_case_page_reads_the_case_the_orm_would_with_its_rows_and_annotations(
+    officer, rt1, office
+):
+    RTFactory(rw=RWFactory(office=office, number=2), number=3)
+    OfficeClosedDay.objects.create(office=office, date="2026-12-24", reason="Cuti bersama")
+    quiet = ApplicationFactory(officer=officer, rt=rt1, nik="3271014501900051")
+    issued = case_in(S.ISSUED, officer=officer, rt=rt1, nik="3271014501900052")
+    ResidentMessage.objects.filter(application=quiet).delete()
+    ResidentMessage.objects.create(
+        office=office,
+        application=issued,
+        step="uji",
+        channel=MessageChannel.WHATSAPP,
+        recipient=issued.phone,
+        text="Surat Anda sudah terbit.",
+        state=MessageState.PENDING,
+    )
+    for case in (quiet, issued):
+        prepared = get_case_for_page(officer, case.code)
+        _same(prepared, _orm(case))
+        assert prepared.office == office
+    # Each case its own figures: not the first request's, swapped in wrongly.
+    assert get_case_for_page(officer, quiet.code).page_has_letters is False
+    assert get_case_for_page(officer, issued.code).page_has_letters is True
+    assert get_case_for_page(officer, issued.code).page_has_messages is True
+    assert get_case_for_page(officer, quiet.code).page_has_messages is False
+    assert get_case_for_page(officer, quiet.code).page_closed_days == "2026-12-24"
+    assert len(get_case_for_page(officer, quiet.code).page_rts.split(",")) == 2
+
+
+@pytest.mark.django_db
+def test_a_case_of_another_office_or_an_unknown_code_is_a_404(officer, rt1):
+    other = OfficeFactory(code="SKB", name="Sukabumi")
+    theirs = ApplicationFactory(
+        office=other, rt=RTFactory(rw=RWFactory(office=other)), nik="3271014501900053"
+    )
+    mine = ApplicationFactory(officer=officer, rt=rt1, nik="3271014501900054")
+    assert get_case_for_page(officer, mine.code) == mine
+    for code in (theirs.code, "BKS-2612-9999", "~placeholder of the case code~", "x' OR '1'='1"):
+        with pytest.raises(Http404):
+            get_case_for_page(officer, code)
+
+
+def _as_sql_calls(monkeypatch):
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_the_case_page_compiles_its_case_query_once_not_on_every_request(
+    officer_client, officer, rt1, monkeypatch
+):
+    first = ApplicationFactory(officer=officer, rt=rt1, nik="3271014501900055")
+    second = ApplicationFactory(officer=officer, rt=rt1, nik="3271014501900056")
+    url = reverse("services:application_detail", args=[first.code])
+    assert officer_client.get(url).status_code == 200
+    calls = _as_sql_calls(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        page = officer_client.get(reverse("services:application_detail", args=[second.code]))
+    assert page.status_code == 200 and f"<h1>{second.code} " in page.content.decode()
+    case_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "services_application"' in q["sql"]
+    ]
+    assert len(case_reads) == 1 and second.code in str(queries.captured_queries)
+    assert Application not in calls  # read by the SQL compiled for the first request
+
+
+@pytest.mark.django_db
+def test_a_placeholder_that_does_not_reach_the_sql_once_is_refused(officer, rt1):
+    case = ApplicationFactory(officer=officer, rt=rt1, nik="3271014501900057")
+    twice = PreparedQuery(
+        Application,
+        lambda code: Application.objects.filter(code=code, applicant_name=code),
+        code="~p~",
+    )
+    with pytest.raises(AssertionError, match="one parameter"):
+        twice.first(code=case.code)
+    reset = PreparedQuery(
+        Application, lambda code: Application.objects.filter(code=code), code="~p~"
+    )
+    assert reset.first(code=case.code) == case
+    reset.reset()
+    assert reset.first(code="nothing") is None
