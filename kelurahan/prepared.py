@@ -77,22 +77,35 @@ class PreparedQuery:
     Each placeholder must reach the SQL as exactly one parameter, unchanged (a value no real
     row has, of the column's type: an out-of-range integer, a text no code can be); the
     values given to ``first`` must be what the database compares (prepared, in range).
+
+    ``shape``, if given, returns what the queryset's shape depends on besides the code (e.g.
+    the columns other apps registered): when its value changes, the query is compiled again.
     """
 
-    def __init__(self, model: type[Model] | str, build: Callable[..., QuerySet], **placeholders):
+    def __init__(
+        self,
+        model: type[Model] | str,
+        build: Callable[..., QuerySet],
+        *,
+        shape: Callable[[], object] | None = None,
+        **placeholders,
+    ):
         self._model = model  # a model or its "app_label.Model" (resolved when first run)
         self.build = build
+        self.shape = shape or (lambda: None)
         self.placeholders = placeholders
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def compiled(self, connection) -> _Compiled:
-        compiled = self._compiled.get(connection)
-        if compiled is None:
+        shape = self.shape()
+        shaped = self._compiled.get(connection)
+        if shaped is None or shaped[0] != shape:
             queryset = self.build(**self.placeholders)
-            compiled = self._compiled[connection] = _Compiled(
-                queryset, self.placeholders, connection
+            shaped = self._compiled[connection] = (
+                shape,
+                _Compiled(queryset, self.placeholders, connection),
             )
-        return compiled
+        return shaped[1]
 
     @property
     def model(self) -> type[Model]:

@@ -28,19 +28,25 @@ from services.models import Application
 
 @dataclass(frozen=True)
 class CasePanel:
-    """A template and the function that builds its context from the page's and the case."""
+    """A template and the function that builds its context from the page's and the case;
+    ``columns``: (name, a function giving an expression over the case's row) pairs the case
+    page reads with the case itself (``services.selectors.get_case_for_page``), each set on
+    the case as ``application.<name>`` for the panel (e.g. whether it has rows to show)."""
 
     template: str
     context: Callable[[Context, Application], dict]
+    columns: tuple[tuple[str, Callable[[], object]], ...] = ()
 
 
 _panels: list[CasePanel] = []
 
 
-def register_case_panel(template: str, context: Callable[[Context, Application], dict]) -> None:
+def register_case_panel(
+    template: str, context: Callable[[Context, Application], dict], *, columns=None
+) -> None:
     """Add a panel below the case page's documents; registering the same one twice is a no-op
-    (``ready()`` may run more than once, e.g. in tests)."""
-    panel = CasePanel(template, context)
+    (``ready()`` may run more than once, e.g. in tests). ``columns``: {name: expression}."""
+    panel = CasePanel(template, context, tuple((columns or {}).items()))
     if panel not in _panels:
         _panels.append(panel)
 

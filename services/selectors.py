@@ -32,6 +32,7 @@ from django.utils.functional import cached_property
 from kelurahan.access import STAFF_ROLES, membership_for
 from kelurahan.models import RT, OfficeClosedDay
 from kelurahan.prepared import PreparedQuery
+from services.case_page import case_panels
 from services.catalogue import active_variants, applies_to, catalogue, extra_rows
 from services.models import (
     OPEN_STATES,
@@ -218,6 +219,8 @@ def _case_page_queryset(code, office_id) -> QuerySet[Application]:
             page_has_messages=Exists(
                 ResidentMessage.objects.filter(WAITING_FOR_OFFICER, application_id=OuterRef("pk"))
             ),
+            # What the other apps' panels read with the case (services.case_page).
+            **{name: column() for panel in case_panels() for name, column in panel.columns},
         )
         .filter(code=code, office_id=office_id)
     )
@@ -228,6 +231,7 @@ def _case_page_queryset(code, office_id) -> QuerySet[Application]:
 _case_page_query = PreparedQuery(
     Application,
     _case_page_queryset,
+    shape=lambda: tuple(case_panels()),  # a panel registered later: compiled again
     code="~placeholder of the case code~",
     office_id=-1_987_654_321,
 )

@@ -31,8 +31,8 @@ pytestmark = pytest.mark.usefixtures("session_clock_stopped")
 
 # The session, the user (membership, perms, bell), the case (its office's closed days and RTs,
 # whether it has letters or waiting messages), documents, history, the access log's row, the
-# messages waiting (intake leaves one), the RT requests; the catalogue comes from the process's
-# cache (was 17, then 14).
+# messages waiting (intake leaves one), the RT requests (of a case sent to its RT); the catalogue
+# comes from the process's cache (was 17, then 14).
 CASE_QUERY_CAP = 8
 # Rows read only by a case that has them: letters, messages waiting, neighbours' statements.
 CASE_WORST_QUERY_CAP = 10
@@ -199,3 +199,27 @@ def test_the_case_page_forms_render_the_same_html_as_django_templates(officer, r
             compared += 1
     assert compared >= 60
     assert "variant" in forms[0].fields and "data_cerita" in forms[1].fields
+
+
+@pytest.mark.django_db
+def test_the_rt_panel_asks_for_requests_only_of_a_case_that_has_some(officer, rt1, officer_client):
+    """Whether the case has RT requests comes with the case (the panel's registered column):
+    a case never sent reads none and says so; a case at its RT shows its request."""
+    received = case_in("received", officer=officer, rt=rt1, nik="3271014501900045")
+    waiting = case_in("in_verification", officer=officer, rt=rt1, nik="3271014501900046")
+    for case, asked, shown in [
+        (received, False, f"Belum dikirim ke Ketua {rt1}"),
+        (waiting, True, "menunggu RT sejak"),
+    ]:
+        url = reverse("services:application_detail", args=[case.code])
+        officer_client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            page = officer_client.get(url)
+        requests = [
+            q["sql"]
+            for q in queries.captured_queries
+            # The panel's own read (the case's query names the table in a subquery only).
+            if q["sql"].startswith('SELECT "verification_verificationrequest"."id"')
+        ]
+        assert bool(requests) is asked, case.state
+        assert shown in page.content.decode()

@@ -21,7 +21,13 @@ from tests.factories import ApplicationFactory, OfficeFactory, RTFactory, RWFact
 pytestmark = pytest.mark.usefixtures("session_clock_stopped")
 
 RELATED = ("service", "rt", "variant", "received_by", "rt_cover_letter_by")
-ANNOTATIONS = ("page_closed_days", "page_rts", "page_has_letters", "page_has_messages")
+ANNOTATIONS = (
+    "page_closed_days",
+    "page_rts",
+    "page_has_letters",
+    "page_has_messages",
+    "page_has_rt_requests",  # the RT panel's (verification.panels)
+)
 
 
 def _orm(case):

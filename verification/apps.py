@@ -7,9 +7,9 @@ class VerificationConfig(AppConfig):
 
     def ready(self) -> None:
         from services.case_page import register_case_panel
-        from verification.panels import OFFICER_PANEL, officer_panel_context
+        from verification.panels import OFFICER_PANEL, PANEL_COLUMNS, officer_panel_context
 
-        register_case_panel(OFFICER_PANEL, officer_panel_context)
+        register_case_panel(OFFICER_PANEL, officer_panel_context, columns=PANEL_COLUMNS)
 
         from services.pdp import register_holder
         from verification.pdp import HOLDER

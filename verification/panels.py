@@ -4,14 +4,25 @@ Registered with ``services.case_page`` by ``VerificationConfig.ready()``; the se
 template renders it through ``{% case_panels %}`` without loading anything of this app.
 """
 
+from django.db.models import Exists, OuterRef
 from django_fsm import can_proceed, has_transition_perm
 
 from services.case_page import fast
 from services.models import Verdict
 from verification.forms import SendToRtForm
+from verification.models import VerificationRequest
 from verification.selectors import requests_for_application
 
 OFFICER_PANEL = "verification/_officer_panel.html"
+
+
+def _has_requests():
+    return Exists(VerificationRequest.objects.filter(application_id=OuterRef("pk")))
+
+
+# Read with the case on the case page: most cases there were never sent to their RT, and then
+# the panel's requests are not asked for (a query and its compiling saved).
+PANEL_COLUMNS = {"page_has_rt_requests": _has_requests}
 
 
 def officer_panel_context(context, application) -> dict:
@@ -37,7 +48,9 @@ def officer_panel_context(context, application) -> dict:
     can_archive_and_send = may_archive_and_send and documents_ready
     return {
         "application": application,
-        "requests": requests_for_application(application),
+        "requests": requests_for_application(application)
+        if getattr(application, "page_has_rt_requests", True)
+        else [],
         "can_send": can_send,
         "can_archive_and_send": can_archive_and_send,
         "archive_and_send_later": may_archive_and_send and not documents_ready,
