@@ -28,7 +28,6 @@ from services.documents.pending import PendingUploads, pending_key, unsaved_post
 from services.documents.serving import attachment_response, log_access, private_file_response
 from services.forms import (
     ApplicationForm,
-    CorrectionForm,
     HandOverForm,
     NoteForm,
     QueueFilterForm,
@@ -309,16 +308,25 @@ def application_page(request, code: str):
     return case_page(request, get_case_for_page(request.user, code))
 
 
+def may_correct(application: Application, user) -> bool:
+    """Whether ``user`` may correct the applicant's data of ``application`` now."""
+    return application.state in workflow.CORRECTABLE_STATES and user.has_perm(
+        "services.correct_application"
+    )
+
+
 def correction_context(application: Application, user, letters: list[Letter], **bound) -> dict:
-    """What templates/services/_correct.html needs: the correction form (prefilled, or the
-    bound one with its errors), the reopen form of a rejected case, the replacement letter.
+    """What templates/services/_correct.html needs: the correction form when the officer asked
+    for it (the correct view's, prefilled or bound with its errors), else the link to it, the
+    reopen form of a rejected case, the replacement letter.
+
+    The correction form is not rendered on every view of the case page: its dozen fields and
+    the office's RTs were a fifth of the page's time, for a step most cases never need.
 
     The correct and reopen views live in verification.views: an RT change re-routes the RT
     request, which this app may not touch.
     """
-    can_correct = application.state in workflow.CORRECTABLE_STATES and user.has_perm(
-        "services.correct_application"
-    )
+    can_correct = may_correct(application, user)
     can_reopen = can_proceed(application.reopen) and has_transition_perm(application.reopen, user)
     can_replace = (
         application.state in (S.ISSUED, S.COMPLETED)
@@ -326,8 +334,8 @@ def correction_context(application: Application, user, letters: list[Letter], **
         and not any(letter.kind == LetterKind.OUTPUT and letter.is_valid for letter in letters)
     )
     return {
-        "correct_form": bound.get("correct_form")
-        or (CorrectionForm(application=application) if can_correct else None),
+        "correct_form": bound.get("correct_form"),
+        "can_correct": can_correct,
         "reopen_form": bound.get("reopen_form")
         or (ReopenForm(application=application) if can_reopen else None),
         "can_replace_letter": can_replace,

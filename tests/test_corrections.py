@@ -497,12 +497,35 @@ def form_data(application, **overrides):
 
 
 @pytest.mark.django_db
-def test_case_page_offers_the_correction_form_prefilled(officer_client, application):
+def test_case_page_links_to_the_correction_form_which_opens_prefilled(officer_client, application):
+    """The case page offers the correction (a link: its form is not rendered on every view of
+    the page); the link opens the case page with the form open and prefilled."""
     page = officer_client.get(reverse("services:application_detail", args=[application.code]))
     html = page.content.decode()
-    assert "Koreksi data pemohon" in html
-    assert 'value="Siti Rahmawati"' in html and 'id="koreksi_nik"' in html
+    url = reverse("verification:correct", args=[application.code])
+    assert f'href="{url}#koreksi">Koreksi data pemohon</a>' in html
+    assert 'id="koreksi_nik"' not in html
     assert "Buka kembali" not in html  # not rejected, and not a supervisor
+    form = officer_client.get(url)
+    html = form.content.decode()
+    assert form.status_code == 200 and "no-store" in form["Cache-Control"]
+    assert f"<h1>{application.code} " in html  # the case page itself, around the form
+    assert '<details class="card no-print" id="koreksi" open>' in html
+    assert 'value="Siti Rahmawati"' in html and 'id="koreksi_nik"' in html
+    assert f'action="{url}"' in html
+
+
+@pytest.mark.django_db
+def test_the_correction_form_of_a_case_no_longer_correctable_is_not_offered(
+    officer_client, officer, rt1
+):
+    done = case_in(S.REJECTED, officer=officer, rt=rt1, nik="3271014501900061")
+    page = officer_client.get(reverse("services:application_detail", args=[done.code]))
+    assert "Koreksi data pemohon" not in page.content.decode()
+    response = officer_client.get(reverse("verification:correct", args=[done.code]), follow=True)
+    assert response.redirect_chain[-1][0] == done.get_absolute_url()
+    html = response.content.decode()
+    assert "tidak dapat dikoreksi lagi" in html and 'id="koreksi_nik"' not in html
 
 
 @pytest.mark.django_db
@@ -610,7 +633,7 @@ def test_a_data_field_correction_is_validated_as_at_intake(officer, situ):
 
 @pytest.mark.django_db
 def test_the_correction_form_asks_and_saves_the_service_data_fields(officer_client, situ):
-    page = officer_client.get(reverse("services:application_detail", args=[situ.code]))
+    page = officer_client.get(reverse("verification:correct", args=[situ.code]))
     assert 'value="Warung Sembak0"' in page.content.decode()
 
     response = officer_client.post(
@@ -692,7 +715,7 @@ def test_the_correction_form_offers_the_variants_of_the_case_service(officer_cli
         checked=True,
     )
     baru = application.service.variants.get(code="baru")
-    page = officer_client.get(reverse("services:application_detail", args=[application.code]))
+    page = officer_client.get(reverse("verification:correct", args=[application.code]))
     assert 'name="variant"' in page.content.decode()
 
     response = officer_client.post(

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kelurahan.access import office_for, role_required, rt_for, staff_required
 from kelurahan.models import Role
@@ -15,11 +15,12 @@ from services.documents.serving import attachment_response, log_access
 from services.forms import CorrectionForm, ReopenForm
 from services.selectors import (
     get_application_for_user,
+    get_case_for_page,
     services_for_catalogue,
 )
 from services.throttle import case_view_budget
 from services.validators import mask_nik
-from services.views import Intake, case_page, intake_page
+from services.views import Intake, case_page, intake_page, may_correct
 from services.web import run_step
 from verification import workflow
 from verification.forms import AssistedForm, AttestationForm, DecisionForm, SendToRtForm
@@ -74,9 +75,18 @@ def archive_and_send(request, code: str):
 # Here rather than in services.views because an RT change re-routes the RT request. A refused
 # step re-renders the case page with the form as typed and the message on it.
 @staff_required
-@require_POST
+@case_view_budget  # its GET shows the whole case, as the case page does
+@require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("nik", "kk_number")
 def correct(request, code: str):
+    """GET: the case page with the correction form open, prefilled (the page's link to it);
+    POST: the correction, or the page again with the form as typed and its errors."""
+    if request.method == "GET":
+        application = get_case_for_page(request.user, code)
+        if not may_correct(application, request.user):
+            messages.error(request, "Data permohonan ini tidak dapat dikoreksi lagi.")
+            return redirect(application)
+        return case_page(request, application, correct_form=CorrectionForm(application=application))
     application = get_application_for_user(request.user, code)
     form = CorrectionForm(request.POST, application=application)
     if form.is_valid():

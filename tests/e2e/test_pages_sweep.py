@@ -62,12 +62,15 @@ def test_staff_and_rt_pages_pass_axe_and_have_44px_tap_targets(live_server, page
             (ApplicationState.ISSUED, "3271010101900003"),
         )
     ]
+    # The officer's case page, and the same page with the correction form open (its link).
+    received = case_in(ApplicationState.RECEIVED, officer=officer, rt=rt, nik="3271014501900004")
+    officer_case_pages = [received.get_absolute_url(), f"/permohonan/{received.code}/koreksi/"]
     for path in PUBLIC_PAGES:
         page.goto(live_server.url + path)
         assert_no_axe_violations(page, f"publik {path}")
         assert_tap_targets(page)
     for username, paths in (
-        ("petugas", OFFICER_PAGES + complaint_pages),
+        ("petugas", OFFICER_PAGES + complaint_pages + officer_case_pages),
         ("lurah", SUPERVISOR_PAGES + complaint_pages),
         ("ketua_rt01", RT_PAGES),
         ("camat", OVERSIGHT_PAGES + case_pages),
