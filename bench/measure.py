@@ -195,33 +195,39 @@ def server_ms(targets: dict, runs: int = 200, cpu: dict | None = None) -> dict:
     page through the test client, one thread, DEBUG off. Every response is checked to be the
     page (200 and its marker); a redirect raises BenchFailure, so it is never a figure.
 
+    The pages take turns, one request each per round (round-robin), so that every page and
+    its floors are timed under the same conditions: on a shared virtual machine the speed of
+    a core changes from one minute to the next (on 3 December the "ok" view, timed first,
+    read 1.1 ms while the pages timed minutes later ran 1.5× slower than in the run before),
+    which made a page's ratio to its floor a measure of when each was timed.
+
     ``cpu``, if given, receives each page's median thread CPU time per request too: on a
     shared machine the wall time also counts the moments other processes held the core.
     """
     from django.test import override_settings
 
-    out = {}
     with override_settings(DEBUG=False):
+        pages = []
         for name, (url, user, marker) in targets["pages"].items():
             client = _client_for(user)
             response = client.get(url)
             check_page(name, response.status_code, response.content.decode(), marker, "timed")
             for _ in range(2):  # warm-up
                 client.get(url)
-            walls, cpus = [], []
-            for _ in range(runs):
+            pages.append((name, url, marker.encode(), client, [], []))
+        for _ in range(runs):
+            for name, url, marker, client, walls, cpus in pages:
                 w0, c0 = time.perf_counter(), time.thread_time()
                 response = client.get(url)
                 w1, c1 = time.perf_counter(), time.thread_time()
-                if response.status_code != 200 or marker.encode() not in response.content:
-                    check_page(name, response.status_code, response.content.decode(), marker,
-                               "timed")  # fmt: skip
+                if response.status_code != 200 or marker not in response.content:
+                    check_page(name, response.status_code, response.content.decode(),
+                               marker.decode(), "timed")  # fmt: skip
                 walls.append((w1 - w0) * 1000)
                 cpus.append((c1 - c0) * 1000)
-            out[name] = statistics.median(walls)
-            if cpu is not None:
-                cpu[name] = statistics.median(cpus)
-    return out
+    if cpu is not None:
+        cpu.update({name: statistics.median(cpus) for name, _, _, _, _, cpus in pages})
+    return {name: statistics.median(walls) for name, _, _, _, walls, _ in pages}
 
 
 def profile_pages(targets: dict, out_dir: Path, runs: int = 30) -> dict:

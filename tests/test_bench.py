@@ -130,6 +130,28 @@ def test_the_in_process_timer_times_every_page_and_refuses_a_login_redirect(targ
         measure.server_ms(anonymous, runs=2)
 
 
+@pytest.mark.urls("bench.urls")
+def test_the_in_process_timer_takes_the_pages_in_turn_so_they_share_the_machines_moments(
+    targets, monkeypatch
+):
+    """One request of each page per round, not all of one page then the next: a page and its
+    floors are timed through the same minutes of a machine whose speed changes."""
+    from django.test import Client
+
+    timed = []
+    get = Client.get
+
+    def recording(self, path, *args, **kwargs):
+        timed.append(path)
+        return get(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "get", recording)
+    pages = {name: targets["pages"][name] for name in ("ok (floor)", "officer queue", "dashboard")}
+    measure.server_ms({"pages": pages}, runs=3)
+    urls = [url for url, _, _ in pages.values()]
+    assert timed[-9:] == urls * 3  # after each page's check and warm-up: the rounds
+
+
 def server_settings() -> dict:
     """SECRET_KEY and session cookie name of the settings gunicorn gets in the bench."""
     code = (
