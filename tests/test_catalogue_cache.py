@@ -44,8 +44,10 @@ def kk_case(officer, rt1):
 
 
 def _page(client, case) -> tuple[str, list[str]]:
+    """The case page with its correction form open (the page's link to it): all the case
+    page shows, and the form's variants and data fields from the same catalogue."""
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("services:application_detail", args=[case.code]))
+        response = client.get(reverse("verification:correct", args=[case.code]))
     assert response.status_code == 200
     return response.content.decode(), [q["sql"] for q in queries.captured_queries]
 
