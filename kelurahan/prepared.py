@@ -7,6 +7,13 @@ connection (a process's, per alias and thread), with placeholder values where th
 values go, and on each call runs that SQL with the values swapped in. The row becomes the
 model instance with its ``select_related`` objects and annotations through Django's own
 machinery, as ``QuerySet.get()`` would give it. Nothing read is kept: only the SQL.
+
+On PostgreSQL the statement is also prepared on the server, once per database connection:
+Django's client-side binding makes PostgreSQL plan every query it is sent, and the planning
+of these wide joins cost more than running them (EXPLAIN ANALYZE of the user's query, read on
+every staff page: 1.7 ms planning, 0.36 ms execution; the case page's: 2.7 ms and 0.54 ms).
+Only these reads are prepared: Django keeps its client-side binding everywhere else, and
+psycopg keeps the prepared statements per connection (a new connection prepares again).
 """
 
 from __future__ import annotations
@@ -18,6 +25,56 @@ from django.apps import apps
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+
+try:
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+except ImportError:  # no PostgreSQL driver installed: SQLite only
+    is_psycopg3 = False
+
+
+if is_psycopg3:
+    from django.db.backends.postgresql.base import (
+        TIMESTAMPTZ_OID,
+        CursorDebugWrapper,
+        ServerBindingCursor,
+    )
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from django.db.backends.utils import CursorWrapper
+    from psycopg.pq import Format
+
+    class _PreparingCursor(ServerBindingCursor):
+        """psycopg's server-side binding cursor that prepares what it runs (psycopg keeps
+        the prepared statement per connection, keyed by the SQL and its parameter types)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    class _PreparedDebugWrapper(CursorDebugWrapper):
+        """Django's debug wrapper, logging the SQL with its values as Django composes it
+        (Django reads it back from a client-binding cursor only)."""
+
+        def execute(self, sql, params=None):
+            with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+                return CursorWrapper.execute(self, sql, params)
+
+
+def _cursor(connection):
+    """A cursor for one prepared read: Django's own, wrapped as ``connection.cursor()``
+    wraps it (logged, counted, its errors translated), preparing on PostgreSQL."""
+    if connection.vendor != "postgresql" or not is_psycopg3:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = _PreparingCursor(connection.connection)
+        # As Django's create_cursor: the connection's time zone loader, if it changed.
+        loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != loader.timezone:
+            register_tzloader(connection.timezone, raw)
+    if connection.queries_logged:
+        return _PreparedDebugWrapper(raw, connection)
+    return connection.make_cursor(raw)
 
 
 class _Compiled:
@@ -50,7 +107,7 @@ class _Compiled:
         params = list(self.params)
         for name, value in values.items():
             params[self.slots[name]] = value
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:

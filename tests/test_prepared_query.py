@@ -141,3 +141,43 @@ def test_a_placeholder_that_does_not_reach_the_sql_once_is_refused(officer, rt1)
     assert reset.first(code=case.code) == case
     reset.reset()
     assert reset.first(code="nothing") is None
+
+
+def _prepared_statements():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_postgresql_the_case_and_user_reads_are_prepared_once_and_answer_each_request(
+    officer, rt1, django_user_model
+):
+    """Planning these joins cost PostgreSQL more than running them: the statements are
+    prepared on the server, and a prepared statement still reads each request's own row,
+    also after a rolled-back savepoint (psycopg forgets its statements on a ROLLBACK)."""
+    from django.db import connections, transaction
+
+    from kelurahan.backends import _get_user
+
+    db = connections["default"]
+
+    first = ApplicationFactory(officer=officer, rt=rt1, nik="3271014501900058")
+    second = ApplicationFactory(officer=officer, rt=rt1, nik="3271014501900059")
+    other = django_user_model.objects.create_user("petugas-lain", password="x" * 12)
+    for _ in range(2):
+        for case in (first, second):
+            assert get_case_for_page(officer, case.code) == case
+        assert _get_user(db, officer.pk) == officer
+        assert _get_user(db, other.pk) == other
+        assert _get_user(db, other.pk + 1000) is None
+        statements = _prepared_statements()
+        assert any('FROM "services_application"' in s for s in statements)
+        assert any('FROM "auth_user"' in s and "portal_permissions" in s for s in statements)
+        try:
+            with transaction.atomic():
+                assert get_case_for_page(officer, first.code) == first
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
