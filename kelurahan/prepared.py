@@ -58,9 +58,10 @@ if is_psycopg3:
                 return CursorWrapper.execute(self, sql, params)
 
 
-def _cursor(connection):
-    """A cursor for one prepared read: Django's own, wrapped as ``connection.cursor()``
-    wraps it (logged, counted, its errors translated), preparing on PostgreSQL."""
+def preparing_cursor(connection):
+    """A cursor for reads of a fixed shape: Django's own, wrapped as ``connection.cursor()``
+    wraps it (logged, counted, its errors translated), preparing what it runs on PostgreSQL
+    (raw SQL whose text never changes: only its parameters do)."""
     if connection.vendor != "postgresql" or not is_psycopg3:
         return connection.cursor()
     connection.close_if_health_check_failed()
@@ -107,7 +108,7 @@ class _Compiled:
         params = list(self.params)
         for name, value in values.items():
             params[self.slots[name]] = value
-        with _cursor(connection) as cursor:
+        with preparing_cursor(connection) as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:

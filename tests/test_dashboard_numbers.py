@@ -97,3 +97,29 @@ def test_on_postgresql_every_dashboard_query_can_be_served_by_an_index(officer):
     for sql, plan in plans.items():
         for table in ("services_application", "services_slabreach"):
             assert f"Seq Scan on {table}" not in plan, (sql, plan)
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_raw_month_and_rt_counts_are_prepared_and_read_each_call(
+    officer, rt1, time_machine
+):
+    """Planning them cost PostgreSQL as much as running them: they are prepared on the
+    server, and a prepared statement still counts each call's own month."""
+    from django.db import connection
+
+    from services.sla.reports import MONTH_SQL, WAITING_RT_SQL
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    time_machine.move_to(NOW - timedelta(days=1), tick=False)
+    case = ApplicationFactory(officer=officer, rt=rt1, nik="3271010101900098")
+    Application.objects.filter(pk=case.pk).update(archive_due=NOW - timedelta(days=2))
+    office = officer.membership.office
+    this_month = dashboard_numbers(office, NOW)["milestones"][0]["due"]
+    next_month = dashboard_numbers(office, NOW + timedelta(days=30))["milestones"][0]["due"]
+    assert (this_month, next_month) == (1, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [" ".join(row[0].split()) for row in cursor.fetchall()]
+    for sql in (MONTH_SQL, WAITING_RT_SQL):
+        assert any(" ".join(sql.split())[:60] in s for s in statements), sql[:60]
