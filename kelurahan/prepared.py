@@ -12,8 +12,9 @@ On PostgreSQL the statement is also prepared on the server, once per database co
 Django's client-side binding makes PostgreSQL plan every query it is sent, and the planning
 of these wide joins cost more than running them (EXPLAIN ANALYZE of the user's query, read on
 every staff page: 1.7 ms planning, 0.36 ms execution; the case page's: 2.7 ms and 0.54 ms).
-Only these reads are prepared: Django keeps its client-side binding everywhere else, and
-psycopg keeps the prepared statements per connection (a new connection prepares again).
+Only the reads that ask for it are prepared (these, and raw SQL run through
+``preparing_cursor``): Django keeps its client-side binding everywhere else, and psycopg keeps
+the prepared statements per connection (a new connection, or a ROLLBACK, prepares again).
 """
 
 from __future__ import annotations
