@@ -69,13 +69,16 @@ def dashboard_numbers(office, now) -> dict:
     day_end = local.replace(hour=23, minute=59, second=59, microsecond=0)
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     # Overdue per state and due later today: the open states listed (not the generated
-    # is_open flag), so (office, state, queue_due) answers it from the index alone.
+    # is_open flag), so (office, state, queue_due) answers it from the index alone. The count
+    # is of queue_due (never null here), not id: COUNT(id) sent PostgreSQL to the table for
+    # every open case due (a bitmap heap scan, 1,400 pages at 100k cases). Django refuses
+    # COUNT(*) with a filter.
     by_state = list(
         Application.objects.filter(office=office, state__in=OPEN_STATES, queue_due__lte=day_end)
         .values("state")
         .annotate(
-            overdue=Count("id", filter=Q(queue_due__lt=now)),
-            today=Count("id", filter=Q(queue_due__gte=now)),
+            overdue=Count("queue_due", filter=Q(queue_due__lt=now)),
+            today=Count("queue_due", filter=Q(queue_due__gte=now)),
         )
         .order_by()
     )
