@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from kelurahan import limits
 from kelurahan.models import RT
@@ -288,20 +291,20 @@ class NoteForm(forms.Form):
 class PlainSelect(forms.Select):
     """A flat select written in Python, the markup of Django's select.html without one
     template (and one option dict) per option: the queue's filters are on every queue page
-    (issue 12). No option groups."""
+    (issue 12). No option groups. The options are escaped with the standard library's
+    ``html.escape`` (what Django's ``escape`` calls) and joined once: ``format_html`` per
+    option, three lazy-aware escapes each, cost ~1 ms of the queue's ~45 options."""
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, " selected" if key in chosen else "", label)
-                for key, label in ((str(v), text) for v, text in self.choices)
-            ),
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if key in chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in ((str(v), text) for v, text in self.choices)
         )
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+        safe_options = mark_safe(options)  # noqa: S308 - each key and label escaped above
+        return format_html("<select{}>{}</select>", flatatt(attrs), safe_options)
 
 
 class PlainSearchInput(forms.TextInput):
