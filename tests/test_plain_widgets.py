@@ -10,7 +10,7 @@ from services.forms import PlainSearchInput, PlainSelect
 CHOICES = [
     ("", "Semua RT"),
     (7, "RT 001/RW 002"),
-    ("a\"b", "<script>alert('x')</script> & co"),
+    ('a"b', "<script>alert('x')</script> & co"),
 ]
 
 
