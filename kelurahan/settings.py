@@ -139,7 +139,17 @@ TEMPLATES = [
             # {% partialdef %} in every template (the case page's sections) without a load.
             "builtins": ["template_partials.templatetags.partials"],
         },
-    }
+    },
+    {
+        # The bodies of the hottest pages (``*.jinja`` beside their page, rendered only by
+        # kelurahan.jinja.render_with_body): Jinja2 printed the queue's rows in a third of
+        # Django's time (issue 12). Compiled once per process, re-read in development.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "kelurahan.jinja.environment"},
+    },
 ]
 
 # --- Database -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
 from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_required
+from kelurahan.jinja import render_with_body
 from services import workflow
 from services.case_page import fast
 from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
@@ -127,7 +128,7 @@ def queue(request):
     page = queue_page(applications, office, request.GET.get("halaman"), per_page=QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("halaman", None)
-    return render(
+    return render_with_body(
         request,
         "services/queue.html",
         {
@@ -136,6 +137,7 @@ def queue(request):
             "page": page,
             "query": query.urlencode(),
         },
+        body="services/queue.jinja",
     )
 
 

@@ -33,6 +33,25 @@ def _fresh_cache():
     clear_catalogue_cache()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jinja_bodies_are_recorded():
+    """Django's test environment records the Django templates a response rendered (the
+    pages' template budgets count them); a page's Jinja2 body (kelurahan.jinja) is recorded
+    the same way, so it is counted too and its context is in ``response.context``."""
+    from django.template.backends.jinja2 import Template
+    from django.test.signals import template_rendered
+
+    plain = Template.render
+
+    def render(self, context=None, request=None):
+        template_rendered.send(sender=self, template=self.template, context=dict(context or {}))
+        return plain(self, context, request)
+
+    Template.render = render
+    yield
+    Template.render = plain
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_sync(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kelurahan.access import office_for, role_required, rt_for, staff_required
+from kelurahan.jinja import render_with_body
 from kelurahan.models import Role
 from services.catalogue import extra_rows
 from services.documents.serving import attachment_response, log_access
@@ -139,11 +140,12 @@ def reopen(request, code: str):
 @rt_chair_required
 def rt_home(request):
     rows = chair_list(request.user, office_for(request.user), request.GET.get("halaman"))
-    return render(
+    return render_with_body(
         request,
         "verification/rt_home.html",
         # The nav's badge from the list's own count (the context processor's is not run).
         {"rt": rt_for(request.user), "rt_pending_count": rows["pending"].paginator.count, **rows},
+        body="verification/rt_home.jinja",
     )
 
 
