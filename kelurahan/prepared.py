@@ -6,7 +6,9 @@ subqueries, was a fifth of the page). A ``PreparedQuery`` compiles its queryset 
 connection (a process's, per alias and thread), with placeholder values where the request's
 values go, and on each call runs that SQL with the values swapped in. The row becomes the
 model instance with its ``select_related`` objects and annotations through Django's own
-machinery, as ``QuerySet.get()`` would give it. Nothing read is kept: only the SQL.
+machinery, as ``QuerySet.get()`` would give it. A ``PreparedRows`` does the same for a
+``values_list()`` read of many rows (the queue's RT and service filters). Nothing read is
+kept: only the SQL.
 
 On PostgreSQL the statement is also prepared on the server, once per database connection:
 Django's client-side binding makes PostgreSQL plan every query it is sent, and the planning
@@ -79,10 +81,9 @@ def preparing_cursor(connection):
     return connection.make_cursor(raw)
 
 
-class _Compiled:
-    """One queryset compiled for one connection: its SQL, its parameters with the slots of
-    the placeholders, and what Django's ModelIterable computes from the compiler to turn a
-    row into the model instance with its related objects and annotations."""
+class _CompiledRows:
+    """One ``values_list()`` queryset compiled for one connection: its SQL, its parameters
+    with the slots of the placeholders, and the converters Django applies to each column."""
 
     def __init__(self, queryset: QuerySet, placeholders: dict, connection):
         compiler = queryset.query.get_compiler(connection=connection)
@@ -93,11 +94,56 @@ class _Compiled:
             slots = [i for i, value in enumerate(self.params) if value == placeholder]
             assert len(slots) == 1, f"{name}'s placeholder must be one parameter of the query"
             self.slots[name] = slots[0]
-        select, klass_info = compiler.select, compiler.klass_info
         self.col_count = compiler.col_count
         self.converters = list(
-            compiler.get_converters([s[0] for s in select[: self.col_count]]).items()
+            compiler.get_converters([s[0] for s in compiler.select[: self.col_count]]).items()
         )
+        self.read_compiler(compiler, connection)  # not kept: it holds the connection
+
+    def read_compiler(self, compiler, connection) -> None:
+        """What a subclass needs of the compiler besides the SQL."""
+
+    def execute(self, connection, values: dict, fetch):
+        params = list(self.params)
+        for name, value in values.items():
+            params[self.slots[name]] = value
+        with preparing_cursor(connection) as cursor:
+            cursor.execute(self.sql, params)
+            return fetch(cursor)
+
+    def convert(self, row, connection) -> list:
+        row = list(row[: self.col_count])
+        for pos, (converters, expression) in self.converters:
+            value = row[pos]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            row[pos] = value
+        return row
+
+    def rows(self, connection, values: dict) -> list[tuple]:
+        if not self.converters:
+            return [tuple(row) for row in self.execute(connection, values, _fetchall)]
+        return [
+            tuple(self.convert(row, connection))
+            for row in self.execute(connection, values, _fetchall)
+        ]
+
+
+def _fetchall(cursor):
+    return cursor.fetchall()
+
+
+def _fetchone(cursor):
+    return cursor.fetchone()
+
+
+class _Compiled(_CompiledRows):
+    """One queryset compiled for one connection, as ``_CompiledRows``, with what Django's
+    ModelIterable computes from the compiler to turn a row into the model instance with its
+    related objects and annotations."""
+
+    def read_compiler(self, compiler, connection) -> None:
+        select, klass_info = compiler.select, compiler.klass_info
         self.model = klass_info["model"]
         fields = klass_info["select_fields"]
         self.start, self.end = fields[0], fields[-1] + 1
@@ -106,20 +152,10 @@ class _Compiled:
         self.annotation_col_map = dict(compiler.annotation_col_map or {})
 
     def first(self, connection, values: dict) -> Model | None:
-        params = list(self.params)
-        for name, value in values.items():
-            params[self.slots[name]] = value
-        with preparing_cursor(connection) as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
+        row = self.execute(connection, values, _fetchone)
         if row is None:
             return None
-        row = list(row[: self.col_count])
-        for pos, (converters, expression) in self.converters:
-            value = row[pos]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            row[pos] = value
+        row = self.convert(row, connection)
         obj = self.model.from_db(connection.alias, self.init_list, row[self.start : self.end])
         for populator in self.related_populators:
             populator.populate(row, obj)
@@ -141,6 +177,8 @@ class PreparedQuery:
     the columns other apps registered): when its value changes, the query is compiled again.
     """
 
+    compiled_class = _Compiled
+
     def __init__(
         self,
         model: type[Model] | str,
@@ -155,14 +193,14 @@ class PreparedQuery:
         self.placeholders = placeholders
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def compiled(self, connection) -> _Compiled:
+    def compiled(self, connection) -> _CompiledRows:
         shape = self.shape()
         shaped = self._compiled.get(connection)
         if shaped is None or shaped[0] != shape:
             queryset = self.build(**self.placeholders)
             shaped = self._compiled[connection] = (
                 shape,
-                _Compiled(queryset, self.placeholders, connection),
+                self.compiled_class(queryset, self.placeholders, connection),
             )
         return shaped[1]
 
@@ -183,3 +221,18 @@ class PreparedQuery:
     def reset(self) -> None:
         """Compile again on the next call (the queryset's shape changed)."""
         self._compiled.clear()
+
+
+class PreparedRows(PreparedQuery):
+    """A ``values_list()`` read of fixed shape, compiled once per connection as a
+    ``PreparedQuery`` (placeholders alike); ``rows(**values)`` gives all its rows as tuples,
+    each column converted as Django converts it. For the small reads a page repeats on every
+    visit whose SQL costs more to build than to run (the queue's RT filter: 0.50 ms to build
+    and compile, 0.05 ms to run on SQLite)."""
+
+    compiled_class = _CompiledRows
+
+    def rows(self, **values) -> list[tuple]:
+        connection = connections[router.db_for_read(self.model)]
+        assert values.keys() == self.placeholders.keys(), "give a value for each placeholder"
+        return self.compiled(connection).rows(connection, values)

@@ -181,3 +181,39 @@ def test_on_postgresql_the_case_and_user_reads_are_prepared_once_and_answer_each
                 raise RuntimeError("rolled back")
         except RuntimeError:
             pass
+
+
+@pytest.mark.django_db
+def test_prepared_rows_read_each_offices_current_rows_converted_as_the_orm_does(
+    office, other_office, rt1, rt2, other_rt, application
+):
+    """The queue's RT filter (services.forms.rt_rows), compiled once: each office gets its
+    own RTs in the model's order, an RT added after the first read is in the next, and a
+    column Django converts (an aware time, a boolean on SQLite) comes back converted."""
+    from kelurahan.prepared import PreparedRows
+    from services.forms import rt_rows
+
+    def orm(o):
+        return list(
+            type(rt1).objects.filter(rw__office=o).values_list("pk", "number", "rw__number")
+        )
+
+    assert rt_rows(office) == orm(office) and len(orm(office)) == 2
+    assert (
+        rt_rows(other_office)
+        == orm(other_office)
+        == [(other_rt.pk, other_rt.number, other_rt.rw.number)]
+    )
+    added = RTFactory(rw=rt1.rw, number=99)
+    assert (added.pk, 99, rt1.rw.number) in rt_rows(office)
+    assert rt_rows(office) == orm(office)
+
+    received = PreparedRows(
+        Application,
+        lambda code: Application.objects.filter(code=code).values_list("received_at", "is_open"),
+        code="~p~",
+    )
+    ((at, is_open),) = received.rows(code=application.code)
+    assert (at, is_open) == (application.received_at, True)
+    assert at.tzinfo is not None and type(is_open) is bool  # Django's converters ran
+    assert received.rows(code="nothing") == []
