@@ -3,8 +3,9 @@
 - ``ok``: the cost of Django itself (middleware, session, auth) for a logged-in user; it names
   the user, so the bench can check that the session was read (LoginRequiredMiddleware sends
   an anonymous request to the login page);
-- ``queue_from_memory``: the officer's queue template rendered from 50 in-memory rows with
-  the same context, i.e. what the real queue would cost if its queries were free;
+- ``queue_from_memory``: the officer's queue template (and its Jinja2 body) rendered from 50
+  in-memory rows with the same context, i.e. what the real queue would cost if its queries
+  were free;
 - ``charts_from_memory``: the supervisor's charts page (the same drawing functions, template
   and date form) from in-memory numbers shaped like an office's eight weeks: the page if its
   seven aggregate queries were free;
@@ -24,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kelurahan.access import office_for, staff_required, supervisor_required
+from kelurahan.jinja import render_with_body
 from kelurahan.models import RT, RW, Office
 from services import chart_page
 from services.forms import ChartRangeForm, NikSearchForm, QueueFilterForm
@@ -73,7 +75,7 @@ def queue_from_memory(request):
         row.__dict__["queue_due"] = row.archive_due  # a generated column, set as the DB would
     page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(1)
     page.object_list = queue_rows(page.object_list, office)
-    return render(
+    return render_with_body(
         request,
         "services/queue.html",
         {
@@ -83,6 +85,7 @@ def queue_from_memory(request):
             "page": page,
             "query": "",
         },
+        body="services/queue.jinja",
     )
 
 

@@ -217,3 +217,35 @@ def test_prepared_rows_read_each_offices_current_rows_converted_as_the_orm_does(
     assert (at, is_open) == (application.received_at, True)
     assert at.tzinfo is not None and type(is_open) is bool  # Django's converters ran
     assert received.rows(code="nothing") == []
+
+
+@pytest.mark.django_db
+def test_the_rt_list_and_the_queue_filters_compile_their_reads_once(
+    client, officer, rt1, rt2, rt_chair, other_rt_chair, monkeypatch
+):
+    """After the first visit, the chair's list (count, first page, last decisions) and the
+    queue's RT and service filters and the office's closed days run SQL compiled before; the
+    next chair's list, of another RT, still shows that RT's own requests."""
+    from django.test import Client
+
+    from kelurahan.models import RT
+    from services.models import Service
+    from tests.factories import log_in
+    from verification.models import VerificationRequest
+
+    officer_client = Client()
+    log_in(officer_client, officer)
+
+    mine = case_in(S.IN_VERIFICATION, officer=officer, rt=rt1, nik="3271014501900061")
+    theirs = case_in(S.IN_VERIFICATION, officer=officer, rt=rt2, nik="3271014501900062")
+    log_in(client, rt_chair)
+    assert mine.code in client.get(reverse("verification:rt_home")).content.decode()
+    assert officer_client.get(reverse("services:queue")).status_code == 200
+    calls = _as_sql_calls(monkeypatch)
+    log_in(client, other_rt_chair)
+    page = client.get(reverse("verification:rt_home")).content.decode()
+    assert theirs.code in page and mine.code not in page
+    assert '<span class="count">1</span>' in page
+    assert officer_client.get(reverse("services:queue")).status_code == 200
+    assert VerificationRequest not in calls
+    assert RT not in calls and Service not in calls and OfficeClosedDay not in calls

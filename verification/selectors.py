@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from kelurahan.access import rt_for
+from kelurahan.prepared import PreparedRows
 from services.models import Application, ApplicationState, Attachment, Verdict
 from services.selectors import page_dates, url_maker
 from services.sla import WorkingCalendar
@@ -20,15 +21,15 @@ def pending_for_chair(user) -> QuerySet[VerificationRequest]:
     rt = rt_for(user)
     if rt is None:
         return VerificationRequest.objects.none()
-    return (
-        VerificationRequest.objects.filter(
-            rt=rt,
-            state=RequestState.PENDING,
-            application__state=ApplicationState.IN_VERIFICATION,
-        )
-        .select_related("application__service")
-        .order_by("application__verify_due", "created_at", "id")
-    )
+    return _pending_for_rt(rt.pk).select_related("application__service")
+
+
+def _pending_for_rt(rt_id) -> QuerySet[VerificationRequest]:
+    return VerificationRequest.objects.filter(
+        rt_id=rt_id,
+        state=RequestState.PENDING,
+        application__state=ApplicationState.IN_VERIFICATION,
+    ).order_by("application__verify_due", "created_at", "id")
 
 
 # What the chair's list prints of each request (``.values()``: no model instances).
@@ -77,13 +78,63 @@ def chair_list(user, office, page_number=None) -> dict:
             "decided": long(vr["decided_at"]) if not pending else "",
         }
 
-    pending = Paginator(pending_for_chair(user).values(*LIST_FIELDS), CHAIR_PAGE_SIZE)
-    page = pending.get_page(page_number)
+    rt = rt_for(user)
+    if rt is None:
+        return {"pending": Paginator([], CHAIR_PAGE_SIZE).get_page(1), "decided": []}
+    page = Paginator(_PendingRows(rt.pk), CHAIR_PAGE_SIZE).get_page(page_number)
     page.object_list = [row(vr) for vr in page.object_list]
+    decided = _decided_rows.rows(rt_id=rt.pk)
     return {
         "pending": page,
-        "decided": [row(vr) for vr in recent_decisions_for_chair(user).values(*LIST_FIELDS)],
+        "decided": [row(dict(zip(LIST_FIELDS, vr, strict=True))) for vr in decided],
     }
+
+
+# The chair's list, on every visit: three reads whose SQL cost as much to build as to run
+# (issue 12), compiled once per connection (kelurahan.prepared.PreparedRows). An RT pk no RT
+# has, within every backend's integer range, stands for the chair's RT.
+_RT_PLACEHOLDER = -1_987_654_321
+_pending_count = PreparedRows(
+    VerificationRequest,
+    lambda rt_id: (
+        _pending_for_rt(rt_id).order_by().values("rt_id").annotate(n=Count("pk")).values_list("n")
+    ),
+    rt_id=_RT_PLACEHOLDER,
+)
+_pending_first_page = PreparedRows(
+    VerificationRequest,
+    lambda rt_id: _pending_for_rt(rt_id).values_list(*LIST_FIELDS)[:CHAIR_PAGE_SIZE],
+    rt_id=_RT_PLACEHOLDER,
+)
+_decided_rows = PreparedRows(
+    VerificationRequest,
+    lambda rt_id: _decided_for_rt(rt_id).values_list(*LIST_FIELDS),
+    rt_id=_RT_PLACEHOLDER,
+)
+
+
+class _PendingRows:
+    """The RT's waiting requests as the Paginator reads them: ``count()`` and the first page
+    by the prepared reads, any later page (a chair with more than 50 waiting) by the ORM."""
+
+    def __init__(self, rt_id: int):
+        self.rt_id = rt_id
+
+    def count(self) -> int:
+        counted = _pending_count.rows(rt_id=self.rt_id)
+        return counted[0][0] if counted else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        if not window.stop:
+            return []  # an RT with nothing waiting: no read, as the ORM's empty slice
+        if not window.start and window.stop <= CHAIR_PAGE_SIZE:
+            rows = _pending_first_page.rows(rt_id=self.rt_id)[: window.stop]
+        else:
+            rows = _pending_for_rt(self.rt_id).values_list(*LIST_FIELDS)[window]
+        return [dict(zip(LIST_FIELDS, vr, strict=True)) for vr in rows]
 
 
 def pending_count_for_chair(user) -> int:
@@ -94,10 +145,13 @@ def recent_decisions_for_chair(user, limit: int = 20) -> QuerySet[VerificationRe
     rt = rt_for(user)
     if rt is None:
         return VerificationRequest.objects.none()
+    return _decided_for_rt(rt.pk, limit).select_related("application__service")
+
+
+def _decided_for_rt(rt_id, limit: int = 20) -> QuerySet[VerificationRequest]:
     return (
-        VerificationRequest.objects.filter(rt=rt)
+        VerificationRequest.objects.filter(rt_id=rt_id)
         .exclude(state__in=[RequestState.PENDING, RequestState.REROUTED])
-        .select_related("application__service")
         .order_by("-decided_at", "-id")[:limit]
     )
 

@@ -30,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from kelurahan.models import Office, OfficeClosedDay
+from kelurahan.prepared import PreparedRows
 
 ONE_DAY = timedelta(days=1)
 HOUR = 3600
@@ -40,6 +41,18 @@ MAX_CLOSED_STRETCH = 366
 ON_TIME = "on_time"
 DUE_TODAY = "due_today"
 OVERDUE = "overdue"
+
+
+# The office's closed days, read by the queue, the RT list and the case page on every visit:
+# SQL compiled once per connection (kelurahan.prepared). No ORDER BY (the model orders by
+# office name: a join for a set). An office pk no office has stands for the office's.
+_closed_days = PreparedRows(
+    OfficeClosedDay,
+    lambda office_id: (
+        OfficeClosedDay.objects.filter(office_id=office_id).order_by().values_list("date")
+    ),
+    office_id=-1_987_654_321,
+)
 
 
 @functools.cache
@@ -85,10 +98,8 @@ class WorkingCalendar:
     def closed_days(self) -> frozenset[date]:
         """The office's own closed days, all of them, read once (a few rows per year)."""
         if self._closed_days is None:
-            # No ORDER BY (the model orders by office name: a join for a set).
-            rows = OfficeClosedDay.objects.filter(office=self.office).order_by()
-            rows = rows.values_list("date", flat=True)
-            self._closed_days = frozenset(rows)
+            rows = _closed_days.rows(office_id=self.office.pk)
+            self._closed_days = frozenset(day for (day,) in rows)
         return self._closed_days
 
     def is_working_day(self, day: date) -> bool:
