@@ -236,3 +236,33 @@ class PreparedRows(PreparedQuery):
         connection = connections[router.db_for_read(self.model)]
         assert values.keys() == self.placeholders.keys(), "give a value for each placeholder"
         return self.compiled(connection).rows(connection, values)
+
+
+class PreparedListing:
+    """What a ``Paginator`` reads of a list (``count()`` and a slice per page) from two
+    ``PreparedRows``: ``count`` (one row, one column: the total; no row counts 0) and
+    ``first`` (the first ``size`` rows, in the list's order). A later page, rarer, is read by
+    ``later(window)`` (the ORM). Each row is a dict of ``names`` (as ``.values()`` gives);
+    ``values`` are the placeholders' values of both reads."""
+
+    def __init__(
+        self, *, count: PreparedRows, first: PreparedRows, size: int, names, later, **values
+    ):
+        self.counted, self.first, self.size = count, first, size
+        self.names, self.later, self.values = tuple(names), later, values
+
+    def count(self) -> int:
+        counted = self.counted.rows(**self.values)
+        return counted[0][0] if counted else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        if not window.stop:
+            return []  # an empty list: no read, as the ORM's empty slice
+        if not window.start and window.stop <= self.size:
+            rows = self.first.rows(**self.values)[: window.stop]
+        else:
+            rows = self.later(window)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]

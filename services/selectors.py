@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from django.core.paginator import Paginator
 from django.db.models import (
+    Count,
     Exists,
     Func,
     OuterRef,
@@ -31,7 +32,7 @@ from django.utils.functional import cached_property
 
 from kelurahan.access import STAFF_ROLES, membership_for
 from kelurahan.models import RT, OfficeClosedDay
-from kelurahan.prepared import PreparedQuery
+from kelurahan.prepared import PreparedListing, PreparedQuery, PreparedRows
 from services.case_page import case_panels
 from services.catalogue import active_variants, applies_to, catalogue, extra_rows
 from services.models import (
@@ -434,6 +435,8 @@ def next_due(application: Application):
 
 
 # --- the queue's rows, every label and URL computed once per page -----------------------------
+# Cases per page of the queue.
+QUEUE_PAGE_SIZE = 50
 QUEUE_FIELDS = (
     "code",
     "applicant_name",
@@ -533,6 +536,54 @@ def queue_page(applications: QuerySet[Application], office, number, *, per_page:
     page = CountedPaginator(rows, per_page, counted=applications).get_page(number)
     page.object_list = queue_rows(page.object_list, office)
     return page
+
+
+def open_queue_page(office, number):
+    """The queue as an officer first sees it (every open case, no search, no filter): as
+    ``queue_page`` gives it, its count and first page read by SQL compiled once per connection
+    (building the two queries cost more than running them, and PostgreSQL planned each on
+    every visit: issue 12). A later page is read by the ORM, as ``queue_page`` reads it."""
+    listing = PreparedListing(
+        count=_open_queue_count,
+        first=_open_queue_first_page,
+        size=QUEUE_PAGE_SIZE,
+        names=QUEUE_FIELDS,
+        later=lambda window: (
+            _open_queue(office.pk).order_by("queue_due", "id").values_list(*QUEUE_FIELDS)[window]
+        ),
+        office_id=office.pk,
+    )
+    page = Paginator(listing, QUEUE_PAGE_SIZE).get_page(number)
+    page.object_list = queue_rows(page.object_list, office)
+    return page
+
+
+def _open_queue(office_id) -> QuerySet[Application]:
+    return Application.objects.filter(office_id=office_id, is_open=True)
+
+
+# An office pk no office has, within every backend's integer range: the office's in the SQL.
+_OFFICE_PLACEHOLDER = -1_987_654_321
+_open_queue_count = PreparedRows(
+    Application,
+    lambda office_id: (
+        _open_queue(office_id)
+        .order_by()
+        .values("office_id")
+        .annotate(n=Count("pk"))
+        .values_list("n")
+    ),
+    office_id=_OFFICE_PLACEHOLDER,
+)
+_open_queue_first_page = PreparedRows(
+    Application,
+    lambda office_id: (
+        _open_queue(office_id)
+        .order_by("queue_due", "id")
+        .values_list(*QUEUE_FIELDS)[:QUEUE_PAGE_SIZE]
+    ),
+    office_id=_OFFICE_PLACEHOLDER,
+)
 
 
 def with_time_left(rows, office, *, due=next_due, now=None) -> list:

@@ -52,6 +52,7 @@ from services.notifications.residents import wa_me_link
 from services.public.status import receipt_status
 from services.requirements import requirement_statuses
 from services.selectors import (
+    QUEUE_PAGE_SIZE,
     application_detail,
     applications_for_officer,
     case_page_reads,
@@ -66,6 +67,7 @@ from services.selectors import (
     get_variant_or_404,
     looks_like_nik,
     notifications_for,
+    open_queue_page,
     pending_whatsapp_for_office,
     queue_page,
     services_for_catalogue,
@@ -75,8 +77,6 @@ from services.sla.reports import dashboard_numbers
 from services.throttle import case_view_budget, verification_allowed
 from services.validators import validate_nik
 from services.web import run_step
-
-QUEUE_PAGE_SIZE = 50
 
 
 def catalogue(request):
@@ -124,8 +124,12 @@ def queue(request):
     elif posted:
         kept = {k: v for k in QUEUE_FILTERS if (v := request.POST.get(k, "").strip())}
         return redirect(reverse("services:queue") + (f"?{urlencode(kept)}" if kept else ""))
-    applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
-    page = queue_page(applications, office, request.GET.get("halaman"), per_page=QUEUE_PAGE_SIZE)
+    number = request.GET.get("halaman")
+    if nik or q or criteria:
+        applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
+        page = queue_page(applications, office, number, per_page=QUEUE_PAGE_SIZE)
+    else:  # the queue as an officer opens it, the most visited page: its reads compiled once
+        page = open_queue_page(office, number)
     query = request.GET.copy()
     query.pop("halaman", None)
     return render_with_body(

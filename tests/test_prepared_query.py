@@ -249,3 +249,42 @@ def test_the_rt_list_and_the_queue_filters_compile_their_reads_once(
     assert officer_client.get(reverse("services:queue")).status_code == 200
     assert VerificationRequest not in calls
     assert RT not in calls and Service not in calls and OfficeClosedDay not in calls
+
+
+@pytest.mark.django_db
+def test_the_open_queue_as_prepared_is_the_queue_the_orm_reads(
+    officer, rt1, other_officer, other_rt
+):
+    """The queue as an officer opens it (no search, no filter) reads its count and first page
+    by prepared SQL: the same cases, in the same order, as the ORM's queue, pages 1 and 2,
+    nothing closed and nothing of another office."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from services.selectors import (
+        QUEUE_PAGE_SIZE,
+        applications_for_officer,
+        open_queue_page,
+        queue_page,
+    )
+    from tests.factories import received_in_bulk
+
+    now = timezone.now()
+    cases = received_in_bulk(QUEUE_PAGE_SIZE + 5, officer=officer, rt=rt1, due=now)
+    for i, case in enumerate(cases):  # due in the reverse order of their codes
+        Application.objects.filter(pk=case.pk).update(archive_due=now - timedelta(hours=i))
+    Application.objects.filter(pk__in=[c.pk for c in cases[:2]]).update(state=S.COMPLETED)
+    case_in(S.RECEIVED, officer=other_officer, rt=other_rt, nik="3271014501900071")
+    office = officer.membership.office
+
+    def orm(number):
+        applications = applications_for_officer(user=officer)
+        return queue_page(applications, office, number, per_page=QUEUE_PAGE_SIZE)
+
+    for number in (1, 2, "x", 9):
+        prepared, expected = open_queue_page(office, number), orm(number)
+        assert prepared.object_list == expected.object_list
+        assert (prepared.number, prepared.paginator.count) == (expected.number, 53)
+    first = [row["code"] for row in open_queue_page(office, 1).object_list]
+    assert first == [c.code for c in reversed(cases[2:])][:QUEUE_PAGE_SIZE]

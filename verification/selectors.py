@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kelurahan.access import rt_for
-from kelurahan.prepared import PreparedRows
+from kelurahan.prepared import PreparedListing, PreparedRows
 from services.models import Application, ApplicationState, Attachment, Verdict
 from services.selectors import page_dates, url_maker
 from services.sla import WorkingCalendar
@@ -81,7 +81,15 @@ def chair_list(user, office, page_number=None) -> dict:
     rt = rt_for(user)
     if rt is None:
         return {"pending": Paginator([], CHAIR_PAGE_SIZE).get_page(1), "decided": []}
-    page = Paginator(_PendingRows(rt.pk), CHAIR_PAGE_SIZE).get_page(page_number)
+    listing = PreparedListing(
+        count=_pending_count,
+        first=_pending_first_page,
+        size=CHAIR_PAGE_SIZE,
+        names=LIST_FIELDS,
+        later=lambda window: _pending_for_rt(rt.pk).values_list(*LIST_FIELDS)[window],
+        rt_id=rt.pk,
+    )
+    page = Paginator(listing, CHAIR_PAGE_SIZE).get_page(page_number)
     page.object_list = [row(vr) for vr in page.object_list]
     decided = _decided_rows.rows(rt_id=rt.pk)
     return {
@@ -111,30 +119,6 @@ _decided_rows = PreparedRows(
     lambda rt_id: _decided_for_rt(rt_id).values_list(*LIST_FIELDS),
     rt_id=_RT_PLACEHOLDER,
 )
-
-
-class _PendingRows:
-    """The RT's waiting requests as the Paginator reads them: ``count()`` and the first page
-    by the prepared reads, any later page (a chair with more than 50 waiting) by the ORM."""
-
-    def __init__(self, rt_id: int):
-        self.rt_id = rt_id
-
-    def count(self) -> int:
-        counted = _pending_count.rows(rt_id=self.rt_id)
-        return counted[0][0] if counted else 0
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, window: slice) -> list[dict]:
-        if not window.stop:
-            return []  # an RT with nothing waiting: no read, as the ORM's empty slice
-        if not window.start and window.stop <= CHAIR_PAGE_SIZE:
-            rows = _pending_first_page.rows(rt_id=self.rt_id)[: window.stop]
-        else:
-            rows = _pending_for_rt(self.rt_id).values_list(*LIST_FIELDS)[window]
-        return [dict(zip(LIST_FIELDS, vr, strict=True)) for vr in rows]
 
 
 def pending_count_for_chair(user) -> int:
