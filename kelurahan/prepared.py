@@ -153,8 +153,14 @@ class _Compiled(_CompiledRows):
 
     def first(self, connection, values: dict) -> Model | None:
         row = self.execute(connection, values, _fetchone)
-        if row is None:
-            return None
+        return None if row is None else self.instance(row, connection)
+
+    def all(self, connection, values: dict) -> list[Model]:
+        return [
+            self.instance(row, connection) for row in self.execute(connection, values, _fetchall)
+        ]
+
+    def instance(self, row, connection) -> Model:
         row = self.convert(row, connection)
         obj = self.model.from_db(connection.alias, self.init_list, row[self.start : self.end])
         for populator in self.related_populators:
@@ -167,7 +173,8 @@ class _Compiled(_CompiledRows):
 class PreparedQuery:
     """``build(**placeholders)``, a queryset of ``model`` filtered by those values, compiled
     once per connection; ``first(**values)`` runs it with the request's values in their
-    place and gives the first row as the model instance (or None).
+    place and gives the first row as the model instance (or None), ``all(**values)`` every
+    row as instances.
 
     Each placeholder must reach the SQL as exactly one parameter, unchanged (a value no real
     row has, of the column's type: an out-of-range integer, a text no code can be); the
@@ -217,6 +224,12 @@ class PreparedQuery:
     def first_on(self, connection, **values) -> Model | None:
         assert values.keys() == self.placeholders.keys(), "give a value for each placeholder"
         return self.compiled(connection).first(connection, values)
+
+    def all(self, **values) -> list[Model]:
+        """Every row, as the model instances ``list(queryset)`` would give."""
+        connection = connections[router.db_for_read(self.model)]
+        assert values.keys() == self.placeholders.keys(), "give a value for each placeholder"
+        return self.compiled(connection).all(connection, values)
 
     def reset(self) -> None:
         """Compile again on the next call (the queryset's shape changed)."""

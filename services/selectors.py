@@ -326,16 +326,32 @@ def application_detail(application: Application) -> Application:
     # The pages show a document's requirement (from the service's cached catalogue), never
     # who uploaded or checked it.
     requirements = {r.pk: r for r in catalogue(application.service).requirements}
-    attachments = list(application.attachments.all())
+    attachments = _case_attachments.all(application_id=application.pk)
     for attachment in attachments:
+        attachment.application = application  # as application.attachments.all() sets it
         if attachment.requirement_id in requirements:
             attachment.requirement = requirements[attachment.requirement_id]
     application.prefetched_attachments = attachments
     application.extra_rows = extra_rows(application)
-    application.prefetched_events = list(
-        ApplicationEvent.objects.filter(application=application).select_related("by")
-    )
+    application.prefetched_events = _case_events.all(application_id=application.pk)
     return application
+
+
+# The case page's documents and history, on every visit: SQL compiled once per connection
+# (kelurahan.prepared), as the case itself. A case pk no case has stands for the case's.
+_CASE_PLACEHOLDER = -1_987_654_321
+_case_attachments = PreparedQuery(
+    Attachment,
+    lambda application_id: Attachment.objects.filter(application_id=application_id),
+    application_id=_CASE_PLACEHOLDER,
+)
+_case_events = PreparedQuery(
+    ApplicationEvent,
+    lambda application_id: ApplicationEvent.objects.filter(
+        application_id=application_id
+    ).select_related("by"),
+    application_id=_CASE_PLACEHOLDER,
+)
 
 
 def applications_for_officer(
@@ -538,7 +554,7 @@ def queue_page(applications: QuerySet[Application], office, number, *, per_page:
     return page
 
 
-def open_queue_page(office, number):
+def open_queue_page(office, number, *, per_page: int = QUEUE_PAGE_SIZE):
     """The queue as an officer first sees it (every open case, no search, no filter): as
     ``queue_page`` gives it, its count and first page read by SQL compiled once per connection
     (building the two queries cost more than running them, and PostgreSQL planned each on
@@ -553,7 +569,7 @@ def open_queue_page(office, number):
         ),
         office_id=office.pk,
     )
-    page = Paginator(listing, QUEUE_PAGE_SIZE).get_page(number)
+    page = Paginator(listing, per_page).get_page(number)
     page.object_list = queue_rows(page.object_list, office)
     return page
 

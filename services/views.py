@@ -129,7 +129,7 @@ def queue(request):
         applications = applications_for_officer(user=request.user, nik=nik, q=q, **criteria)
         page = queue_page(applications, office, number, per_page=QUEUE_PAGE_SIZE)
     else:  # the queue as an officer opens it, the most visited page: its reads compiled once
-        page = open_queue_page(office, number)
+        page = open_queue_page(office, number, per_page=QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("halaman", None)
     return render_with_body(

@@ -123,6 +123,10 @@ def test_the_case_page_compiles_its_case_query_once_not_on_every_request(
     ]
     assert len(case_reads) == 1 and second.code in str(queries.captured_queries)
     assert Application not in calls  # read by the SQL compiled for the first request
+    # and so are its documents and its history (services.selectors.application_detail)
+    from services.models import ApplicationEvent, Attachment
+
+    assert Attachment not in calls and ApplicationEvent not in calls
 
 
 @pytest.mark.django_db
