@@ -56,6 +56,37 @@ def test_milestones_due_this_month_match_a_naive_count(officer, rt1, time_machin
 
 
 @pytest.mark.django_db
+def test_overdue_and_due_today_per_state_match_a_naive_count(officer, rt1, time_machine):
+    """Each open case counted once by its state: overdue (due before now) or due later
+    today; not a case due tomorrow, a closed case, or another office's."""
+    from services.workflow import S
+
+    time_machine.move_to(NOW - timedelta(days=10), tick=False)
+    other = ApplicationFactory(nik="3271010101900097")  # another office: never counted
+    states = [S.RECEIVED, S.RECEIVED, S.ARCHIVED, S.IN_VERIFICATION, S.COMPLETED, S.RECEIVED]
+    dues = [
+        NOW - timedelta(days=2),  # overdue
+        NOW + timedelta(hours=3),  # later today
+        NOW - timedelta(minutes=1),  # overdue
+        NOW + timedelta(hours=1),  # later today
+        NOW - timedelta(days=1),  # closed: not counted
+        NOW + timedelta(days=1),  # tomorrow: not counted
+    ]
+    for i, (state, due) in enumerate(zip(states, dues, strict=True)):
+        case = ApplicationFactory(officer=officer, rt=rt1, nik=f"32710101019001{i:02d}")
+        Application.objects.filter(pk=case.pk).update(
+            state=state, archive_due=due, verify_due=due, issue_due=due
+        )
+    Application.objects.filter(pk=other.pk).update(archive_due=NOW - timedelta(days=1))
+
+    numbers = dashboard_numbers(officer.membership.office, NOW)
+
+    assert numbers["overdue_by_state"] == {S.RECEIVED: 1, S.ARCHIVED: 1}
+    assert numbers["overdue_total"] == 2
+    assert numbers["due_today"] == 2
+
+
+@pytest.mark.django_db
 def test_the_month_counts_read_the_month_not_the_offices_history(officer):
     """Flat in the number of cases: each milestone's range is counted on its own index,
     from the index alone (an OR of the three ranges had to read each case's row)."""

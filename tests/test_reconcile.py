@@ -171,6 +171,19 @@ def test_the_unrendered_list_shows_only_the_own_office(lost_letter, other_office
     assert lost_letter.application.code not in listing.content.decode()
 
 
+@pytest.mark.django_db
+def test_the_dashboards_count_is_its_offices_late_documents(lost_letter, other_officer, settings):
+    """The office's count (prepared SQL on PostgreSQL): its own late render once it is late,
+    never another office's."""
+    office = lost_letter.application.office
+    other = other_officer.membership.office
+    assert unrendered_count(timezone.now(), office) == 0  # asked for just now: not late yet
+    assert unrendered_count(later(settings), office) == 1
+    assert unrendered_count(later(settings), other) == 0
+    DocumentRender.objects.update(done_at=timezone.now())
+    assert unrendered_count(later(settings), office) == 0
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_i55_two_sweeps_at_the_same_moment_queue_each_document_once(officer, rt1, settings):
     """Two clusters' schedulers (PostgreSQL) or a replayed run racing the live one."""
