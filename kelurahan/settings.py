@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # request.user.is_verified(); then superusers and supervisors are sent to the TOTP step
     # until they pass it (after the CSRF and login checks, which run in process_view first).
-    "django_otp.middleware.OTPMiddleware",
+    "kelurahan.two_factor.PortalOTPMiddleware",
     "kelurahan.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Rate limits before any view runs (kelurahan.ratelimit): the login POST before the

@@ -16,10 +16,12 @@ from base64 import b32encode
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kelurahan.access import portal_role
 from kelurahan.models import OversightRole, Role
+from kelurahan.prepared import PreparedQuery
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -95,3 +97,27 @@ def qr_data_uri(device: TOTPDevice) -> str:
     import segno
 
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
+
+
+# The session's TOTP device, read on every request of a verified supervisor (the dashboard,
+# the charts): SQL compiled once per connection (kelurahan.prepared), as the session's user.
+_DEVICE_PLACEHOLDER = -1_987_654_321
+_totp_device = PreparedQuery(
+    TOTPDevice, lambda pk: TOTPDevice.objects.filter(pk=pk), pk=_DEVICE_PLACEHOLDER
+)
+TOTP_LABEL = TOTPDevice.model_label()
+
+
+class PortalOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware (``request.user.is_verified()``, ``user.otp_device``) reading
+    the session's TOTP device by the prepared read; any other persistent id (another device
+    type, a malformed one) is read by django-otp as before. django-otp still checks that the
+    device is the user's and confirmed, and forgets it from the session otherwise."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        label, _, device_id = self._normalize_persistent_id(persistent_id).rpartition("/")
+        if label == TOTP_LABEL and device_id.isascii() and device_id.isdigit():
+            pk = int(device_id)
+            if 0 < pk < 2**31:  # in every backend's integer range, as the ORM would check
+                return _totp_device.first(pk=pk)
+        return super()._device_from_persistent_id(persistent_id)

@@ -232,3 +232,54 @@ def test_b15_wrong_and_right_codes_are_logged_by_user_id_without_the_code(
     lines = [r.getMessage() for r in caplog.records if r.name == "kelurahan.two_factor"]
     assert lines == [f"second factor: wrong code for user id {supervisor.pk}"]
     assert device.pk  # the device's key and the typed code appear in no line
+
+
+@pytest.mark.django_db
+def test_b15_the_sessions_device_must_be_the_users_own_and_confirmed(
+    client, supervisor, office, monkeypatch
+):
+    """The session's device is read by a prepared read (kelurahan.two_factor): another
+    user's device, an unconfirmed one, a deleted one or a malformed id in the session is no
+    second factor (the code page again); the user's own confirmed device is, and its query
+    is compiled once, not on every request."""
+    from django.db.models.sql.compiler import SQLCompiler
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.factories import SupervisorFactory
+
+    other = SupervisorFactory(office=office)
+    theirs = totp_device(other)
+    log_in(client, supervisor)
+    dashboard = reverse("services:dashboard")
+    assert client.get(dashboard).status_code == 200
+    mine = TOTPDevice.objects.get(user=supervisor)
+    calls = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler,
+        "as_sql",
+        lambda self, *a, **k: calls.append(self.query.model) or as_sql(self, *a, **k),
+    )
+    assert client.get(dashboard).status_code == 200
+    assert TOTPDevice not in calls
+
+    def with_device(persistent_id):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = persistent_id
+        session.save()
+        return client.get(dashboard)
+
+    unconfirmed = totp_device(supervisor)
+    TOTPDevice.objects.filter(pk=unconfirmed.pk).update(confirmed=False)
+    gone = f"otp_totp.totpdevice/{2**31 - 2}"
+    for persistent_id in (
+        theirs.persistent_id,
+        unconfirmed.persistent_id,
+        gone,
+        "otp_totp.totpdevice/x",
+        "otp_totp.totpdevice/99999999999",
+    ):
+        response = with_device(persistent_id)
+        assert response.status_code == 302, persistent_id
+        assert response["Location"].startswith(reverse("second_factor")), persistent_id
+    assert with_device(mine.persistent_id).status_code == 200
