@@ -142,7 +142,7 @@ TEMPLATES = [
     },
     {
         # The bodies of the hottest pages (``*.jinja`` beside their page, rendered only by
-        # kelurahan.jinja.render_with_body): Jinja2 printed the queue's rows in a third of
+        # kelurahan.jinja.render_with_body): Jinja2 printed the queue's rows in about half
         # Django's time (issue 12). Compiled once per process, re-read in development.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",

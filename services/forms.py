@@ -294,7 +294,8 @@ class PlainSelect(forms.Select):
     template (and one option dict) per option: the queue's filters are on every queue page
     (issue 12). No option groups. The options are escaped with the standard library's
     ``html.escape`` (what Django's ``escape`` calls) and joined once: ``format_html`` per
-    option, three lazy-aware escapes each, cost ~1 ms of the queue's ~45 options."""
+    option, three lazy-aware escapes each, cost ~0.5 ms for the queue's ~45 options. The
+    labels are plain text (a label marked safe would be escaped again)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
