@@ -23,13 +23,17 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from jinja2 import Environment, StrictUndefined
 
+from kelurahan.urltag import reverse_plain
+
 
 def environment(**options) -> Environment:
     """The Jinja2 engine of settings.TEMPLATES ("jinja2"): autoescaping, strict about
     undefined names, with ``url(name, *args)`` as Django's ``{% url %}``."""
     options["undefined"] = StrictUndefined
     env = Environment(**options)  # noqa: S701 - Django's backend turns autoescape on
-    env.globals["url"] = lambda name, *args: reverse(name, args=args)
+    env.globals["url"] = lambda name, *args: (
+        reverse(name, args=args) if args else reverse_plain(name)
+    )
     return env
 
 

@@ -136,8 +136,9 @@ TEMPLATES = [
                     _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
                 )
             ],
-            # {% partialdef %} in every template (the case page's sections) without a load.
-            "builtins": ["template_partials.templatetags.partials"],
+            # {% partialdef %} in every template (the case page's sections) without a load;
+            # {% url %} with its argument-less URLs reversed once per process.
+            "builtins": ["template_partials.templatetags.partials", "kelurahan.urltag"],
         },
     },
     {
