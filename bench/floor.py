@@ -19,21 +19,30 @@ ESSENTIAL = {
 FILE_CACHE_DIR = os.path.join(tempfile.gettempdir(), "kelurahan-bench-floor-cache")
 
 
+def _plain_loaders(loaders: list) -> list:
+    """The loaders with each cached loader replaced by the loaders it holds."""
+    out = []
+    for item in loaders:
+        if isinstance(item, tuple) and "cached" in item[0]:
+            out.extend(_plain_loaders(item[1]))
+        elif isinstance(item, tuple):  # a loader wrapping others
+            out.append((item[0], _plain_loaders(item[1])))
+        else:
+            out.append(item)
+    return out
+
+
 def _uncached_templates(templates: list) -> list:
-    """TEMPLATES with the plain loaders inside the partials loader (development's)."""
+    """TEMPLATES with the plain loaders instead of the cached one (development's); an engine
+    without a loaders option (the Jinja2 bodies') as it is."""
     out = []
     for engine in templates:
-        engine = {**engine, "OPTIONS": {**engine["OPTIONS"]}}
-        loaders = []
-        for loader in engine["OPTIONS"]["loaders"]:
-            name, inner = loader
-            plain = [
-                sub
-                for item in inner
-                for sub in (item[1] if isinstance(item, tuple) and "cached" in item[0] else [item])
-            ]
-            loaders.append((name, plain))
-        engine["OPTIONS"]["loaders"] = loaders
+        options = engine.get("OPTIONS", {})
+        if "loaders" in options:
+            engine = {
+                **engine,
+                "OPTIONS": {**options, "loaders": _plain_loaders(options["loaders"])},
+            }
         out.append(engine)
     return out
 

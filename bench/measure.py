@@ -176,7 +176,7 @@ def cached_template_loader() -> bool:
     """Whether the Django template engine renders through the cached loader (as production).
 
     The loader objects themselves are looked at, through wrappers such as
-    django-template-partials' loader (which holds the cached one inside it).
+    a loader wrapping others (as django-template-partials' did, the cached one inside it).
     """
     from django.template import engines
     from django.template.loaders.cached import Loader as CachedLoader

@@ -71,9 +71,6 @@ INSTALLED_APPS = [
     "services",
     "verification",
     "simulation",  # manage.py simulate (the top floor: nothing imports it)
-    # django-template-partials; loaders set up by hand below (SimpleAppConfig) so that
-    # development keeps its uncached loaders.
-    "template_partials.apps.SimpleAppConfig",
 ]
 
 MIDDLEWARE = [
@@ -129,23 +126,16 @@ TEMPLATES = [
                 "services.context_processors.bell",
             ],
             # The cached loader in production; plain loaders in development so edits show.
-            # The partials loader around them finds "page.html#section" (a named partial).
-            "loaders": [
-                (
-                    "template_partials.loader.Loader",
-                    _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
-                )
-            ],
-            # {% partialdef %} in every template (the case page's sections) without a load;
-            # {% url %} with its argument-less URLs reversed once per process.
-            "builtins": ["template_partials.templatetags.partials", "kelurahan.urltag"],
+            "loaders": _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
+            # {% url %} in every template, its argument-less URLs reversed once per process.
+            "builtins": ["kelurahan.urltag"],
         },
     },
     {
         # The bodies of the hottest pages (``*.jinja`` beside their page, rendered only by
         # kelurahan.jinja.render_with_body): Jinja2 printed the queue's rows in about half
         # Django's time (issue 12). Compiled once per process, re-read in development.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "kelurahan.jinja.Jinja2",  # Django's, the CSRF token read once per render
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": False,

@@ -22,7 +22,9 @@ from django.template.base import render_value_in_context
 from django.template.defaultfilters import stringformat
 from django.template.loader import get_template
 from django.utils.safestring import SafeData, mark_safe
+from jinja2 import pass_context
 
+from kelurahan.jinja import django_context
 from services.models import Application
 
 
@@ -219,3 +221,21 @@ def fast(*forms):
         if form is not None:
             form.renderer = FAST_WIDGETS
     return forms
+
+
+# --- the case page's Jinja2 body (services/application_detail.jinja) ------------------------
+@pass_context
+def jinja_case_panels(context) -> str:
+    """``{{ case_panels() }}`` in the Jinja2 body: each registered panel's Django template,
+    rendered with the page's variables and the panel's own (as ``{% case_panels %}``)."""
+    application = context["application"]
+    html = []
+    for panel in case_panels():
+        panel_context = django_context(context)
+        panel_context.update(panel.context(panel_context, application))
+        html.append(get_template(panel.template).template.render(panel_context))
+    return mark_safe("".join(html))  # noqa: S308 - each panel autoescaped by Django
+
+
+# What the Jinja2 body calls besides the engine's globals (kelurahan.jinja).
+JINJA_HELPERS = {"case_panels": jinja_case_panels, "case_field": field_html}

@@ -24,7 +24,7 @@ from django_fsm import can_proceed, has_transition_perm
 from kelurahan.access import STAFF_ROLES, membership_for, office_for, staff_required
 from kelurahan.jinja import render_with_body
 from services import workflow
-from services.case_page import fast
+from services.case_page import JINJA_HELPERS, fast
 from services.documents.pending import PendingUploads, pending_key, unsaved_post_message
 from services.documents.serving import attachment_response, log_access, private_file_response
 from services.forms import (
@@ -375,10 +375,13 @@ def case_page(request, application: Application, **bound):
         if form is not None and rt_choices is not None:
             form.fields["rt"].widget.choices = rt_choices
     fast(hand_over_form, upload_form, corrections["correct_form"], corrections["reopen_form"])
-    response = render(
+    membership = membership_for(request.user)
+    response = render_with_body(
         request,
         "services/application_detail.html",
         {
+            **JINJA_HELPERS,
+            "role": membership.role if membership else None,
             "application": application,
             "deadlines": calendar_deadlines,
             "clock_stopped": application.state == ApplicationState.INCOMPLETE,
@@ -398,6 +401,7 @@ def case_page(request, application: Application, **bound):
             "Verdict": Verdict,
             **corrections,
         },
+        body="services/application_detail.jinja",
     )
     add_never_cache_headers(response)
     return response

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.usefixtures("session_clock_stopped")
 CASE_QUERY_CAP = 8
 # Rows read only by a case that has them: letters, messages waiting, neighbours' statements.
 CASE_WORST_QUERY_CAP = 10
-CASE_TEMPLATE_BUDGET = 9  # the page, base, nav, 4 partials, the RT panel, a message (was 67)
+CASE_TEMPLATE_BUDGET = 9  # the page, its Jinja2 body, base, nav, the RT panel, … (was 67)
 STATUS_QUERY_CAP = 5  # the case, its history, complaints, documents, requirements (was 7)
 STATUS_TEMPLATE_BUDGET = 6
 
