@@ -568,7 +568,13 @@ def dashboard(request):
     now = timezone.now()
     numbers = dashboard_numbers(office, now)
     numbers["unrendered"] = unrendered_count(now, office)
-    return render(request, "services/dashboard.html", {"office": office, **numbers})
+    membership = membership_for(request.user)
+    return render_with_body(
+        request,
+        "services/dashboard.html",
+        {"office": office, "role": membership.role if membership else None, **numbers},
+        body="services/dashboard.jinja",
+    )
 
 
 @staff_required

@@ -73,3 +73,15 @@ def test_the_case_pages_forms_carry_one_token_that_the_portal_accepts(officer, r
     action = re.search(r'<form method="post" action="([^"]+)"', body).group(1)
     assert client.post(action, {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
     assert client.post(action, {"csrfmiddlewaretoken": tokens[0]}).status_code != 403
+
+
+@pytest.mark.django_db
+def test_the_dashboard_prints_a_chairs_markup_as_text(client, officer, supervisor, rt1, rt_chair):
+    rt_chair.first_name = TYPED
+    rt_chair.save()
+    case_in(S.IN_VERIFICATION, officer=officer, rt=rt1)
+    log_in(client, supervisor)
+    page = client.get(reverse("services:dashboard")).content.decode()
+    assert "<h1>Dasbor layanan</h1>" in page
+    assert PRINTED in page
+    assert "<b onmouseover" not in page

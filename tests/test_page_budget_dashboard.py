@@ -16,8 +16,8 @@ from tests.factories import case_in, log_in, received_in_bulk
 # Session renewals (once a minute) are not the page's queries: tests/conftest.py.
 pytestmark = pytest.mark.usefixtures("session_clock_stopped")
 
-# The page, base and nav.
-DASHBOARD_TEMPLATES = 3
+# The page, its Jinja2 body, base and nav.
+DASHBOARD_TEMPLATES = 4
 # Session, user, TOTP device, membership, bell, the aggregates (5) and the unrendered count.
 DASHBOARD_QUERIES = 11
 
