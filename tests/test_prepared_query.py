@@ -292,3 +292,31 @@ def test_the_open_queue_as_prepared_is_the_queue_the_orm_reads(
         assert (prepared.number, prepared.paginator.count) == (expected.number, 53)
     first = [row["code"] for row in open_queue_page(office, 1).object_list]
     assert first == [c.code for c in reversed(cases[2:])][:QUEUE_PAGE_SIZE]
+
+
+@pytest.mark.django_db
+def test_the_status_page_compiles_its_reads_once_and_shows_each_links_own_case(
+    client, officer, rt1, monkeypatch
+):
+    """A resident's status link (services.public.status): the case, its public history and its
+    complaints are read by SQL compiled for the first visit; the next link, another case,
+    shows that case's code, history and complaint, not the first's."""
+    from services.models import ApplicationEvent, Complaint
+    from tests.factories import complaint_filed
+
+    first = case_in(S.RECEIVED, officer=officer, rt=rt1, nik="3271014501900071")
+    second = case_in(S.ARCHIVED, officer=officer, rt=rt1, nik="3271014501900072")
+    complaint = complaint_filed(office=officer.membership.office, application=second)
+    page = client.get(reverse("services:public_status", args=[first.status_token]))
+    assert first.code in page.content.decode()
+    calls = _as_sql_calls(monkeypatch)
+    page = client.get(reverse("services:public_status", args=[second.status_token]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"kode permohonan <strong>{second.code}</strong>" in html
+    assert f"<strong>{first.code}</strong>" not in html
+    assert complaint.code in html
+    assert "Berkas lengkap, diperiksa petugas" in html  # the second case's archive step
+    assert Application not in calls
+    assert ApplicationEvent not in calls and Complaint not in calls
+    assert client.get(reverse("services:public_status", args=["A" * 22])).status_code == 404

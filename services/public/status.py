@@ -17,6 +17,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
+from kelurahan.prepared import PreparedQuery
 from services.letters.patterns import MONTHS_ID
 from services.letters.verify import masked_name
 from services.models import (
@@ -144,6 +145,41 @@ class PublicStatus:
     survey_link: str = ""
 
 
+# The status page's case, its public history and its complaints, on every visit of a
+# resident's link: SQL compiled once per connection (kelurahan.prepared) and, on PostgreSQL,
+# planned once (the case's six joins took 2.9 ms to plan, 0.8 ms to run). The placeholders
+# are values no row has: a token with "!" (links are TOKEN's letters), a negative case pk.
+_TOKEN_PLACEHOLDER = "!status-token-placeholder!"  # noqa: S105 - not a secret
+_CASE_PLACEHOLDER = -1_987_654_321
+_status_case = PreparedQuery(
+    Application,
+    lambda token: Application.objects.select_related(
+        "service", "variant", "office", "rt__rw", "survey_response"
+    ).filter(status_token=token),
+    token=_TOKEN_PLACEHOLDER,
+)
+_public_events = PreparedQuery(
+    ApplicationEvent,
+    lambda application_id: (
+        ApplicationEvent.objects.filter(
+            application_id=application_id, transition__in=sorted(PUBLIC_STEPS)
+        )
+        .only("application_id", "at", "by", "transition", "note")
+        .order_by("at", "id")
+    ),
+    application_id=_CASE_PLACEHOLDER,
+)
+_public_complaints = PreparedQuery(
+    Complaint,
+    lambda application_id: (
+        Complaint.objects.filter(application_id=application_id)
+        .only("application_id", "code", "kind", "received_at", "state")
+        .order_by("received_at", "id")
+    ),
+    application_id=_CASE_PLACEHOLDER,
+)
+
+
 def status_for_token(token: str) -> PublicStatus | None:
     application = application_for_status(token)
     return public_status(application) if application is not None else None
@@ -156,31 +192,14 @@ def application_for_status(token: str) -> Application | None:
     missing), the RT request while it waits there, the letter once issued; the history and
     the complaints always. Each other list is empty, so the page reads the same attributes.
     """
-    case = (
-        Application.objects.select_related(
-            "service", "variant", "office", "rt__rw", "survey_response"
-        )
-        .filter(status_token=token)
-        .first()
-    )
+    case = _status_case.first(token=token)
     if case is None:
         return None
-    lookups = [
-        Prefetch(
-            "events",
-            queryset=ApplicationEvent.objects.filter(transition__in=PUBLIC_STEPS)
-            .only("application_id", "at", "by", "transition", "note")
-            .order_by("at", "id"),
-            to_attr="public_events",
-        ),
-        Prefetch(
-            "complaints",
-            queryset=Complaint.objects.only(
-                "application_id", "code", "kind", "received_at", "state"
-            ).order_by("received_at", "id"),
-            to_attr="public_complaints",
-        ),
-    ]
+    case.public_events = _public_events.all(application_id=case.pk)
+    case.public_complaints = _public_complaints.all(application_id=case.pk)
+    for row in (*case.public_events, *case.public_complaints):
+        row.application = case  # as the prefetch of the reverse relation sets it
+    lookups = []
     if case.state in (S.RECEIVED, S.INCOMPLETE):  # _problems
         lookups.append(
             Prefetch(
@@ -205,7 +224,8 @@ def application_for_status(token: str) -> Application | None:
         # The reverse accessor of verification.VerificationRequest, read without importing
         # the verification app (services never imports it).
         lookups.append(Prefetch("verification_requests", to_attr="public_requests"))
-    prefetch_related_objects([case], *lookups)
+    if lookups:
+        prefetch_related_objects([case], *lookups)
     for not_read in ("prefetched_attachments", "valid_letters", "public_requests"):
         # Set only after the prefetch: one finds an attribute already set and skips it.
         if not hasattr(case, not_read):
