@@ -656,10 +656,16 @@ def issuing(workers: int = 8, letters: int = 200) -> dict:
 
 def settle() -> None:
     """After a bulk load: fresh planner statistics (and an emptied SQLite WAL), as a live
-    database has; otherwise the first minutes after seeding measure the load, not the pages."""
+    database has; otherwise the first minutes after seeding measure the load, not the pages.
+
+    On PostgreSQL a VACUUM too: rows just loaded are on pages no vacuum has marked all-visible,
+    so each "index-only" scan of the dashboard and the queue still read the table for every
+    row (4 December, 100k cases: dashboard 16.7 -> 7.4 ms, queue 12.2 -> 8.1 ms once
+    vacuumed). A live database is vacuumed by autovacuum, which the cases' table is tuned to
+    run often (services migration 0033)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             cursor.execute("ANALYZE")
         else:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM (ANALYZE)")  # autocommit: VACUUM refuses a transaction

@@ -176,3 +176,63 @@ def test_on_postgresql_the_counts_by_state_are_read_from_the_index_alone(officer
         cursor.execute("EXPLAIN " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using application_by_state" in plan, plan
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_cases_and_breaches_are_autovacuumed_after_2_percent_changed():
+    """Migration 0033: autovacuum visits the cases and the breaches after 2% of their rows
+    changed (not PostgreSQL's 20%), so the pages of the open cases, the newest rows, are
+    marked all-visible and the index-only counts above stay index-only in production."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage parameter")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+            [["services_application", "services_slabreach"]],
+        )
+        options = dict(cursor.fetchall())
+    for table in ("services_application", "services_slabreach"):
+        assert set(options[table] or []) >= {
+            "autovacuum_vacuum_scale_factor=0.02",
+            "autovacuum_vacuum_insert_scale_factor=0.02",
+            "autovacuum_analyze_scale_factor=0.02",
+        }, table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_bench_measures_a_vacuumed_database(officer, rt1):
+    """bench.measure.settle() after the bench's bulk load: a VACUUM on PostgreSQL, as
+    autovacuum keeps a live database, so the dashboard's index-only count reads no table
+    page (before it, "Heap Fetches" counted one per case: the bench timed the load)."""
+    from django.db import connection
+
+    from bench.measure import settle
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's visibility map")
+    for i in range(30):
+        ApplicationFactory(officer=officer, rt=rt1, nik=f"32710101019001{i:02d}")
+    office = officer.membership.office
+    sql = (
+        "SELECT COUNT(queue_due) FROM services_application"
+        " WHERE office_id = %s AND state = 'received' AND queue_due IS NOT NULL"
+    )
+
+    def scan() -> tuple[str, int | None]:
+        """The count's scan of the cases and its heap fetches (None: not index-only)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")  # 30 rows: a scan would be cheaper
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, [office.pk])
+            (plan,) = cursor.fetchone()[0]
+            cursor.execute("RESET enable_seqscan")
+        node = plan["Plan"]
+        while node.get("Relation Name") != "services_application":
+            node = node["Plans"][0]
+        return node["Node Type"], node.get("Heap Fetches")
+
+    before = scan()  # just written: the table is read for every case
+    assert before[0] != "Index Only Scan" or before[1] > 0, before
+    settle()
+    assert scan() == ("Index Only Scan", 0)
