@@ -589,8 +589,11 @@ def notifications(request):
     """Every member's notifications (the bell), newest first."""
     if membership_for(request.user) is None:
         raise Http404("Halaman tidak ditemukan.")
-    return render(
-        request, "services/notifications.html", {"notifications": notifications_for(request.user)}
+    return render_with_body(
+        request,
+        "services/notifications.html",
+        {"notifications": notifications_for(request.user)},
+        body="services/notifications.jinja",
     )
 
 

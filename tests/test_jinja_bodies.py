@@ -85,3 +85,19 @@ def test_the_dashboard_prints_a_chairs_markup_as_text(client, officer, superviso
     assert "<h1>Dasbor layanan</h1>" in page
     assert PRINTED in page
     assert "<b onmouseover" not in page
+
+
+@pytest.mark.django_db
+def test_the_notifications_list_prints_a_messages_markup_as_text(client, officer):
+    """A note's message names a resident (typed at the counter): the Jinja2 list escapes it;
+    a note without a link points nowhere ('#'), as Django's ``default:'#'`` did."""
+    from services.models import Notification
+
+    Notification.objects.create(recipient=officer, key="t:1", kind="breach", message=TYPED)
+    log_in(client, officer)
+    page = client.get(reverse("services:notifications")).content.decode()
+    assert "<h1>Notifikasi</h1>" in page
+    assert PRINTED in page
+    assert "<b onmouseover" not in page
+    assert '<a href="#" class="row-link">' in page
+    assert " · baru</span>" in page

@@ -12,8 +12,8 @@ from services.models import Notification
 # Session renewals (once a minute) are not the page's queries: tests/conftest.py.
 pytestmark = pytest.mark.usefixtures("session_clock_stopped")
 
-# The page, base and nav; every note is written out in the page.
-NOTIFICATION_TEMPLATES = 3
+# The page, its Jinja2 body (the list), base and nav; every note is written out in the body.
+NOTIFICATION_TEMPLATES = 4
 
 
 def cost(client, url):
