@@ -113,7 +113,8 @@ def bench_targets() -> dict:
                 f"<h1>{escape(f'Verifikasi {chair_membership.rt}')}</h1>",
             ),
             "dashboard": ("/dasbor/", supervisor, "<h1>Dasbor layanan</h1>"),
-            "notifications": ("/notifikasi/", officer, "<h1>Notifikasi</h1>"),
+            # A note's markup: the page with its notes, not "Belum ada notifikasi".
+            "notifications": ("/notifikasi/", officer, '<li class="card note note-'),
             "charts from memory (floor)": (
                 "/_bench/charts-from-memory",
                 supervisor,

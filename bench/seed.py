@@ -24,6 +24,7 @@ from services.models import (
     ApplicationState,
     Attachment,
     Letter,
+    Notification,
     Service,
     SlaBreach,
     Verdict,
@@ -282,8 +283,33 @@ def _ensure_offices(count: int) -> list[Office]:
                 ]
                 + [through(user_id=u.pk, group_id=groups[Role.RT_CHAIR].pk) for u in chairs]
             )
+            _add_notifications(code, users[:3])
             existing.append(office)
     return existing
+
+
+# Each officer's and supervisor's bell: more notes than its page shows (services.selectors.
+# notifications_for: the newest 100), a third unread, one every few hours back in time, as the
+# SLA sweep writes them. Without them the bench timed the first size's page empty and the next
+# one full (the sweep measured at the first size notifies the same members).
+NOTES_PER_MEMBER = 150
+
+
+def _add_notifications(code: str, members: list) -> None:
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            key=f"bench:{i}",
+            kind="breach",
+            message=f"{code}-{2612 - i // 90:04d}-{i:04d} terlambat: verifikasi Ketua RT.",
+            url=f"/permohonan/{code}-{i:04d}/",
+            created_at=now - timedelta(hours=3 * i + 1),
+            read_at=None if i % 3 == 0 else now - timedelta(hours=3 * i),
+        )
+        for user in members
+        for i in range(NOTES_PER_MEMBER)
+    )
 
 
 def _add_applications(offices: list[Office], first: int, count: int, rng) -> None:

@@ -470,6 +470,26 @@ def test_the_seed_writes_rows_the_orm_reads_and_leaves_indexes_and_ids_as_they_w
     assert Application.objects.count() == 400  # the total, with the one above
 
 
+def test_the_bench_times_the_notifications_page_with_a_full_page_of_notes(targets):
+    """The seed gives each officer and supervisor more notes than the bell's page shows, so
+    every size times the page with its 100 notes (the first size timed it empty: no note
+    before the first sweep), and the page's marker is a note, not its heading."""
+    from bench.seed import NOTES_PER_MEMBER
+    from services.models import Notification
+
+    officer = targets["officer"]
+    assert Notification.objects.filter(recipient=officer).count() == NOTES_PER_MEMBER > 100
+    assert Notification.objects.filter(recipient=targets["supervisor"]).count() > 100
+    url, user, marker = targets["pages"]["notifications"]
+    client = Client()
+    client.force_login(user)
+    html = client.get(url).content.decode()
+    assert html.count(marker) == 100
+    assert "Belum ada notifikasi" not in html
+    Notification.objects.filter(recipient=officer).delete()
+    assert marker not in client.get(url).content.decode()  # an empty page is not the page
+
+
 # --- the floor's variants ---
 def test_each_floor_variant_changes_only_its_setting():
     from bench import floor
