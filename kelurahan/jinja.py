@@ -8,7 +8,8 @@ which 1.5 ms are the filter form's widgets and their two queries, the same under
 pages, old against new in the same minutes: queue 9.6 -> 8.6 ms, RT list 8.7 -> 8.1 ms on
 SQLite; 13.7 -> 12.9 and 13.2 -> 12.6 ms on PostgreSQL. The officer's case page and the
 supervisor's dashboard followed (``services/application_detail.jinja``: 0.2-0.3 ms;
-``services/dashboard.jinja``: the page's render 0.82 -> 0.62 ms from the same context).
+``services/dashboard.jinja``: the page's render 0.82 -> 0.62 ms from the same context), and
+the notifications list (``services/notifications.jinja``: 100 notes a page).
 
 Only the body moves: the page is still a Django template (``services/queue.html``: its title,
 and ``{{ body }}`` in ``base.html``'s content block), so the layout, the navigation, the
