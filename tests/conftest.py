@@ -156,6 +156,29 @@ def pytest_collection_modifyitems(items):
     # which Django's context-local connections no longer carry the serialized test data that
     # transactional tests restore from.
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+    if flushing := flushing_transactional_tests(items):
+        raise pytest.UsageError(
+            "transaction=True without serialized_rollback=True: " + ", ".join(flushing)
+        )
+
+
+def flushing_transactional_tests(items) -> list[str]:
+    """Transactional tests that would not restore the migrations' data.
+
+    Such a test leaves the database flushed and then refilled by post_migrate (content types,
+    permissions) but without the catalogue: every later serialized_rollback test then fails
+    at setup on a duplicate content type, and every later transactional test finds no service
+    (4 December: 27 errors in CI from one such test)."""
+    flushing = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            flushing.append(item.nodeid)
+    return flushing
 
 
 def committed(step, /, **kwargs):

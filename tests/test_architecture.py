@@ -14,6 +14,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 # Lower layers first: an app may import only from its own layer and the ones before it.
 LAYERS = ["kelurahan", "services", "verification", "simulation", "bench"]
@@ -259,3 +261,23 @@ def test_a_services_template_loading_a_verification_library_is_caught(tmp_path, 
         "templates/kelurahan/page.html loads case_panels (services)",
         "templates/services/page.html loads verification_tags (verification)",
     ]
+
+
+def test_a_transactional_test_that_would_flush_the_catalogue_stops_the_run():
+    """conftest refuses a suite with a transaction=True test lacking serialized_rollback."""
+    from tests.conftest import flushing_transactional_tests
+
+    class Item:
+        def __init__(self, nodeid, mark=None):
+            self.nodeid, self.mark = nodeid, mark
+
+        def get_closest_marker(self, name):
+            return self.mark if self.mark and self.mark.name == name else None
+
+    items = [
+        Item("flushes", pytest.mark.django_db(transaction=True).mark),
+        Item("restores", pytest.mark.django_db(transaction=True, serialized_rollback=True).mark),
+        Item("rolls back", pytest.mark.django_db.mark),
+        Item("no database"),
+    ]
+    assert flushing_transactional_tests(items) == ["flushes"]
